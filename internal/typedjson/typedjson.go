@@ -120,12 +120,15 @@ func parseInt(s string) (any, error) {
 	return u, nil
 }
 
+// CanonicalNaN is the bit pattern of "nan" in the notation: the quiet NaN 0x7ff8000000000000.
+const CanonicalNaN = 0x7ff8000000000000
+
 func parseFloat(body json.RawMessage) (float64, error) {
 	var s string
 	if json.Unmarshal(body, &s) == nil {
 		switch s {
 		case "nan":
-			return math.NaN(), nil
+			return math.Float64frombits(CanonicalNaN), nil
 		case "inf":
 			return math.Inf(1), nil
 		case "-inf":

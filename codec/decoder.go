@@ -1,0 +1,190 @@
+package codec
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"reflect"
+
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// Decoder lifts MessagePack values from a byte slice into Go values. Every decode first checks
+// that the bytes fit the target type (see Accepts), so a mismatch is reported as
+// "expected int, got str" rather than converted; scalar targets take allocation-free fast paths.
+// Strings and byte slices are always copied out: nothing a Decoder returns aliases its input.
+// A Decoder is not safe for concurrent use; reuse one with Reset.
+type Decoder struct {
+	b   []byte
+	off int
+	r   bytes.Reader
+	md  *msgpack.Decoder
+}
+
+// NewDecoder returns a Decoder reading b.
+func NewDecoder(b []byte) *Decoder {
+	d := &Decoder{md: msgpack.NewDecoder(nil)}
+	d.Reset(b)
+	return d
+}
+
+// Reset makes d read b from its start.
+func (d *Decoder) Reset(b []byte) {
+	d.b, d.off = b, 0
+}
+
+// Remaining returns the bytes not read yet (a view, not a copy).
+func (d *Decoder) Remaining() []byte { return d.b[d.off:] }
+
+// Offset returns how many bytes have been read.
+func (d *Decoder) Offset() int { return d.off }
+
+// End returns an error when bytes remain after what was read.
+func (d *Decoder) End() error {
+	if n := len(d.b) - d.off; n > 0 {
+		return fmt.Errorf("%d unexpected bytes after the value", n)
+	}
+	return nil
+}
+
+// ArrayHeader reads an array header and returns the number of elements.
+func (d *Decoder) ArrayHeader() (int, error) {
+	b := d.Remaining()
+	if len(b) == 0 {
+		return 0, fmt.Errorf("expected array, got nothing: %w", ErrTruncated)
+	}
+	c := b[0]
+	switch {
+	case c >= 0x90 && c <= 0x9f:
+		d.off++
+		return int(c & 0x0f), nil
+	case c == 0xdc && len(b) >= 3:
+		d.off += 3
+		return int(binary.BigEndian.Uint16(b[1:])), nil
+	case c == 0xdd && len(b) >= 5:
+		d.off += 5
+		return int(binary.BigEndian.Uint32(b[1:])), nil
+	case c == 0xdc || c == 0xdd:
+		return 0, fmt.Errorf("array header: %w", ErrTruncated)
+	}
+	return 0, &TypeError{Want: "array", Got: KindOf(b)}
+}
+
+// Next returns the raw bytes of the next value (validated with Skip) and moves past it.
+func (d *Decoder) Next() ([]byte, error) {
+	n, err := Skip(d.Remaining())
+	if err != nil {
+		return nil, err
+	}
+	v := d.b[d.off : d.off+n]
+	d.off += n
+	return v, nil
+}
+
+// Decode reads the next value into the value v points to.
+func (d *Decoder) Decode(v any) error {
+	b := d.Remaining()
+	n, err := d.decodeFast(b, v)
+	if err != nil || n > 0 {
+		d.off += n
+		return err
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return fmt.Errorf("codec: Decode needs a non-nil pointer, got %T", v)
+	}
+	return d.DecodeValue(rv.Elem())
+}
+
+// DecodeValue reads the next value into v, which must be settable.
+func (d *Decoder) DecodeValue(v reflect.Value) error {
+	b := d.Remaining()
+	n, err := Skip(b)
+	if err != nil {
+		return err
+	}
+	if err := Accepts(b[:n], v.Type()); err != nil {
+		return err
+	}
+	d.r.Reset(b[:n])
+	d.md.ResetReader(&d.r)
+	d.md.SetMapDecoder(decodeAnyMap)
+	if err := d.md.DecodeValue(v); err != nil {
+		return err
+	}
+	d.off += n
+	return nil
+}
+
+// decodeFast handles the common scalar targets without reflection. It returns n == 0 and no error
+// when v is not one of them.
+func (d *Decoder) decodeFast(b []byte, v any) (n int, err error) {
+	switch p := v.(type) {
+	case *int:
+		var x int64
+		x, n, err = readInt(b, math.MinInt, math.MaxInt)
+		*p = int(x)
+	case *int64:
+		*p, n, err = readInt(b, math.MinInt64, math.MaxInt64)
+	case *int32:
+		var x int64
+		x, n, err = readInt(b, math.MinInt32, math.MaxInt32)
+		*p = int32(x)
+	case *uint64:
+		*p, n, err = readUint(b, math.MaxUint64)
+	case *float64:
+		*p, n, err = readFloat(b)
+	case *string:
+		*p, n, err = readString(b)
+	case *[]byte:
+		*p, n, err = readBytes(b)
+	case *bool:
+		*p, n, err = readBool(b)
+	default:
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// decodeAnyMap decodes a map into map[string]any when every key is a string, else into
+// map[any]any, rejecting keys Go cannot hash (arrays, maps, byte strings).
+func decodeAnyMap(md *msgpack.Decoder) (any, error) {
+	n, err := md.DecodeMapLen()
+	if err != nil || n < 0 {
+		return nil, err
+	}
+	strs := make(map[string]any, n)
+	var anys map[any]any
+	for i := 0; i < n; i++ {
+		k, err := md.DecodeInterface()
+		if err != nil {
+			return nil, err
+		}
+		v, err := md.DecodeInterface()
+		if err != nil {
+			return nil, err
+		}
+		if s, ok := k.(string); ok && anys == nil {
+			strs[s] = v
+			continue
+		}
+		if k != nil && !reflect.TypeOf(k).Comparable() {
+			return nil, fmt.Errorf("a map key of type %T cannot be used in Go", k)
+		}
+		if anys == nil {
+			anys = make(map[any]any, n)
+			for s, v := range strs {
+				anys[s] = v
+			}
+		}
+		anys[k] = v
+	}
+	if anys != nil {
+		return anys, nil
+	}
+	return strs, nil
+}

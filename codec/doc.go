@@ -1,0 +1,19 @@
+// Package codec is the lowering and lifting layer of Virgil: native Go values to MessagePack
+// bytes and back, following the value mapping of cabi/ABI.md (section 5), with
+// github.com/vmihailenco/msgpack/v5 underneath.
+//
+// It provides:
+//
+//   - [Encoder]: canonical encoding (smallest integers, float64 floats, structs as maps keyed by
+//     field name) into any byte sink, with allocation-free fast paths for the common scalar types;
+//   - [Decoder]: decoding from a byte slice, with fast paths, strict checks against trailing bytes,
+//     and maps with non-string keys decoded into map[any]any rather than rejected;
+//   - [Skip]: an iterative validator that measures one value without recursion, rejecting
+//     truncated input, reserved codes and nesting deeper than [MaxDepth];
+//   - [Accepts]: checks that encoded bytes fit a Go type before decoding, producing messages such
+//     as "argument 2: expected int, got str";
+//   - envelopes: [Encoder.EncodeOK], [Encoder.EncodeError] and [DecodeReply].
+//
+// The package knows nothing about C, pointers or shared libraries: it reads from and writes to
+// byte slices and io.Writers. Package bytebox moves those bytes across the boundary.
+package codec

@@ -1,0 +1,90 @@
+package codec
+
+import (
+	"fmt"
+
+	"github.com/virgilffi/virgil/exceptions"
+)
+
+// The canonical envelope headers: a one-entry map and its key (cabi/ABI.md section 4).
+var (
+	okHeader    = []byte{0x81, 0xa2, 'o', 'k'}
+	errorHeader = []byte{0x81, 0xa5, 'e', 'r', 'r', 'o', 'r'}
+)
+
+// EncodeOK writes the success envelope {"ok": v}.
+func (e *Encoder) EncodeOK(v any) error {
+	if _, err := e.w.Write(okHeader); err != nil {
+		return err
+	}
+	return e.Encode(v)
+}
+
+// EncodeError writes the failure envelope {"error": x}.
+func (e *Encoder) EncodeError(x *exceptions.Exception) error {
+	if _, err := e.w.Write(errorHeader); err != nil {
+		return err
+	}
+	return x.EncodeMsgpack(e.md)
+}
+
+// SplitEnvelope checks that reply is exactly one envelope and returns whether it is a success
+// and the bytes of its value (a view into reply, validated with Skip).
+func SplitEnvelope(reply []byte) (ok bool, value []byte, err error) {
+	if len(reply) == 0 {
+		return false, nil, fmt.Errorf("the reply is empty")
+	}
+	if Kind(reply[0]) != "map" {
+		return false, nil, fmt.Errorf("the reply is a %s, not an envelope map", KindOf(reply))
+	}
+	n, off, err := mapHeader(reply)
+	if err != nil {
+		return false, nil, fmt.Errorf("the reply's map header: %w", err)
+	}
+	if n != 1 {
+		return false, nil, fmt.Errorf("the reply map has %d entries, an envelope has exactly one", n)
+	}
+	key, k, err := readString(reply[off:])
+	if err != nil {
+		return false, nil, fmt.Errorf("the reply's key: %w", err)
+	}
+	if key != "ok" && key != "error" {
+		return false, nil, fmt.Errorf("the reply's key is %q, want \"ok\" or \"error\"", key)
+	}
+	value = reply[off+k:]
+	m, err := Skip(value)
+	if err != nil {
+		return false, nil, fmt.Errorf("the reply's %q value: %w", key, err)
+	}
+	if m != len(value) {
+		return false, nil, fmt.Errorf("%d unexpected bytes after the reply envelope", len(value)-m)
+	}
+	return key == "ok", value, nil
+}
+
+// DecodeReply lifts a reply envelope: for {"ok": v} it decodes v into result (skipped when result
+// is nil) and returns nil; for {"error": record} it returns the record as an *exceptions.Exception.
+// A reply that is not an envelope, or whose value does not fit result, gives an
+// *exceptions.Exception named virgil.ResultError.
+func DecodeReply(reply []byte, result any) error {
+	ok, value, err := SplitEnvelope(reply)
+	if err != nil {
+		return exceptions.Newf(exceptions.ResultError, "malformed reply: %v", err)
+	}
+	if !ok {
+		x, err := exceptions.Unmarshal(value)
+		if err != nil {
+			return exceptions.Newf(exceptions.ResultError, "malformed exception record: %v", err)
+		}
+		return x
+	}
+	if result == nil {
+		return nil
+	}
+	d := getDecoder(value)
+	defer putDecoder(d)
+	if err := d.Decode(result); err != nil {
+		return exceptions.Newf(exceptions.ResultError, "result: %v", err)
+	}
+	return nil
+}

@@ -1,0 +1,39 @@
+package main
+
+import "fmt"
+
+// ZeroDivisionError is the error of a division by zero, named as Python names it so that a
+// Python host raises its built-in ZeroDivisionError.
+type ZeroDivisionError struct{}
+
+func (ZeroDivisionError) Error() string { return "division by zero" }
+
+// ExceptionName names the error on the wire.
+func (ZeroDivisionError) ExceptionName() string { return "ZeroDivisionError" }
+
+// ValueError is an argument with the right type but a wrong value.
+type ValueError string
+
+func (e ValueError) Error() string { return string(e) }
+
+// ExceptionName names the error on the wire.
+func (ValueError) ExceptionName() string { return "ValueError" }
+
+// ChainError is one level of FailChain's cause chain.
+type ChainError struct {
+	Level int
+	Cause error
+}
+
+func (e *ChainError) Error() string {
+	if e.Cause == nil {
+		return fmt.Sprintf("level %d", e.Level)
+	}
+	return fmt.Sprintf("level %d: %v", e.Level, e.Cause)
+}
+
+// Unwrap returns the level below.
+func (e *ChainError) Unwrap() error { return e.Cause }
+
+// ExceptionName names the level: ChainLevel1, ChainLevel2, ...
+func (e *ChainError) ExceptionName() string { return fmt.Sprintf("ChainLevel%d", e.Level) }

@@ -1,0 +1,125 @@
+package exceptions
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Frame is one call in a traceback.
+type Frame struct {
+	// Function is the function's full name: "main.add",
+	// "github.com/x/y.(*T).M", "conformance.divide".
+	Function string `msgpack:"function"`
+	// File is the source file's path, "" when unknown.
+	File string `msgpack:"file"`
+	// Line is the 1-based line, 0 when unknown.
+	Line int `msgpack:"line"`
+	// Column is the 1-based column, 0 when unknown (always 0 for Go).
+	Column int `msgpack:"column"`
+	// Language is the language the frame's code is written in. It is not
+	// on the wire: decoding fills it in from the owning record's language,
+	// and printing uses it to tag the frame.
+	Language string `msgpack:"-"`
+}
+
+// Exception is one language-neutral exception: a level of a cause chain.
+// The zero value is not useful; make one with [New], [From], [FromPanic] or
+// by decoding a record.
+//
+// Exception implements error. Its Cause is its Unwrap, so errors.Is and
+// errors.As walk the whole chain, whatever languages it crossed.
+type Exception struct {
+	// Name is the type or class name: "ZeroDivisionError", "*fs.PathError",
+	// "virgil.Panic".
+	Name string
+	// Message is this level's own message, without its causes' text.
+	Message string
+	// Language is the language that raised this level: "go", "python",
+	// "rust", "haskell" or "c".
+	Language string
+	// Traceback is the call stack where this level was raised, oldest call
+	// first: the last frame is where it was raised.
+	Traceback []Frame
+	// Cause is the exception this one wraps, or nil.
+	Cause *Exception
+	// Notes are extra annotations.
+	Notes []string
+
+	// orig is the Go error this level was made from by From in this
+	// process, nil otherwise. It gives errors.Is and errors.As identity.
+	orig error
+}
+
+// New returns an exception of the given name and message raised by Go code,
+// with the frames of New's caller as its traceback.
+func New(name, message string) *Exception {
+	tb, notes := captureCallers(1)
+	return &Exception{Name: name, Message: message, Language: Language, Traceback: tb, Notes: notes}
+}
+
+// Newf is [New] with a message formatted by fmt.Sprintf.
+func Newf(name, format string, args ...any) *Exception {
+	tb, notes := captureCallers(1)
+	return &Exception{
+		Name: name, Message: fmt.Sprintf(format, args...), Language: Language,
+		Traceback: tb, Notes: notes,
+	}
+}
+
+// ExceptionName returns e.Name. Errors with this method keep their name
+// when [From] converts them, so an Exception wrapped by fmt.Errorf keeps its
+// name too.
+func (e *Exception) ExceptionName() string { return e.Name }
+
+// Error returns "Name: Message", followed by ": " and the cause's Error()
+// when there is a cause. The ": Message" part is left out when the message is
+// empty.
+func (e *Exception) Error() string {
+	if e == nil {
+		return "<nil>"
+	}
+	var b strings.Builder
+	levels := 0
+	for x := e; x != nil; x = x.Cause {
+		if levels == MaxCauseDepth {
+			b.WriteString(": ... (cause chain truncated)")
+			break
+		}
+		if levels > 0 {
+			b.WriteString(": ")
+		}
+		b.WriteString(x.headline())
+		levels++
+	}
+	return b.String()
+}
+
+// headline is "Name: Message", or "Name" when the message is empty.
+func (e *Exception) headline() string {
+	if e.Message == "" {
+		return e.Name
+	}
+	return e.Name + ": " + e.Message
+}
+
+// Unwrap returns the cause, or nil (a nil interface, not a typed nil) when
+// there is none.
+func (e *Exception) Unwrap() error {
+	if e == nil || e.Cause == nil {
+		return nil
+	}
+	return e.Cause
+}
+
+// chain returns e and its causes, outermost first, at most MaxCauseDepth of
+// them, and whether there were more.
+func (e *Exception) chain() ([]*Exception, bool) {
+	var levels []*Exception
+	for x := e; x != nil; x = x.Cause {
+		if len(levels) == MaxCauseDepth {
+			return levels, true
+		}
+		levels = append(levels, x)
+	}
+	return levels, false
+}

@@ -1,0 +1,275 @@
+package exceptions
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+
+	pkgerrors "github.com/pkg/errors"
+)
+
+// maxWalkSteps bounds the walk down an error chain, counting the wrappers
+// that contribute no level too, so that a cyclic chain ends.
+const maxWalkSteps = 4 * MaxCauseDepth
+
+// From converts a Go error to an exception, one level per error in its chain
+// (see the package documentation for the rules). It returns nil for nil, and
+// err itself when err is an *Exception. The outermost level gets the frames
+// of From's caller as its traceback unless it carries a
+// github.com/pkg/errors stack of its own; inner levels get only their own
+// stacks. A chain longer than [MaxCauseDepth] (or a cyclic one) is cut off,
+// with a note on the last level kept.
+func From(err error) *Exception {
+	if err == nil {
+		return nil
+	}
+	if x, ok := err.(*Exception); ok {
+		return x
+	}
+	top, needsFrames := convert(err)
+	if needsFrames {
+		tb, notes := captureCallers(1)
+		top.Traceback = tb
+		top.Notes = append(top.Notes, notes...)
+	}
+	return top
+}
+
+// convert builds the exception chain for err (not nil). needsFrames reports
+// that the outermost level was made from a Go error without a stack, so the
+// caller should give it its own frames.
+func convert(err error) (top *Exception, needsFrames bool) {
+	var levels []*Exception
+	var pending []uintptr // the stack of a dropped pure-stack wrapper
+	truncated := false
+	cur := err
+	for steps := 0; cur != nil; steps++ {
+		if len(levels) == MaxCauseDepth || steps == maxWalkSteps {
+			truncated = true
+			break
+		}
+		if x, ok := cur.(*Exception); ok {
+			levels, truncated = appendCopies(levels, x)
+			break
+		}
+		cause, others := unwrapOne(cur)
+		own := stackOf(cur)
+		if isPureStackWrapper(cur, cause, others, own) {
+			pending = own
+			cur = cause
+			continue
+		}
+		if own == nil {
+			own = pending
+		}
+		pending = nil
+		lvl := &Exception{
+			Name:     nameOf(cur),
+			Message:  ownMessage(safeText(cur), cause, others),
+			Language: Language,
+			orig:     cur,
+		}
+		if own != nil {
+			lvl.Traceback = framesOf(own)
+		} else if len(levels) == 0 {
+			needsFrames = true
+		}
+		for _, o := range others {
+			lvl.Notes = append(lvl.Notes, "also: "+safeText(o))
+		}
+		levels = append(levels, lvl)
+		cur = cause
+	}
+	if len(levels) == 0 {
+		// Only a cycle made of nothing but stack wrappers gets here.
+		levels = append(levels, &Exception{Name: nameOf(err), Message: safeText(err), Language: Language, orig: err})
+		needsFrames = true
+	}
+	last := levels[len(levels)-1]
+	if truncated {
+		last.Notes = append(slices.Clip(last.Notes),
+			fmt.Sprintf("cause chain truncated after %d levels", len(levels)))
+	}
+	for i := 0; i+1 < len(levels); i++ {
+		levels[i].Cause = levels[i+1]
+	}
+	// A copy of an Exception still points at the original's cause; the
+	// copies are linked above, and a chain cut off ends here.
+	last.Cause = nil
+	return levels[0], needsFrames
+}
+
+// appendCopies appends shallow copies of x and its causes to levels, as long
+// as the chain stays within MaxCauseDepth, and reports whether it had to
+// stop. A chain is copied rather than linked so that cutting it off, or
+// linking it, never changes an exception someone else holds.
+func appendCopies(levels []*Exception, x *Exception) ([]*Exception, bool) {
+	for ; x != nil; x = x.Cause {
+		if len(levels) == MaxCauseDepth {
+			return levels, true
+		}
+		c := *x
+		c.orig = x // identity: errors.Is(copy, x), and x's own original error
+		levels = append(levels, &c)
+	}
+	return levels, false
+}
+
+// unwrapOne returns the error err wraps (Unwrap() error, else pkg/errors'
+// Cause() error, else the first of Unwrap() []error) and, for a
+// multi-error, the others it wraps.
+func unwrapOne(err error) (cause error, others []error) {
+	defer func() {
+		if recover() != nil {
+			cause, others = nil, nil
+		}
+	}()
+	switch x := err.(type) {
+	case interface{ Unwrap() error }:
+		cause = x.Unwrap()
+	case interface{ Cause() error }:
+		cause = x.Cause()
+	case interface{ Unwrap() []error }:
+		if errs := nonNil(x.Unwrap()); len(errs) > 0 {
+			cause, others = errs[0], errs[1:]
+		}
+	}
+	if isNilError(cause) {
+		return nil, nil
+	}
+	if len(others) == 0 {
+		others = nil
+	}
+	return cause, others
+}
+
+// nonNil returns errs without its nil (or typed-nil) entries.
+func nonNil(errs []error) []error {
+	out := make([]error, 0, len(errs))
+	for _, e := range errs {
+		if !isNilError(e) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// isNilError reports whether err is nil or a nil pointer (map, func, ...) in
+// a non-nil interface, which is no error at all as a cause.
+func isNilError(err error) bool {
+	if err == nil {
+		return true
+	}
+	v := reflect.ValueOf(err)
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return v.IsNil()
+	}
+	return false
+}
+
+// isPureStackWrapper reports whether err adds nothing to its cause but a
+// stack (pkg/errors' WithStack and the outer half of Wrap): it has a stack,
+// one cause, the same text as that cause, and no name of its own.
+func isPureStackWrapper(err, cause error, others []error, stack []uintptr) bool {
+	if stack == nil || cause == nil || others != nil {
+		return false
+	}
+	if _, ok := err.(interface{ ExceptionName() string }); ok {
+		return false
+	}
+	if _, ok := sentinelName(err); ok {
+		return false
+	}
+	if _, ok := typeName(err); ok {
+		return false
+	}
+	return safeText(err) == safeText(cause)
+}
+
+// nameOf returns the exception name of one level.
+func nameOf(err error) string {
+	if x, ok := err.(interface{ ExceptionName() string }); ok {
+		if name := safeName(x); name != "" {
+			return name
+		}
+	}
+	if name, ok := sentinelName(err); ok {
+		return name
+	}
+	if name, ok := typeName(err); ok {
+		return name
+	}
+	return fmt.Sprintf("%T", err)
+}
+
+// ownMessage returns the part of a level's text that is its own: without
+// the ": " + cause text suffix, empty when the text is just its cause's (or
+// its joined errors') text, else the whole text.
+func ownMessage(text string, cause error, others []error) string {
+	if cause == nil {
+		return text
+	}
+	ct := safeText(cause)
+	if len(others) > 0 {
+		texts := []string{ct}
+		for _, o := range others {
+			texts = append(texts, safeText(o))
+		}
+		if text == strings.Join(texts, "\n") {
+			return ""
+		}
+	}
+	if text == ct {
+		return ""
+	}
+	if strings.HasSuffix(text, ": "+ct) {
+		return text[:len(text)-len(ct)-2]
+	}
+	return text
+}
+
+// stackOf returns the github.com/pkg/errors stack err itself carries
+// (innermost call first, as runtime.Callers returns it), or nil.
+func stackOf(err error) (pcs []uintptr) {
+	x, ok := err.(interface{ StackTrace() pkgerrors.StackTrace })
+	if !ok {
+		return nil
+	}
+	defer func() {
+		if recover() != nil {
+			pcs = nil
+		}
+	}()
+	st := x.StackTrace()
+	if len(st) == 0 {
+		return nil
+	}
+	pcs = make([]uintptr, len(st))
+	for i, f := range st {
+		pcs[i] = uintptr(f)
+	}
+	return pcs
+}
+
+// safeText returns err.Error(), or a description when Error panics (a nil
+// receiver, say), so that converting an error never panics.
+func safeText(err error) (text string) {
+	defer func() {
+		if r := recover(); r != nil {
+			text = fmt.Sprintf("%T (its Error method panicked: %v)", err, r)
+		}
+	}()
+	return err.Error()
+}
+
+// safeName returns x.ExceptionName(), or "" when it panics.
+func safeName(x interface{ ExceptionName() string }) (name string) {
+	defer func() {
+		if recover() != nil {
+			name = ""
+		}
+	}()
+	return x.ExceptionName()
+}

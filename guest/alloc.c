@@ -1,0 +1,27 @@
+// virgil_realloc for Go guests: the C allocator, counted so leak tests can see live buffers.
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+static atomic_llong allocations;
+static atomic_llong frees;
+
+__attribute__((visibility("default"))) void *virgil_realloc(void *ptr, size_t size) {
+    if (size == 0) {
+        if (ptr != NULL) {
+            atomic_fetch_add(&frees, 1);
+            free(ptr);
+        }
+        return NULL;
+    }
+    void *p = realloc(ptr, size);
+    if (ptr == NULL && p != NULL) {
+        atomic_fetch_add(&allocations, 1);
+    }
+    return p;
+}
+
+void virgil_guest_counts(int64_t *allocs, int64_t *freed) {
+    *allocs = atomic_load(&allocations);
+    *freed = atomic_load(&frees);
+}

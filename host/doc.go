@@ -1,0 +1,19 @@
+// Package host loads Virgil libraries (shared libraries that follow cabi/ABI.md, written in Go,
+// C, Rust, Haskell, ...) and calls their functions as if they were Go functions. It uses
+// github.com/ebitengine/purego, not cgo, so programs using it build with CGO_ENABLED=0.
+//
+//	lib, err := host.Open("build/libconformance_c.so")
+//	...
+//	var sum int
+//	err = lib.Call("add", &sum, 1, 2)               // by name
+//	add, err := host.Func2[int, int, int](lib, "add") // typed, no reflection
+//	sum, err = add(1, 2)
+//
+// A failure inside the library comes back as an *exceptions.Exception (use errors.As) with the
+// guest's name, message, traceback frames and cause chain. Libraries are safe for concurrent use
+// from many goroutines. A call lends the guest a scratch buffer from a per-library pool, so a
+// small call crosses the boundary once and allocates nothing in the guest.
+//
+// Libraries are never unloaded: a Go guest is a second Go runtime, which cannot be unloaded, so
+// Close only refuses further calls. Do not fork after opening a library.
+package host

@@ -1,0 +1,112 @@
+// Package testlibs builds the guest libraries that tests load: the Go and C conformance guests
+// and the misbehaving C fixtures. Each is built once per test process into a temporary
+// directory. A missing toolchain skips the test with a clear message, except under CI=true,
+// where it fails it.
+package testlibs
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/virgilffi/virgil/internal/typedjson"
+)
+
+var (
+	mu    sync.Mutex
+	built = map[string]result{}
+	dir   string
+)
+
+type result struct {
+	path string
+	err  error
+}
+
+// Require skips (or, in CI, fails) t when tool is not on PATH.
+func Require(t testing.TB, tool string) {
+	t.Helper()
+	if _, err := exec.LookPath(tool); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is required in CI but is not installed", tool)
+		}
+		t.Skipf("skipping: %s is not installed", tool)
+	}
+}
+
+// path builds (once) and returns the library called name.
+func path(t testing.TB, name string, tools []string, build func(dir string) (string, error)) string {
+	t.Helper()
+	for _, tool := range tools {
+		Require(t, tool)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if r, ok := built[name]; ok {
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		return r.path
+	}
+	if dir == "" {
+		d, err := os.MkdirTemp("", "virgil-testlibs-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir = d
+	}
+	p, err := build(dir)
+	built[name] = result{p, err}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func run(name string, args ...string) error {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = typedjson.RepoRoot()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%s %v: %w\n%s", name, args, err, out)
+	}
+	return nil
+}
+
+// GoLibrary builds the Go package pkg (a path relative to the repository root, such as
+// "./examples/go-guest") with -buildmode=c-shared.
+func GoLibrary(t testing.TB, pkg string) string {
+	return path(t, "go:"+pkg, []string{"go", "gcc"}, func(dir string) (string, error) {
+		out := filepath.Join(dir, "lib"+filepath.Base(pkg)+".so")
+		return out, run("go", "build", "-buildmode=c-shared", "-o", out, pkg)
+	})
+}
+
+// CLibrary compiles the C sources (paths relative to the repository root) into one library.
+func CLibrary(t testing.TB, name string, sources ...string) string {
+	return path(t, "c:"+name, []string{"gcc"}, func(dir string) (string, error) {
+		out := filepath.Join(dir, "lib"+name+".so")
+		args := []string{"-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "-fPIC", "-shared", "-I", "cabi", "-o", out}
+		return out, run("gcc", append(append(args, sources...), "-lm")...)
+	})
+}
+
+// GoGuest returns the Go conformance guest.
+func GoGuest(t testing.TB) string { return GoLibrary(t, "./examples/go-guest") }
+
+// CGuest returns the C conformance guest.
+func CGuest(t testing.TB) string {
+	srcs, _ := filepath.Glob(filepath.Join(typedjson.RepoRoot(), "examples", "c-guest", "*.c"))
+	rel := make([]string, len(srcs))
+	for i, s := range srcs {
+		rel[i], _ = filepath.Rel(typedjson.RepoRoot(), s)
+	}
+	return CLibrary(t, "conformance_c", rel...)
+}
+
+// ConformanceGuests lists every conformance guest with a builder, by language.
+func ConformanceGuests() map[string]func(testing.TB) string {
+	return map[string]func(testing.TB) string{"go": GoGuest, "c": CGuest}
+}

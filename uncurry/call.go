@@ -1,0 +1,117 @@
+package uncurry
+
+import (
+	"sync"
+
+	"github.com/virgilffi/virgil/codec"
+	"github.com/virgilffi/virgil/exceptions"
+)
+
+// call is the state of one handled call: the decoder over the arguments and the reply writer.
+type call struct {
+	name string
+	w    ReplyWriter
+	dec  *codec.Decoder
+	enc  *codec.Encoder
+}
+
+var encoders = sync.Pool{New: func() any { return codec.NewEncoder(nil) }}
+
+// begin starts handling a call of a function with want parameters: it reads the argument array
+// header and checks the count. On failure it has already written the error reply and returns false.
+func (c *call) begin(name string, w ReplyWriter, args []byte, want int) bool {
+	c.name, c.w = name, w
+	c.enc = encoders.Get().(*codec.Encoder)
+	c.enc.Reset(w)
+	c.dec = codec.GetDecoder(args)
+	n, err := c.dec.ArrayHeader()
+	if err != nil {
+		c.fail(exceptions.Newf(exceptions.ArgumentError, "%s: malformed arguments: %v", name, err))
+		return false
+	}
+	if n != want {
+		c.fail(exceptions.Newf(exceptions.ArgumentError, "%s: expected %d argument%s, got %d", name, want, plural(want), n))
+		return false
+	}
+	return true
+}
+
+// arg lifts argument number i (from 1) into v.
+func (c *call) arg(i int, v any) bool {
+	if err := c.dec.Decode(v); err != nil {
+		c.fail(exceptions.Newf(exceptions.ArgumentError, "%s: argument %d%s", c.name, i, describeArgError(err)))
+		return false
+	}
+	return true
+}
+
+// args ends argument lifting: nothing may follow the array's elements.
+func (c *call) args() bool {
+	if err := c.dec.End(); err != nil {
+		c.fail(exceptions.Newf(exceptions.ArgumentError, "%s: malformed arguments: %v", c.name, err))
+		return false
+	}
+	return true
+}
+
+// reply writes the envelope for the function's outcome.
+func (c *call) reply(result any, err error) {
+	if err != nil {
+		c.fail(exceptions.From(err))
+		return
+	}
+	if err := c.enc.EncodeOK(result); err != nil {
+		c.w.Discard()
+		c.fail(exceptions.Newf(exceptions.ResultError, "%s: the result could not be lowered: %v", c.name, err))
+	}
+}
+
+// fail writes an error envelope. When even that cannot be written (the writer's memory ran out),
+// the writer is left failed and the transport reports that instead.
+func (c *call) fail(x *exceptions.Exception) {
+	c.w.Discard()
+	if err := c.enc.EncodeError(x); err != nil {
+		c.w.Discard()
+	}
+}
+
+// recoverPanic turns a panic of the adapted function (or of this package) into a virgil.Panic
+// reply. It must be deferred directly.
+func (c *call) recoverPanic() {
+	if v := recover(); v != nil {
+		x := exceptions.FromPanic(v)
+		if c.enc == nil {
+			c.enc = encoders.Get().(*codec.Encoder)
+			c.enc.Reset(c.w)
+		}
+		c.fail(x)
+	}
+}
+
+// end releases the call's pooled state.
+func (c *call) end() {
+	if c.dec != nil {
+		codec.PutDecoder(c.dec)
+	}
+	if c.enc != nil {
+		c.enc.Reset(nil)
+		encoders.Put(c.enc)
+	}
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// describeArgError renders a lifting error after "argument N": a path such as "[1]" attaches
+// directly, anything else follows a colon.
+func describeArgError(err error) string {
+	msg := err.Error()
+	if len(msg) > 0 && (msg[0] == '[' || msg[0] == '.') {
+		return msg
+	}
+	return ": " + msg
+}

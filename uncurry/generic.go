@@ -1,0 +1,149 @@
+package uncurry
+
+import "reflect"
+
+// The generic fast paths adapt functions of up to three parameters without reflect.Call. Each
+// shape has its own constructor so that Go infers the type parameters from the function alone:
+//
+//	FuncN:  func(...) R            FuncNE: func(...) (R, error)
+//	ProcN:  func(...)              ProcNE: func(...) error
+//
+// All of them end in the (R, error) cores below.
+
+func typesOf(ts ...reflect.Type) []reflect.Type { return ts }
+
+func core0[R any](name string, f func() (R, error)) *Function {
+	fn := describe(name, nil, reflect.TypeFor[R]())
+	fn.Handler = func(w ReplyWriter, args []byte) {
+		var c call
+		defer c.end()
+		defer c.recoverPanic()
+		c.w = w
+		if c.begin(name, w, args, 0) && c.args() {
+			c.reply(f())
+		}
+	}
+	return fn
+}
+
+func core1[A, R any](name string, f func(A) (R, error)) *Function {
+	fn := describe(name, typesOf(reflect.TypeFor[A]()), reflect.TypeFor[R]())
+	fn.Handler = func(w ReplyWriter, args []byte) {
+		var c call
+		defer c.end()
+		defer c.recoverPanic()
+		c.w = w
+		var a A
+		if c.begin(name, w, args, 1) && c.arg(1, &a) && c.args() {
+			c.reply(f(a))
+		}
+	}
+	return fn
+}
+
+func core2[A, B, R any](name string, f func(A, B) (R, error)) *Function {
+	fn := describe(name, typesOf(reflect.TypeFor[A](), reflect.TypeFor[B]()), reflect.TypeFor[R]())
+	fn.Handler = func(w ReplyWriter, args []byte) {
+		var c call
+		defer c.end()
+		defer c.recoverPanic()
+		c.w = w
+		var a A
+		var b B
+		if c.begin(name, w, args, 2) && c.arg(1, &a) && c.arg(2, &b) && c.args() {
+			c.reply(f(a, b))
+		}
+	}
+	return fn
+}
+
+func core3[A, B, C, R any](name string, f func(A, B, C) (R, error)) *Function {
+	fn := describe(name, typesOf(reflect.TypeFor[A](), reflect.TypeFor[B](), reflect.TypeFor[C]()), reflect.TypeFor[R]())
+	fn.Handler = func(w ReplyWriter, args []byte) {
+		var c call
+		defer c.end()
+		defer c.recoverPanic()
+		c.w = w
+		var a A
+		var b B
+		var x C
+		if c.begin(name, w, args, 3) && c.arg(1, &a) && c.arg(2, &b) && c.arg(3, &x) && c.args() {
+			c.reply(f(a, b, x))
+		}
+	}
+	return fn
+}
+
+// Func0 adapts a function of no parameters returning R.
+func Func0[R any](name string, f func() R) *Function {
+	return core0(name, func() (R, error) { return f(), nil })
+}
+
+// Func0E adapts a function of no parameters returning (R, error).
+func Func0E[R any](name string, f func() (R, error)) *Function { return core0(name, f) }
+
+// Proc0 adapts a function of no parameters and no results.
+func Proc0(name string, f func()) *Function {
+	return core0(name, func() (Nothing, error) { f(); return Nothing{}, nil })
+}
+
+// Proc0E adapts a function of no parameters returning only an error.
+func Proc0E(name string, f func() error) *Function {
+	return core0(name, func() (Nothing, error) { return Nothing{}, f() })
+}
+
+// Func1 adapts a function of one parameter returning R.
+func Func1[A, R any](name string, f func(A) R) *Function {
+	return core1(name, func(a A) (R, error) { return f(a), nil })
+}
+
+// Func1E adapts a function of one parameter returning (R, error).
+func Func1E[A, R any](name string, f func(A) (R, error)) *Function { return core1(name, f) }
+
+// Proc1 adapts a function of one parameter and no results.
+func Proc1[A any](name string, f func(A)) *Function {
+	return core1(name, func(a A) (Nothing, error) { f(a); return Nothing{}, nil })
+}
+
+// Proc1E adapts a function of one parameter returning only an error.
+func Proc1E[A any](name string, f func(A) error) *Function {
+	return core1(name, func(a A) (Nothing, error) { return Nothing{}, f(a) })
+}
+
+// Func2 adapts a function of two parameters returning R.
+func Func2[A, B, R any](name string, f func(A, B) R) *Function {
+	return core2(name, func(a A, b B) (R, error) { return f(a, b), nil })
+}
+
+// Func2E adapts a function of two parameters returning (R, error).
+func Func2E[A, B, R any](name string, f func(A, B) (R, error)) *Function { return core2(name, f) }
+
+// Proc2 adapts a function of two parameters and no results.
+func Proc2[A, B any](name string, f func(A, B)) *Function {
+	return core2(name, func(a A, b B) (Nothing, error) { f(a, b); return Nothing{}, nil })
+}
+
+// Proc2E adapts a function of two parameters returning only an error.
+func Proc2E[A, B any](name string, f func(A, B) error) *Function {
+	return core2(name, func(a A, b B) (Nothing, error) { return Nothing{}, f(a, b) })
+}
+
+// Func3 adapts a function of three parameters returning R.
+func Func3[A, B, C, R any](name string, f func(A, B, C) R) *Function {
+	return core3(name, func(a A, b B, c C) (R, error) { return f(a, b, c), nil })
+}
+
+// Func3E adapts a function of three parameters returning (R, error).
+func Func3E[A, B, C, R any](name string, f func(A, B, C) (R, error)) *Function {
+	return core3(name, f)
+}
+
+// Proc3 adapts a function of three parameters and no results.
+func Proc3[A, B, C any](name string, f func(A, B, C)) *Function {
+	return core3(name, func(a A, b B, c C) (Nothing, error) { f(a, b, c); return Nothing{}, nil })
+}
+
+// Proc3E adapts a function of three parameters returning only an error.
+func Proc3E[A, B, C any](name string, f func(A, B, C) error) *Function {
+	return core3(name, func(a A, b B, c C) (Nothing, error) { return Nothing{}, f(a, b, c) })
+}
