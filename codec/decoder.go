@@ -14,6 +14,7 @@ import (
 // that the bytes fit the target type (see Accepts), so a mismatch is reported as
 // "expected int, got str" rather than converted; scalar targets take allocation-free fast paths.
 // Strings and byte slices are always copied out: nothing a Decoder returns aliases its input.
+// Decoding into a non-nil []byte reuses its memory when it is large enough.
 // A Decoder is not safe for concurrent use; reuse one with Reset.
 type Decoder struct {
 	b   []byte
@@ -138,7 +139,7 @@ func (d *Decoder) decodeFast(b []byte, v any) (n int, err error) {
 	case *string:
 		*p, n, err = readString(b)
 	case *[]byte:
-		*p, n, err = readBytes(b)
+		*p, n, err = readBytesInto(*p, b)
 	case *bool:
 		*p, n, err = readBool(b)
 	default:

@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/virgilffi/virgil/exceptions"
@@ -31,6 +32,29 @@ func (e *Encoder) EncodeError(x *exceptions.Exception) error {
 // SplitEnvelope checks that reply is exactly one envelope and returns whether it is a success
 // and the bytes of its value (a view into reply, validated with Skip).
 func SplitEnvelope(reply []byte) (ok bool, value []byte, err error) {
+	switch {
+	case bytes.HasPrefix(reply, okHeader):
+		return true, reply[len(okHeader):], checkWhole(reply[len(okHeader):], "ok")
+	case bytes.HasPrefix(reply, errorHeader):
+		return false, reply[len(errorHeader):], checkWhole(reply[len(errorHeader):], "error")
+	}
+	return splitEnvelopeSlow(reply)
+}
+
+// checkWhole checks that value is exactly one well-formed value.
+func checkWhole(value []byte, key string) error {
+	m, err := Skip(value)
+	if err != nil {
+		return fmt.Errorf("the reply's %q value: %w", key, err)
+	}
+	if m != len(value) {
+		return fmt.Errorf("%d unexpected bytes after the reply envelope", len(value)-m)
+	}
+	return nil
+}
+
+// splitEnvelopeSlow handles legal but non-canonical envelope headers and every malformed reply.
+func splitEnvelopeSlow(reply []byte) (ok bool, value []byte, err error) {
 	if len(reply) == 0 {
 		return false, nil, fmt.Errorf("the reply is empty")
 	}
@@ -52,12 +76,8 @@ func SplitEnvelope(reply []byte) (ok bool, value []byte, err error) {
 		return false, nil, fmt.Errorf("the reply's key is %q, want \"ok\" or \"error\"", key)
 	}
 	value = reply[off+k:]
-	m, err := Skip(value)
-	if err != nil {
-		return false, nil, fmt.Errorf("the reply's %q value: %w", key, err)
-	}
-	if m != len(value) {
-		return false, nil, fmt.Errorf("%d unexpected bytes after the reply envelope", len(value)-m)
+	if err := checkWhole(value, key); err != nil {
+		return false, nil, err
 	}
 	return key == "ok", value, nil
 }
@@ -67,6 +87,13 @@ func SplitEnvelope(reply []byte) (ok bool, value []byte, err error) {
 // A reply that is not an envelope, or whose value does not fit result, gives an
 // *exceptions.Exception named virgil.ResultError.
 func DecodeReply(reply []byte, result any) error {
+	d := getDecoder(nil)
+	defer putDecoder(d)
+	return DecodeReplyWith(d, reply, result)
+}
+
+// DecodeReplyWith is DecodeReply using d, for callers that keep a Decoder of their own.
+func DecodeReplyWith(d *Decoder, reply []byte, result any) error {
 	ok, value, err := SplitEnvelope(reply)
 	if err != nil {
 		return exceptions.Newf(exceptions.ResultError, "malformed reply: %v", err)
@@ -81,8 +108,7 @@ func DecodeReply(reply []byte, result any) error {
 	if result == nil {
 		return nil
 	}
-	d := getDecoder(value)
-	defer putDecoder(d)
+	d.Reset(value)
 	if err := d.Decode(result); err != nil {
 		return exceptions.Newf(exceptions.ResultError, "result: %v", err)
 	}

@@ -123,6 +123,12 @@ func readString(b []byte) (string, int, error) {
 
 // readBytes reads a bin (or nil, as a nil slice) at the start of b, copying it.
 func readBytes(b []byte) ([]byte, int, error) {
+	return readBytesInto(nil, b)
+}
+
+// readBytesInto is readBytes copying into dst's memory when it has the capacity, as
+// encoding/json reuses a slice it decodes into.
+func readBytesInto(dst, b []byte) ([]byte, int, error) {
 	if len(b) > 0 && b[0] == 0xc0 {
 		return nil, 1, nil
 	}
@@ -130,9 +136,10 @@ func readBytes(b []byte) ([]byte, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	out := make([]byte, n)
-	copy(out, b[head:])
-	return out, head + n, nil
+	if cap(dst) < n {
+		dst = nil // append then allocates without zeroing memory it is about to overwrite
+	}
+	return append(dst[:0], b[head:head+n]...), head + n, nil
 }
 
 // strOrBin reads the header of a str or bin (as want says) and checks its payload is there.

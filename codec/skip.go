@@ -16,8 +16,13 @@ var ErrTruncated = errors.New("truncated input")
 // never recurses and never reads past b: it rejects truncated input, the reserved code 0xc1 and
 // nesting deeper than MaxDepth with a descriptive error.
 func Skip(b []byte) (int, error) {
-	// pending[i] counts the values still to read at depth i; the top-level wants one.
-	var stack [MaxDepth + 1]uint64
+	if len(b) > 0 && (b[0] <= 0x7f || b[0] >= 0xe0 || b[0] == 0xc0 || b[0] == 0xc2 || b[0] == 0xc3) {
+		return 1, nil // the commonest case: a one-byte value
+	}
+	// stack[i] counts the values still to read at depth i; the top level wants one. It grows on
+	// demand, so a flat value costs no large buffer.
+	var small [16]uint64
+	stack := small[:1]
 	depth, off := 0, 0
 	stack[0] = 1
 	for {
@@ -44,6 +49,9 @@ func Skip(b []byte) (int, error) {
 				return 0, fmt.Errorf("msgpack: nesting deeper than %d levels at byte %d", MaxDepth, off)
 			}
 			depth++
+			if depth == len(stack) {
+				stack = append(stack, 0)
+			}
 			stack[depth] = children
 		}
 	}

@@ -205,7 +205,7 @@ func (r reader) key(where string, depth int) (key string, ok bool, err error) {
 	if !msgpcode.IsString(c) {
 		return "", false, r.skip(where, depth)
 	}
-	key, err = r.dec.DecodeString()
+	key, err = readStr(r.dec)
 	if err != nil {
 		return "", false, r.wrap(where, err)
 	}
@@ -220,7 +220,7 @@ func (r reader) str(where, key string, nilOK bool) (string, error) {
 	}
 	switch {
 	case msgpcode.IsString(c):
-		s, err := r.dec.DecodeString()
+		s, err := readStr(r.dec)
 		if err != nil {
 			return "", r.wrap(where, err)
 		}
@@ -361,7 +361,7 @@ func (r reader) notes(where string) ([]string, error) {
 		if !msgpcode.IsString(c) {
 			return nil, fail(where, `key "notes": item %d: expected str, got %s`, i, kindOf(c))
 		}
-		s, err := r.dec.DecodeString()
+		s, err := readStr(r.dec)
 		if err != nil {
 			return nil, r.wrap(where, err)
 		}

@@ -2,6 +2,7 @@ package exceptions
 
 import (
 	"bytes"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -236,5 +237,50 @@ func TestMarshalLimits(t *testing.T) {
 	}
 	if s := cyclic.Error(); !strings.HasSuffix(s, "(cause chain truncated)") {
 		t.Errorf("Error() of a cyclic chain: %q", s)
+	}
+}
+
+func TestUnmarshalSkipsEveryType(t *testing.T) {
+	b := newBuild().m(10).s("name").s("E")
+	b.s("fixext").raw([]byte{0xd6, 0xff, 1, 2, 3, 4})                              // timestamp 32
+	b.s("ext8").raw([]byte{0xc7, 3, 0x40, 1, 2, 3})                                // a Virgil ext
+	b.s("ext16").raw([]byte{0xc8, 0, 1, 0x41, 9})                                  // one byte
+	b.s("ext32").raw(append([]byte{0xc9, 0, 0, 0, 2, 0x42}, 7, 8))                 // two bytes
+	b.s("bin").raw([]byte{0xc4, 2, 0xde, 0xad})                                    // bin8
+	b.s("float").raw([]byte{0xcb, 0x40, 0x09, 0x21, 0xfb, 0x54, 0x44, 0x2d, 0x18}) // pi
+	b.s("str16").raw(append([]byte{0xda, 0, 3}, "abc"...))
+	b.s("map").m(2).i(1).a(2).s("x").raw([]byte{0xc3}).s("k").m(0)
+	b.s("message").raw(append([]byte{0xdb, 0, 0, 0, 2}, "ok"...)) // str32, non-canonical
+	e, err := Unmarshal(b.bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Name != "E" || e.Message != "ok" {
+		t.Errorf("got %#v", exported(e))
+	}
+}
+
+// TestUnmarshalBoundedMemory guards against the decoder keeping a buffer as
+// large as a truncated value's declared length, which grew without bound
+// when a pooled msgpack decoder was fed such records repeatedly.
+func TestUnmarshalBoundedMemory(t *testing.T) {
+	inputs := [][]byte{
+		newBuild().m(1).s("name").raw([]byte{0xdb, 0xc6, 0xc6, 0xc6, 0xc6, 'x'}).bytes(),
+		newBuild().m(2).s("name").s("E").s("junk").raw([]byte{0xc6, 0xc6, 0xc6, 0xc6, 0xc6, 'x'}).bytes(),
+		newBuild().m(2).s("name").s("E").s("junk").raw([]byte{0xc9, 0xc6, 0xc6, 0xc6, 0xc6, 1, 'x'}).bytes(),
+		newBuild().m(1).raw([]byte{0xdb, 0xc6, 0xc6, 0xc6, 0xc6, 'x'}).bytes(), // as a key
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 100 {
+		for _, in := range inputs {
+			if _, err := Unmarshal(in); err == nil || !strings.Contains(err.Error(), "truncated input") {
+				t.Fatalf("error %v", err)
+			}
+		}
+	}
+	runtime.ReadMemStats(&after)
+	if allocated := after.TotalAlloc - before.TotalAlloc; allocated > 64<<20 {
+		t.Errorf("400 truncated records allocated %d MB", allocated>>20)
 	}
 }

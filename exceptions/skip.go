@@ -98,8 +98,12 @@ func skipValue(dec *msgpack.Decoder, depth int) error {
 			if n > 0 {
 				left = append(left, 2*n)
 			}
+		case isBlob(c):
+			if err := skipBlob(dec, c); err != nil {
+				return err
+			}
 		default:
-			// Not a container: msgpack's Skip reads it without recursing.
+			// A scalar of at most 9 bytes: msgpack's Skip reads it.
 			if err := dec.Skip(); err != nil {
 				return err
 			}

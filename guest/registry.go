@@ -4,9 +4,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unsafe"
 
-	"github.com/virgilffi/virgil/bytebox"
 	"github.com/virgilffi/virgil/codec"
 	"github.com/virgilffi/virgil/exceptions"
 	"github.com/virgilffi/virgil/uncurry"
@@ -84,19 +82,3 @@ var (
 	manifestHandler = replyWith(func() any { return CurrentManifest() })
 	statsHandler    = replyWith(func() any { return ReadStats() })
 )
-
-//export virgil_manifest
-func virgil_manifest(in, out unsafe.Pointer) {
-	serveBuiltin("virgil_manifest", manifestHandler, out)
-}
-
-//export virgil_stats
-func virgil_stats(in, out unsafe.Pointer) {
-	serveBuiltin("virgil_stats", statsHandler, out)
-}
-
-func serveBuiltin(name string, h uncurry.Handler, out unsafe.Pointer) {
-	if out != nil {
-		serve(name, h, nil, bytebox.FromPointer(out))
-	}
-}

@@ -1,12 +1,14 @@
 package host
 
 import (
+	"bytes"
 	"runtime"
 	"unsafe"
 
 	"github.com/ebitengine/purego"
 
 	"github.com/virgilffi/virgil/bytebox"
+	"github.com/virgilffi/virgil/codec"
 	"github.com/virgilffi/virgil/exceptions"
 	"github.com/virgilffi/virgil/uncurry"
 )
@@ -25,31 +27,70 @@ func (f *Function) Name() string { return f.name }
 // Info returns what the manifest says about the function, or nil.
 func (f *Function) Info() *uncurry.Function { return f.info }
 
-// Call calls the function with args and lifts its result into result (a pointer, or nil).
-func (f *Function) Call(result any, args ...any) error {
-	return uncurry.Invoke(f.Raw, f.name, result, args...)
-}
-
-// callState is the memory one call needs: the two boxes and the scratch buffer. It lives in a
-// pool, on the Go heap, which does not move.
+// callState is the memory one call needs: the two boxes, the scratch buffer lent to the guest,
+// and the argument buffer with its encoder and the reply decoder. It lives in a per-library pool,
+// on the Go heap, which does not move, so one pool round trip serves a whole call.
 type callState struct {
 	in, out bytebox.Box
 	scratch []byte
+	args    bytes.Buffer
+	enc     *codec.Encoder
+	dec     *codec.Decoder
 }
 
 func newCallState(scratchSize int) *callState {
-	return &callState{scratch: make([]byte, scratchSize)}
+	st := &callState{scratch: make([]byte, scratchSize), dec: codec.NewDecoder(nil)}
+	st.enc = codec.NewEncoder(&st.args)
+	return st
 }
 
-// Raw sends an encoded argument array to the function and passes the reply envelope to lift. The
-// reply is only valid during lift: it lives in the scratch buffer or in guest memory that is
-// freed when lift returns. Raw is an uncurry.Caller.
+// maxPooledArgs bounds the argument buffer a pooled call state keeps between calls.
+const maxPooledArgs = 64 << 20
+
+func (l *Library) getState() *callState { return l.states.Get().(*callState) }
+
+func (l *Library) putState(st *callState) {
+	if st.args.Cap() > maxPooledArgs {
+		st.args = bytes.Buffer{}
+	}
+	st.args.Reset()
+	st.dec.Reset(nil)
+	l.states.Put(st)
+}
+
+// Call calls the function with args and lifts its result into result (a pointer, or nil). It is
+// an uncurry.Caller.
+func (f *Function) Call(result any, args ...any) error {
+	st := f.lib.getState()
+	defer f.lib.putState(st)
+	if err := uncurry.LowerArgs(st.enc, f.name, args); err != nil {
+		return err
+	}
+	return f.cross(st, st.args.Bytes(), nil, result)
+}
+
+// Invoke sends an encoded argument array and lifts the reply into result. It is an
+// uncurry.ByteCaller.
+func (f *Function) Invoke(args []byte, result any) error {
+	st := f.lib.getState()
+	defer f.lib.putState(st)
+	return f.cross(st, args, nil, result)
+}
+
+// Raw sends an encoded argument array and passes the reply envelope to lift. The reply is only
+// valid during lift: it lives in the scratch buffer or in guest memory freed when lift returns.
 func (f *Function) Raw(args []byte, lift func(reply []byte) error) error {
+	st := f.lib.getState()
+	defer f.lib.putState(st)
+	return f.cross(st, args, lift, nil)
+}
+
+// cross makes the call: it lends the scratch buffer, calls the symbol, checks the reply box,
+// lifts the reply (with lift, or into result) and gives guest memory back to the guest.
+func (f *Function) cross(st *callState, args []byte, lift func([]byte) error, result any) error {
 	if f.lib.closed.Load() {
 		return ErrClosed
 	}
-	st := f.lib.states.Get().(*callState)
-	defer f.lib.states.Put(st)
 	var sp unsafe.Pointer
 	if len(st.scratch) > 0 {
 		sp = unsafe.Pointer(unsafe.SliceData(st.scratch))
@@ -60,16 +101,16 @@ func (f *Function) Raw(args []byte, lift func(reply []byte) error) error {
 	runtime.KeepAlive(args)
 
 	reply := st.out
-	defer func() {
-		if reply.OwnedBy(sp) {
-			f.lib.free(reply.Ptr)
-		}
-	}()
+	if reply.OwnedBy(sp) {
+		defer f.lib.free(reply.Ptr)
+	}
 	switch {
 	case reply.Empty():
 		return exceptions.Newf(exceptions.InternalError, "%s: the guest returned no reply (it could not allocate one)", f.name)
 	case reply.Ptr == sp && reply.Len > uint64(len(st.scratch)):
 		return exceptions.Newf(exceptions.InternalError, "%s: the guest claims a %d-byte reply in a %d-byte scratch buffer", f.name, reply.Len, len(st.scratch))
+	case lift != nil:
+		return lift(reply.Bytes())
 	}
-	return lift(reply.Bytes())
+	return codec.DecodeReplyWith(st.dec, reply.Bytes(), result)
 }

@@ -25,7 +25,7 @@ func (l *Library) Bind(name string, fnPtr any) error {
 			return err
 		}
 	}
-	return uncurry.Bind(fnPtr, name, f.Raw)
+	return uncurry.Bind(fnPtr, f.Call)
 }
 
 // checkArity compares a binding's parameter count with the manifest, when there is one.
@@ -51,7 +51,7 @@ func Func0[R any](lib *Library, name string) (func() (R, error), error) {
 	if err != nil {
 		return nil, err
 	}
-	return uncurry.Typed0[R](name, f.Raw), nil
+	return uncurry.Typed0[R](f.Call), nil
 }
 
 // Func1 returns a typed Go function calling the library's function of one parameter called name.
@@ -60,7 +60,7 @@ func Func1[A, R any](lib *Library, name string) (func(A) (R, error), error) {
 	if err != nil {
 		return nil, err
 	}
-	return uncurry.Typed1[A, R](name, f.Raw), nil
+	return uncurry.Typed1[A, R](f.Call), nil
 }
 
 // Func2 returns a typed Go function calling the library's function of two parameters called name.
@@ -69,7 +69,7 @@ func Func2[A, B, R any](lib *Library, name string) (func(A, B) (R, error), error
 	if err != nil {
 		return nil, err
 	}
-	return uncurry.Typed2[A, B, R](name, f.Raw), nil
+	return uncurry.Typed2[A, B, R](f.Call), nil
 }
 
 // Func3 returns a typed Go function calling the library's function of three parameters called
@@ -79,5 +79,5 @@ func Func3[A, B, C, R any](lib *Library, name string) (func(A, B, C) (R, error),
 	if err != nil {
 		return nil, err
 	}
-	return uncurry.Typed3[A, B, C, R](name, f.Raw), nil
+	return uncurry.Typed3[A, B, C, R](f.Call), nil
 }

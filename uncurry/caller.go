@@ -10,10 +10,14 @@ import (
 	"github.com/virgilffi/virgil/exceptions"
 )
 
-// Caller sends an encoded argument array to a function and passes the reply envelope to lift.
-// The reply is only valid during lift. It returns lift's error, or its own when the call could
-// not be made.
-type Caller func(args []byte, lift func(reply []byte) error) error
+// Caller calls a function by value: it lowers args, makes the call and lifts the result into
+// result (a pointer, or nil to ignore it). Failures are *exceptions.Exception values. Typed
+// bindings (Typed2, Bind, ...) are built over a Caller; host.Function.Call is one.
+type Caller func(result any, args ...any) error
+
+// ByteCaller calls a function by bytes: it sends the encoded argument array args and lifts the
+// reply envelope into result. Invoke and Over build a Caller from one.
+type ByteCaller func(args []byte, result any) error
 
 // argBuffer is a pooled buffer with an encoder for lowering argument arrays.
 type argBuffer struct {
@@ -30,10 +34,16 @@ var argBuffers = sync.Pool{New: func() any {
 // maxPooledArgs is the largest argument buffer kept for reuse; larger ones are left to the GC.
 const maxPooledArgs = 1 << 20
 
+// Over returns a Caller that lowers its arguments and calls call, naming the function name in
+// its errors.
+func Over(name string, call ByteCaller) Caller {
+	return func(result any, args ...any) error { return Invoke(call, name, result, args...) }
+}
+
 // Invoke lowers args, calls call and lifts the reply into result (which may be nil to ignore it).
 // Errors are *exceptions.Exception values: the guest's, or virgil.ArgumentError when an argument
 // cannot be lowered.
-func Invoke(call Caller, name string, result any, args ...any) error {
+func Invoke(call ByteCaller, name string, result any, args ...any) error {
 	a := argBuffers.Get().(*argBuffer)
 	defer func() {
 		if a.buf.Cap() <= maxPooledArgs {
@@ -41,51 +51,76 @@ func Invoke(call Caller, name string, result any, args ...any) error {
 			argBuffers.Put(a)
 		}
 	}()
-	if err := a.enc.EncodeArrayHeader(len(args)); err != nil {
+	if err := LowerArgs(a.enc, name, args); err != nil {
+		return err
+	}
+	return call(a.buf.Bytes(), result)
+}
+
+// LowerArgs writes the argument array of a call of function name to enc. An argument that
+// cannot be lowered gives virgil.ArgumentError naming it.
+func LowerArgs(enc *codec.Encoder, name string, args []any) error {
+	if err := enc.EncodeArrayHeader(len(args)); err != nil {
 		return err
 	}
 	for i, v := range args {
-		if err := a.enc.Encode(v); err != nil {
+		if err := enc.Encode(v); err != nil {
 			return exceptions.Newf(exceptions.ArgumentError, "%s: argument %d (%T) cannot be lowered: %v", name, i+1, v, err)
 		}
 	}
-	return call(a.buf.Bytes(), func(reply []byte) error { return codec.DecodeReply(reply, result) })
+	return nil
 }
 
 // Typed0 returns a typed function of no parameters that calls through call.
-func Typed0[R any](name string, call Caller) func() (R, error) {
-	return func() (r R, err error) { return r, Invoke(call, name, &r) }
+func Typed0[R any](call Caller) func() (R, error) {
+	return func() (R, error) {
+		var r R
+		err := call(&r)
+		return r, err
+	}
 }
 
 // Typed1 returns a typed function of one parameter that calls through call.
-func Typed1[A, R any](name string, call Caller) func(A) (R, error) {
-	return func(a A) (r R, err error) { return r, Invoke(call, name, &r, a) }
+func Typed1[A, R any](call Caller) func(A) (R, error) {
+	return func(a A) (R, error) {
+		var r R
+		err := call(&r, a)
+		return r, err
+	}
 }
 
 // Typed2 returns a typed function of two parameters that calls through call.
-func Typed2[A, B, R any](name string, call Caller) func(A, B) (R, error) {
-	return func(a A, b B) (r R, err error) { return r, Invoke(call, name, &r, a, b) }
+func Typed2[A, B, R any](call Caller) func(A, B) (R, error) {
+	return func(a A, b B) (R, error) {
+		var r R
+		err := call(&r, a, b)
+		return r, err
+	}
 }
 
 // Typed3 returns a typed function of three parameters that calls through call.
-func Typed3[A, B, C, R any](name string, call Caller) func(A, B, C) (R, error) {
-	return func(a A, b B, c C) (r R, err error) { return r, Invoke(call, name, &r, a, b, c) }
+func Typed3[A, B, C, R any](call Caller) func(A, B, C) (R, error) {
+	return func(a A, b B, c C) (R, error) {
+		var r R
+		err := call(&r, a, b, c)
+		return r, err
+	}
 }
 
 // Bind sets *fnPtr, a variable of any function type whose last result is error, to a function
 // that lowers its arguments, calls through call and lifts the result:
 //
 //	var add func(a, b int) (int, error)
-//	uncurry.Bind(&add, "add", call)
-func Bind(fnPtr any, name string, call Caller) error {
+//	uncurry.Bind(&add, call)
+func Bind(fnPtr any, call Caller) error {
 	p := reflect.ValueOf(fnPtr)
 	if p.Kind() != reflect.Pointer || p.Elem().Kind() != reflect.Func {
-		return fmt.Errorf("uncurry: Bind %s: want a pointer to a function variable, got %T", name, fnPtr)
+		return fmt.Errorf("uncurry: Bind: want a pointer to a function variable, got %T", fnPtr)
 	}
 	t := p.Elem().Type()
 	result, hasErr, err := resultShape(t)
 	if err != nil || !hasErr {
-		return fmt.Errorf("uncurry: Bind %s: %s must return error or (R, error)", name, t)
+		return fmt.Errorf("uncurry: Bind: %s must return error or (R, error)", t)
 	}
 	p.Elem().Set(reflect.MakeFunc(t, func(in []reflect.Value) []reflect.Value {
 		args := make([]any, len(in))
@@ -105,7 +140,7 @@ func Bind(fnPtr any, name string, call Caller) error {
 			out = reflect.New(result)
 			target = out.Interface()
 		}
-		callErr := Invoke(call, name, target, args...)
+		callErr := call(target, args...)
 		errValue := reflect.Zero(errorType)
 		if callErr != nil {
 			errValue = reflect.ValueOf(&callErr).Elem()

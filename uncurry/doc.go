@@ -13,9 +13,10 @@
 // that do not fit (virgil.ArgumentError, with messages such as "add: argument 2: expected int,
 // got str"). A Handler never panics.
 //
-// Host direction: [Bind] (reflection) and [Typed2] and its siblings turn a [Caller], anything
-// that can send argument bytes somewhere and hand back the reply, into a typed Go function
-// whose errors are *exceptions.Exception values.
+// Host direction: [Bind] (reflection) and [Typed2] and its siblings turn a [Caller] into a typed
+// Go function whose errors are *exceptions.Exception values. A Caller calls by value; [Over] and
+// [Invoke] build one from a [ByteCaller], anything that can send argument bytes somewhere and
+// lift the reply (package host's functions, or a Handler in the same process).
 //
 // The package composes codec and exceptions; it knows nothing about C or shared libraries.
 package uncurry

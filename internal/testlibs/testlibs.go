@@ -26,6 +26,18 @@ type result struct {
 	err  error
 }
 
+// Main runs a test binary's tests and then removes the libraries built for them. Use it from
+// TestMain: func TestMain(m *testing.M) { testlibs.Main(m) }.
+func Main(m *testing.M) {
+	code := m.Run()
+	mu.Lock()
+	if dir != "" {
+		os.RemoveAll(dir)
+	}
+	mu.Unlock()
+	os.Exit(code)
+}
+
 // Require skips (or, in CI, fails) t when tool is not on PATH.
 func Require(t testing.TB, tool string) {
 	t.Helper()

@@ -1,0 +1,624 @@
+/* mpack_lite.c: see mpack_lite.h. */
+#include "mpack_lite.h"
+
+#include <string.h>
+
+const char *mpl_strerror(mpl_error err)
+{
+    switch (err) {
+    case MPL_OK:
+        return "no error";
+    case MPL_ERR_TRUNCATED:
+        return "truncated input";
+    case MPL_ERR_INVALID:
+        return "invalid byte 0xc1";
+    case MPL_ERR_TYPE:
+        return "unexpected type";
+    case MPL_ERR_RANGE:
+        return "integer out of range";
+    case MPL_ERR_DEPTH:
+        return "nesting deeper than 512 levels";
+    case MPL_ERR_NOMEM:
+        return "out of memory";
+    case MPL_ERR_TOO_LONG:
+        return "length does not fit 32 bits";
+    }
+    return "unknown error";
+}
+
+const char *mpl_type_name(mpl_type type)
+{
+    static const char *const names[] = {
+        [MPL_NIL] = "nil",     [MPL_BOOL] = "bool", [MPL_INT] = "int",
+        [MPL_FLOAT] = "float", [MPL_STR] = "str",   [MPL_BIN] = "bin",
+        [MPL_ARRAY] = "array", [MPL_MAP] = "map",   [MPL_EXT] = "ext",
+    };
+    return (unsigned)type < sizeof names / sizeof names[0] ? names[type] : "unknown";
+}
+
+/* ---- Reader ---------------------------------------------------------------------------- */
+
+/* What the first bytes of a value say about it. */
+typedef struct header {
+    mpl_type type;
+    size_t size;     /* the header's own bytes: type byte, then length, immediate or ext type */
+    uint64_t length; /* str, bin, ext: body bytes after the header; array, map: element count */
+    bool negative;   /* MPL_INT: the value is `sval` (< 0); otherwise it is `uval` */
+    uint64_t uval;
+    int64_t sval;
+    double fval;
+    bool bval;
+} header;
+
+static uint64_t load_be(const uint8_t *p, size_t width)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < width; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* The two's-complement integer of `width` bytes whose bits are `bits`, without relying on
+ * implementation-defined conversions. */
+static int64_t sign_extend(uint64_t bits, size_t width)
+{
+    uint64_t mask = width == 8 ? UINT64_MAX : (UINT64_C(1) << (8 * width)) - 1;
+    if (!(bits >> (8 * width - 1) & 1))
+        return (int64_t)bits;
+    return -(int64_t)(~bits & mask) - 1;
+}
+
+static void set_int(header *h, int64_t v)
+{
+    h->type = MPL_INT;
+    h->negative = v < 0;
+    h->sval = v;
+    h->uval = v < 0 ? 0 : (uint64_t)v;
+}
+
+/* Checks that the body announced by the header can be in the `avail` bytes at all. */
+static mpl_error check_body(const header *h, size_t avail)
+{
+    uint64_t room = avail - h->size;
+    switch (h->type) {
+    case MPL_STR:
+    case MPL_BIN:
+    case MPL_EXT:
+    case MPL_ARRAY: /* every element takes at least one byte */
+        return h->length > room ? MPL_ERR_TRUNCATED : MPL_OK;
+    case MPL_MAP:
+        return h->length > room / 2 ? MPL_ERR_TRUNCATED : MPL_OK;
+    default:
+        return MPL_OK;
+    }
+}
+
+/* A header whose length field is `width` big-endian bytes after the type byte, followed by
+ * `extra` more header bytes (the ext type). */
+static mpl_error sized(header *h, mpl_type type, const uint8_t *p, size_t avail, size_t width,
+                       size_t extra)
+{
+    h->type = type;
+    h->size = 1 + width + extra;
+    if (avail < h->size)
+        return MPL_ERR_TRUNCATED;
+    h->length = load_be(p + 1, width);
+    return check_body(h, avail);
+}
+
+/* A scalar whose value is the `width` bytes after the type byte. */
+static mpl_error fixed(header *h, const uint8_t *p, size_t avail, size_t width, uint64_t *bits)
+{
+    h->size = 1 + width;
+    if (avail < h->size)
+        return MPL_ERR_TRUNCATED;
+    *bits = load_be(p + 1, width);
+    return MPL_OK;
+}
+
+static mpl_error tagged_number(header *h, uint8_t b, const uint8_t *p, size_t avail)
+{
+    uint64_t bits = 0;
+    mpl_error err;
+    if (b == 0xca) {
+        float f;
+        uint32_t u32;
+        if ((err = fixed(h, p, avail, 4, &bits)) != MPL_OK)
+            return err;
+        u32 = (uint32_t)bits;
+        memcpy(&f, &u32, sizeof f);
+        h->type = MPL_FLOAT;
+        h->fval = f;
+    } else if (b == 0xcb) {
+        if ((err = fixed(h, p, avail, 8, &bits)) != MPL_OK)
+            return err;
+        h->type = MPL_FLOAT;
+        memcpy(&h->fval, &bits, sizeof h->fval);
+    } else if (b >= 0xcc && b <= 0xcf) { /* uint 8/16/32/64 */
+        if ((err = fixed(h, p, avail, (size_t)1 << (b - 0xcc), &bits)) != MPL_OK)
+            return err;
+        h->type = MPL_INT;
+        h->uval = bits;
+    } else { /* 0xd0 ... 0xd3: int 8/16/32/64 */
+        size_t width = (size_t)1 << (b - 0xd0);
+        if ((err = fixed(h, p, avail, width, &bits)) != MPL_OK)
+            return err;
+        set_int(h, sign_extend(bits, width));
+    }
+    return MPL_OK;
+}
+
+/* The formats with a type byte from 0xc0 to 0xdf. */
+static mpl_error tagged(header *h, uint8_t b, const uint8_t *p, size_t avail)
+{
+    switch (b) {
+    case 0xc0:
+        h->type = MPL_NIL;
+        return MPL_OK;
+    case 0xc1:
+        return MPL_ERR_INVALID;
+    case 0xc2:
+    case 0xc3:
+        h->type = MPL_BOOL;
+        h->bval = b == 0xc3;
+        return MPL_OK;
+    case 0xc4: /* bin 8/16/32 */
+    case 0xc5:
+    case 0xc6:
+        return sized(h, MPL_BIN, p, avail, (size_t)1 << (b - 0xc4), 0);
+    case 0xc7: /* ext 8/16/32, then the ext type byte */
+    case 0xc8:
+    case 0xc9:
+        return sized(h, MPL_EXT, p, avail, (size_t)1 << (b - 0xc7), 1);
+    case 0xd4: /* fixext 1/2/4/8/16: the ext type byte, then a body of fixed size */
+    case 0xd5:
+    case 0xd6:
+    case 0xd7:
+    case 0xd8:
+        h->type = MPL_EXT;
+        h->size = 2;
+        h->length = (uint64_t)1 << (b - 0xd4);
+        return avail < h->size ? MPL_ERR_TRUNCATED : check_body(h, avail);
+    case 0xd9: /* str 8/16/32 */
+    case 0xda:
+    case 0xdb:
+        return sized(h, MPL_STR, p, avail, (size_t)1 << (b - 0xd9), 0);
+    case 0xdc:
+        return sized(h, MPL_ARRAY, p, avail, 2, 0);
+    case 0xdd:
+        return sized(h, MPL_ARRAY, p, avail, 4, 0);
+    case 0xde:
+        return sized(h, MPL_MAP, p, avail, 2, 0);
+    case 0xdf:
+        return sized(h, MPL_MAP, p, avail, 4, 0);
+    default: /* 0xca ... 0xd3 */
+        return tagged_number(h, b, p, avail);
+    }
+}
+
+/* Decodes the header of the next value without moving the reader. */
+static mpl_error read_header(const mpl_reader *r, header *h)
+{
+    size_t avail = r->len - r->pos;
+    memset(h, 0, sizeof *h);
+    h->size = 1;
+    if (avail == 0)
+        return MPL_ERR_TRUNCATED;
+    const uint8_t *p = r->data + r->pos;
+    uint8_t b = p[0];
+    if (b <= 0x7f) { /* positive fixint */
+        set_int(h, b);
+        return MPL_OK;
+    }
+    if (b >= 0xe0) { /* negative fixint */
+        set_int(h, (int64_t)b - 256);
+        return MPL_OK;
+    }
+    if (b <= 0x8f) {
+        h->type = MPL_MAP;
+        h->length = b & 0x0f;
+        return check_body(h, avail);
+    }
+    if (b <= 0x9f) {
+        h->type = MPL_ARRAY;
+        h->length = b & 0x0f;
+        return check_body(h, avail);
+    }
+    if (b <= 0xbf) {
+        h->type = MPL_STR;
+        h->length = b & 0x1f;
+        return check_body(h, avail);
+    }
+    return tagged(h, b, p, avail);
+}
+
+/* Moves past the header, and past the body of a str, bin or ext (never past an array's or
+ * map's elements: those are values of their own). */
+static void advance(mpl_reader *r, const header *h)
+{
+    r->pos += h->size;
+    if (h->type == MPL_STR || h->type == MPL_BIN || h->type == MPL_EXT)
+        r->pos += (size_t)h->length; /* check_body proved it fits */
+}
+
+/* Reads the header of a value that must be of family `want`. */
+static mpl_error expect(const mpl_reader *r, mpl_type want, header *h)
+{
+    mpl_error err = read_header(r, h);
+    if (err != MPL_OK)
+        return err;
+    return h->type == want ? MPL_OK : MPL_ERR_TYPE;
+}
+
+void mpl_reader_init(mpl_reader *r, const void *data, size_t len)
+{
+    r->data = data;
+    r->len = data != NULL ? len : 0;
+    r->pos = 0;
+}
+
+size_t mpl_reader_remaining(const mpl_reader *r)
+{
+    return r->len - r->pos;
+}
+
+mpl_error mpl_peek_type(const mpl_reader *r, mpl_type *type)
+{
+    header h;
+    mpl_error err = read_header(r, &h);
+    if (err == MPL_OK)
+        *type = h.type;
+    return err;
+}
+
+mpl_error mpl_read_nil(mpl_reader *r)
+{
+    header h;
+    mpl_error err = expect(r, MPL_NIL, &h);
+    if (err == MPL_OK)
+        advance(r, &h);
+    return err;
+}
+
+mpl_error mpl_read_bool(mpl_reader *r, bool *value)
+{
+    header h;
+    mpl_error err = expect(r, MPL_BOOL, &h);
+    if (err != MPL_OK)
+        return err;
+    *value = h.bval;
+    advance(r, &h);
+    return MPL_OK;
+}
+
+mpl_error mpl_read_int(mpl_reader *r, int64_t *value)
+{
+    header h;
+    mpl_error err = expect(r, MPL_INT, &h);
+    if (err != MPL_OK)
+        return err;
+    if (!h.negative && h.uval > INT64_MAX)
+        return MPL_ERR_RANGE;
+    *value = h.negative ? h.sval : (int64_t)h.uval;
+    advance(r, &h);
+    return MPL_OK;
+}
+
+mpl_error mpl_read_float(mpl_reader *r, double *value)
+{
+    header h;
+    mpl_error err = expect(r, MPL_FLOAT, &h);
+    if (err != MPL_OK)
+        return err;
+    *value = h.fval;
+    advance(r, &h);
+    return MPL_OK;
+}
+
+mpl_error mpl_read_number(mpl_reader *r, double *value)
+{
+    header h;
+    mpl_error err = read_header(r, &h);
+    if (err != MPL_OK)
+        return err;
+    if (h.type == MPL_FLOAT)
+        *value = h.fval;
+    else if (h.type == MPL_INT)
+        *value = h.negative ? (double)h.sval : (double)h.uval;
+    else
+        return MPL_ERR_TYPE;
+    advance(r, &h);
+    return MPL_OK;
+}
+
+mpl_error mpl_read_str(mpl_reader *r, const char **str, size_t *len)
+{
+    header h;
+    mpl_error err = expect(r, MPL_STR, &h);
+    if (err != MPL_OK)
+        return err;
+    *str = (const char *)(r->data + r->pos + h.size);
+    *len = (size_t)h.length;
+    advance(r, &h);
+    return MPL_OK;
+}
+
+mpl_error mpl_read_bin(mpl_reader *r, const uint8_t **bin, size_t *len)
+{
+    header h;
+    mpl_error err = expect(r, MPL_BIN, &h);
+    if (err != MPL_OK)
+        return err;
+    *bin = r->data + r->pos + h.size;
+    *len = (size_t)h.length;
+    advance(r, &h);
+    return MPL_OK;
+}
+
+static mpl_error read_container(mpl_reader *r, mpl_type type, uint32_t *count)
+{
+    header h;
+    mpl_error err = expect(r, type, &h);
+    if (err != MPL_OK)
+        return err;
+    *count = (uint32_t)h.length; /* at most 32 bits on the wire */
+    advance(r, &h);
+    return MPL_OK;
+}
+
+mpl_error mpl_read_array(mpl_reader *r, uint32_t *count)
+{
+    return read_container(r, MPL_ARRAY, count);
+}
+
+mpl_error mpl_read_map(mpl_reader *r, uint32_t *count)
+{
+    return read_container(r, MPL_MAP, count);
+}
+
+mpl_error mpl_skip(mpl_reader *r)
+{
+    /* pending[i]: values still to skip in the i-th open container (a map's pairs count twice).
+     * An explicit stack instead of recursion: 4 KiB, whatever the input. */
+    uint64_t pending[MPL_MAX_DEPTH];
+    size_t depth = 0;
+    mpl_reader cur = *r;
+    for (;;) {
+        header h;
+        mpl_error err = read_header(&cur, &h);
+        if (err != MPL_OK)
+            return err;
+        advance(&cur, &h);
+        if (h.type == MPL_ARRAY || h.type == MPL_MAP) {
+            if (depth == MPL_MAX_DEPTH)
+                return MPL_ERR_DEPTH;
+            uint64_t items = h.type == MPL_MAP ? 2 * h.length : h.length;
+            if (items > 0) {
+                pending[depth++] = items;
+                continue;
+            }
+        }
+        /* One value is complete; so is every container whose last value it was. */
+        while (depth > 0 && --pending[depth - 1] == 0)
+            depth--;
+        if (depth == 0)
+            break;
+    }
+    *r = cur;
+    return MPL_OK;
+}
+
+/* ---- Writer ---------------------------------------------------------------------------- */
+
+void mpl_writer_init(mpl_writer *w, mpl_realloc_fn alloc, void *fixed_buf, size_t cap)
+{
+    w->buf = fixed_buf;
+    w->len = 0;
+    w->cap = fixed_buf != NULL ? cap : 0;
+    w->owned = false;
+    w->alloc = alloc;
+    w->error = MPL_OK;
+}
+
+void mpl_writer_destroy(mpl_writer *w)
+{
+    if (w->owned)
+        w->alloc(w->buf, 0);
+    w->buf = NULL;
+    w->len = w->cap = 0;
+    w->owned = false;
+}
+
+void mpl_writer_reset(mpl_writer *w)
+{
+    w->len = 0;
+    w->error = MPL_OK;
+}
+
+mpl_error mpl_writer_error(const mpl_writer *w)
+{
+    return w->error;
+}
+
+/* Moves the contents to an allocated buffer of `cap` bytes (cap >= len). */
+static bool resize(mpl_writer *w, size_t cap)
+{
+    uint8_t *buf;
+    if (w->owned) {
+        buf = w->alloc(w->buf, cap);
+    } else {
+        buf = w->alloc(NULL, cap);
+        if (buf != NULL && w->len > 0)
+            memcpy(buf, w->buf, w->len);
+    }
+    if (buf == NULL) {
+        w->error = MPL_ERR_NOMEM;
+        return false;
+    }
+    w->buf = buf;
+    w->cap = cap;
+    w->owned = true;
+    return true;
+}
+
+/* Makes room for `extra` more bytes, doubling the buffer so that appends are amortized O(1). */
+static bool ensure(mpl_writer *w, size_t extra)
+{
+    if (w->error != MPL_OK)
+        return false;
+    if (extra <= w->cap - w->len)
+        return true;
+    if (extra > SIZE_MAX - w->len) {
+        w->error = MPL_ERR_NOMEM;
+        return false;
+    }
+    size_t need = w->len + extra;
+    size_t cap = w->cap < 64 ? 64 : w->cap;
+    while (cap < need)
+        cap = cap > SIZE_MAX / 2 ? need : 2 * cap;
+    return resize(w, cap);
+}
+
+void mpl_writer_reserve(mpl_writer *w, size_t extra)
+{
+    if (w->error != MPL_OK || extra <= w->cap - w->len)
+        return;
+    if (extra > SIZE_MAX - w->len) {
+        w->error = MPL_ERR_NOMEM;
+        return;
+    }
+    resize(w, w->len + extra); /* exactly: the caller knows the final size */
+}
+
+void mpl_write_raw(mpl_writer *w, const void *bytes, size_t len)
+{
+    if (len == 0 || !ensure(w, len))
+        return;
+    memcpy(w->buf + w->len, bytes, len);
+    w->len += len;
+}
+
+static void put_byte(mpl_writer *w, uint8_t b)
+{
+    mpl_write_raw(w, &b, 1);
+}
+
+/* A type byte followed by `value` in `width` big-endian bytes. */
+static void put_tagged(mpl_writer *w, uint8_t tag, uint64_t value, size_t width)
+{
+    uint8_t bytes[9];
+    bytes[0] = tag;
+    for (size_t i = 0; i < width; i++)
+        bytes[1 + i] = (uint8_t)(value >> (8 * (width - 1 - i)));
+    mpl_write_raw(w, bytes, 1 + width);
+}
+
+void mpl_write_nil(mpl_writer *w)
+{
+    put_byte(w, 0xc0);
+}
+
+void mpl_write_bool(mpl_writer *w, bool value)
+{
+    put_byte(w, value ? 0xc3 : 0xc2);
+}
+
+void mpl_write_uint(mpl_writer *w, uint64_t value)
+{
+    if (value <= 0x7f)
+        put_byte(w, (uint8_t)value);
+    else if (value <= UINT8_MAX)
+        put_tagged(w, 0xcc, value, 1);
+    else if (value <= UINT16_MAX)
+        put_tagged(w, 0xcd, value, 2);
+    else if (value <= UINT32_MAX)
+        put_tagged(w, 0xce, value, 4);
+    else
+        put_tagged(w, 0xcf, value, 8);
+}
+
+void mpl_write_int(mpl_writer *w, int64_t value)
+{
+    /* Converting a negative value to uint64_t is defined (modulo 2^64) and yields its two's
+     * complement bits, of which put_tagged keeps the low `width` bytes. */
+    uint64_t bits = (uint64_t)value;
+    if (value >= 0)
+        mpl_write_uint(w, bits);
+    else if (value >= -32)
+        put_byte(w, (uint8_t)bits);
+    else if (value >= INT8_MIN)
+        put_tagged(w, 0xd0, bits, 1);
+    else if (value >= INT16_MIN)
+        put_tagged(w, 0xd1, bits, 2);
+    else if (value >= INT32_MIN)
+        put_tagged(w, 0xd2, bits, 4);
+    else
+        put_tagged(w, 0xd3, bits, 8);
+}
+
+void mpl_write_double(mpl_writer *w, double value)
+{
+    uint64_t bits;
+    memcpy(&bits, &value, sizeof bits);
+    put_tagged(w, 0xcb, bits, 8);
+}
+
+/* The header of a str, bin, array or map: `fix` is the fix-format base byte (0 when the family
+ * has none) with room for counts up to `fix_max`; tag8/16/32 are the sized formats (0 when the
+ * family has no 8-bit form). */
+static void put_header(mpl_writer *w, size_t n, uint8_t fix, size_t fix_max, uint8_t tag8,
+                       uint8_t tag16, uint8_t tag32)
+{
+    if (fix != 0 && n <= fix_max)
+        put_byte(w, (uint8_t)(fix | n));
+    else if (tag8 != 0 && n <= UINT8_MAX)
+        put_tagged(w, tag8, n, 1);
+    else if (n <= UINT16_MAX)
+        put_tagged(w, tag16, n, 2);
+    else if (n <= UINT32_MAX)
+        put_tagged(w, tag32, n, 4);
+    else if (w->error == MPL_OK)
+        w->error = MPL_ERR_TOO_LONG;
+}
+
+void mpl_write_str_header(mpl_writer *w, size_t len)
+{
+    put_header(w, len, 0xa0, 31, 0xd9, 0xda, 0xdb);
+}
+
+void mpl_write_bin_header(mpl_writer *w, size_t len)
+{
+    put_header(w, len, 0, 0, 0xc4, 0xc5, 0xc6); /* no fix format: empty is 0xc4 0x00 */
+}
+
+size_t mpl_bin_header_size(size_t len)
+{
+    return len <= UINT8_MAX ? 2 : len <= UINT16_MAX ? 3 : len <= UINT32_MAX ? 5 : 0;
+}
+
+void mpl_write_array(mpl_writer *w, size_t count)
+{
+    put_header(w, count, 0x90, 15, 0, 0xdc, 0xdd);
+}
+
+void mpl_write_map(mpl_writer *w, size_t count)
+{
+    put_header(w, count, 0x80, 15, 0, 0xde, 0xdf);
+}
+
+void mpl_write_str(mpl_writer *w, const char *str, size_t len)
+{
+    mpl_write_str_header(w, len);
+    mpl_write_raw(w, str, len);
+}
+
+void mpl_write_cstr(mpl_writer *w, const char *str)
+{
+    mpl_write_str(w, str, strlen(str));
+}
+
+void mpl_write_bin(mpl_writer *w, const void *bin, size_t len)
+{
+    mpl_write_bin_header(w, len);
+    mpl_write_raw(w, bin, len);
+}
