@@ -57,7 +57,7 @@ func (c *call) args() bool {
 // reply writes the envelope for the function's outcome.
 func (c *call) reply(result any, err error) {
 	if err != nil {
-		c.fail(exceptions.From(err))
+		c.fail(trimGlue(exceptions.From(err)))
 		return
 	}
 	if err := c.enc.EncodeOK(result); err != nil {
@@ -79,7 +79,7 @@ func (c *call) fail(x *exceptions.Exception) {
 // reply. It must be deferred directly.
 func (c *call) recoverPanic() {
 	if v := recover(); v != nil {
-		x := exceptions.FromPanic(v)
+		x := trimGlue(exceptions.FromPanic(v))
 		if c.enc == nil {
 			c.enc = encoders.Get().(*codec.Encoder)
 			c.enc.Reset(c.w)

@@ -11,6 +11,14 @@ func (ZeroDivisionError) Error() string { return "division by zero" }
 // ExceptionName names the error on the wire.
 func (ZeroDivisionError) ExceptionName() string { return "ZeroDivisionError" }
 
+// OverflowError is an integer result that does not fit.
+type OverflowError struct{}
+
+func (OverflowError) Error() string { return "integer overflow" }
+
+// ExceptionName names the error on the wire.
+func (OverflowError) ExceptionName() string { return "OverflowError" }
+
 // ValueError is an argument with the right type but a wrong value.
 type ValueError string
 

@@ -16,10 +16,16 @@ import (
 	"github.com/pkg/errors"
 )
 
-// Add returns a + b.
+// Add returns a + b, failing with OverflowError when the sum does not fit 64 bits.
 //
 //virgil:export
-func Add(a, b int) int { return a + b }
+func Add(a, b int64) (int64, error) {
+	sum := a + b
+	if (a > 0 && b > 0 && sum < 0) || (a < 0 && b < 0 && sum >= 0) {
+		return 0, errors.WithStack(OverflowError{})
+	}
+	return sum, nil
+}
 
 // Greet returns a greeting for name.
 //

@@ -13,7 +13,7 @@ import (
 
 var (
 	_                       = guest.Library("conformance", "1.0.0")
-	virgilExport_add        = guest.Export(uncurry.Func2("add", Add).WithParams("a", "b").WithDoc("Add returns a + b."))
+	virgilExport_add        = guest.Export(uncurry.Func2E("add", Add).WithParams("a", "b").WithDoc("Add returns a + b, failing with OverflowError when the sum does not fit 64 bits."))
 	virgilExport_crash      = guest.Export(uncurry.Proc0("crash", Crash).WithParams().WithDoc("Crash panics, to show that a Go panic comes back to the host as virgil.Panic."))
 	virgilExport_divide     = guest.Export(uncurry.Func2E("divide", Divide).WithParams("a", "b").WithDoc("Divide returns a / b, failing with ZeroDivisionError when b is zero."))
 	virgilExport_echo       = guest.Export(uncurry.Func1("echo", Echo).WithParams("v").WithDoc("Echo returns v unchanged."))
