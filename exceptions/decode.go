@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"math"
 
 	"github.com/vmihailenco/msgpack/v5"
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
@@ -28,7 +26,7 @@ import (
 func (e *Exception) DecodeMsgpack(dec *msgpack.Decoder) error {
 	*e = Exception{}
 	r := reader{dec: dec}
-	n, err := r.mapHeader("", "")
+	n, err := r.mapHeader(loc{frame: -1}, "")
 	if err != nil {
 		return err
 	}
@@ -43,7 +41,7 @@ func (e *Exception) DecodeMsgpack(dec *msgpack.Decoder) error {
 	for len(open) > 0 {
 		level := len(open) - 1
 		top := &open[level]
-		where := levelPrefix(level)
+		where := loc{level: level, frame: -1}
 		if top.left == 0 {
 			if !top.named {
 				return fail(where, `key "name" is missing`)
@@ -128,244 +126,4 @@ func Unmarshal(b []byte) (*Exception, error) {
 		return nil, fmt.Errorf("exception record: %d trailing bytes after the record", br.Len())
 	}
 	return e, nil
-}
-
-// levelPrefix locates a record in error messages: "" for the outermost,
-// "cause 1: " for its cause, and so on.
-func levelPrefix(level int) string {
-	if level == 0 {
-		return ""
-	}
-	return fmt.Sprintf("cause %d: ", level)
-}
-
-// fail returns a decoding error located by where.
-func fail(where, format string, args ...any) error {
-	return fmt.Errorf("exception record: %s%s", where, fmt.Sprintf(format, args...))
-}
-
-// reader reads the parts of a record, turning every failure into an error
-// that says where in the record it happened.
-type reader struct {
-	dec *msgpack.Decoder
-}
-
-// wrap locates a failure of the underlying decoder.
-func (r reader) wrap(where string, err error) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return fmt.Errorf("exception record: %struncated input: %w", where, io.ErrUnexpectedEOF)
-	}
-	return fmt.Errorf("exception record: %s%w", where, err)
-}
-
-// peek returns the code of the next value without consuming it.
-func (r reader) peek(where string) (byte, error) {
-	c, err := r.dec.PeekCode()
-	if err != nil {
-		return 0, r.wrap(where, err)
-	}
-	return c, nil
-}
-
-// skip skips the next value, which sits at nesting depth depth.
-func (r reader) skip(where string, depth int) error {
-	if err := skipValue(r.dec, depth); err != nil {
-		return r.wrap(where, err)
-	}
-	return nil
-}
-
-// mapHeader reads the header of a record or frame map; key names the entry
-// holding it, for the error message ("" for the record itself).
-func (r reader) mapHeader(where, key string) (int, error) {
-	c, err := r.peek(where)
-	if err != nil {
-		return 0, err
-	}
-	if !isMap(c) {
-		if key == "" {
-			return 0, fail(where, "expected map, got %s", kindOf(c))
-		}
-		return 0, fail(where, "key %q: expected map, got %s", key, kindOf(c))
-	}
-	n, err := r.dec.DecodeMapLen()
-	if err != nil {
-		return 0, r.wrap(where, err)
-	}
-	return n, nil
-}
-
-// key reads a map key. A key that is not a string names nothing a reader
-// knows: it is skipped and ok is false, and the caller skips its value.
-func (r reader) key(where string, depth int) (key string, ok bool, err error) {
-	c, err := r.peek(where)
-	if err != nil {
-		return "", false, err
-	}
-	if !msgpcode.IsString(c) {
-		return "", false, r.skip(where, depth)
-	}
-	key, err = readStr(r.dec)
-	if err != nil {
-		return "", false, r.wrap(where, err)
-	}
-	return key, true, nil
-}
-
-// str reads the string value of key; nil is "" when nilOK.
-func (r reader) str(where, key string, nilOK bool) (string, error) {
-	c, err := r.peek(where)
-	if err != nil {
-		return "", err
-	}
-	switch {
-	case msgpcode.IsString(c):
-		s, err := readStr(r.dec)
-		if err != nil {
-			return "", r.wrap(where, err)
-		}
-		return s, nil
-	case c == msgpcode.Nil && nilOK:
-		return "", r.skip(where, 0)
-	}
-	return "", fail(where, "key %q: expected str, got %s", key, kindOf(c))
-}
-
-// int reads the integer value of key; nil is 0.
-func (r reader) int(where, key string) (int, error) {
-	c, err := r.peek(where)
-	if err != nil {
-		return 0, err
-	}
-	switch {
-	case c == msgpcode.Nil:
-		return 0, r.skip(where, 0)
-	case c == msgpcode.Uint64:
-		u, err := r.dec.DecodeUint64()
-		if err != nil {
-			return 0, r.wrap(where, err)
-		}
-		if u > math.MaxInt {
-			return 0, fail(where, "key %q: integer %d out of range", key, u)
-		}
-		return int(u), nil
-	case isInt(c):
-		n, err := r.dec.DecodeInt64()
-		if err != nil {
-			return 0, r.wrap(where, err)
-		}
-		if n < math.MinInt || n > math.MaxInt {
-			return 0, fail(where, "key %q: integer %d out of range", key, n)
-		}
-		return int(n), nil
-	}
-	return 0, fail(where, "key %q: expected int, got %s", key, kindOf(c))
-}
-
-// traceback reads the traceback array, which sits at nesting depth depth.
-func (r reader) traceback(where string, depth int) ([]Frame, error) {
-	c, err := r.peek(where)
-	if err != nil {
-		return nil, err
-	}
-	if c == msgpcode.Nil {
-		return nil, r.skip(where, depth)
-	}
-	if !isArray(c) {
-		return nil, fail(where, `key "traceback": expected array, got %s`, kindOf(c))
-	}
-	n, err := r.dec.DecodeArrayLen()
-	if err != nil {
-		return nil, r.wrap(where, err)
-	}
-	if n > MaxTracebackFrames {
-		return nil, fail(where, "traceback of %d frames, more than %d", n, MaxTracebackFrames)
-	}
-	if n == 0 {
-		return nil, nil
-	}
-	frames := make([]Frame, 0, min(n, 64))
-	for i := range n {
-		f, err := r.frame(where, i, depth+1)
-		if err != nil {
-			return nil, err
-		}
-		frames = append(frames, f)
-	}
-	return frames, nil
-}
-
-// frame reads traceback[i], a map at nesting depth depth.
-func (r reader) frame(where string, i, depth int) (Frame, error) {
-	at := fmt.Sprintf("%straceback[%d]: ", where, i)
-	var f Frame
-	n, err := r.mapHeader(at, "")
-	if err != nil {
-		return f, err
-	}
-	for range n {
-		key, ok, err := r.key(at, depth+1)
-		if err != nil {
-			return f, err
-		}
-		if !ok {
-			if err := r.skip(at, depth+1); err != nil {
-				return f, err
-			}
-			continue
-		}
-		switch key {
-		case "function":
-			f.Function, err = r.str(at, key, true)
-		case "file":
-			f.File, err = r.str(at, key, true)
-		case "line":
-			f.Line, err = r.int(at, key)
-		case "column":
-			f.Column, err = r.int(at, key)
-		default:
-			err = r.skip(at, depth+1)
-		}
-		if err != nil {
-			return f, err
-		}
-	}
-	return f, nil
-}
-
-// notes reads the notes array.
-func (r reader) notes(where string) ([]string, error) {
-	c, err := r.peek(where)
-	if err != nil {
-		return nil, err
-	}
-	if c == msgpcode.Nil {
-		return nil, r.skip(where, 0)
-	}
-	if !isArray(c) {
-		return nil, fail(where, `key "notes": expected array, got %s`, kindOf(c))
-	}
-	n, err := r.dec.DecodeArrayLen()
-	if err != nil {
-		return nil, r.wrap(where, err)
-	}
-	if n == 0 {
-		return nil, nil
-	}
-	notes := make([]string, 0, min(n, 16))
-	for i := range n {
-		c, err := r.peek(where)
-		if err != nil {
-			return nil, err
-		}
-		if !msgpcode.IsString(c) {
-			return nil, fail(where, `key "notes": item %d: expected str, got %s`, i, kindOf(c))
-		}
-		s, err := readStr(r.dec)
-		if err != nil {
-			return nil, r.wrap(where, err)
-		}
-		notes = append(notes, s)
-	}
-	return notes, nil
 }

@@ -69,7 +69,12 @@ func Newf(name, format string, args ...any) *Exception {
 // ExceptionName returns e.Name. Errors with this method keep their name
 // when [From] converts them, so an Exception wrapped by fmt.Errorf keeps its
 // name too.
-func (e *Exception) ExceptionName() string { return e.Name }
+func (e *Exception) ExceptionName() string {
+	if e == nil {
+		return ""
+	}
+	return e.Name
+}
 
 // Error returns "Name: Message", followed by ": " and the cause's Error()
 // when there is a cause. The ": Message" part is left out when the message is

@@ -43,7 +43,7 @@ func convert(err error) (top *Exception, needsFrames bool) {
 	var levels []*Exception
 	var pending []uintptr // the stack of a dropped pure-stack wrapper
 	truncated := false
-	cur := err
+	cur, text := err, safeText(err)
 	for steps := 0; cur != nil; steps++ {
 		if len(levels) == MaxCauseDepth || steps == maxWalkSteps {
 			truncated = true
@@ -54,10 +54,16 @@ func convert(err error) (top *Exception, needsFrames bool) {
 			break
 		}
 		cause, others := unwrapOne(cur)
+		causeText := ""
+		if cause != nil {
+			causeText = safeText(cause)
+		}
 		own := stackOf(cur)
-		if isPureStackWrapper(cur, cause, others, own) {
+		if own != nil && cause != nil && others == nil && text == causeText && !hasOwnName(cur) {
+			// A pure stack wrapper: no level of its own, its stack goes
+			// to the level below (unless that one has its own).
 			pending = own
-			cur = cause
+			cur, text = cause, causeText
 			continue
 		}
 		if own == nil {
@@ -66,7 +72,7 @@ func convert(err error) (top *Exception, needsFrames bool) {
 		pending = nil
 		lvl := &Exception{
 			Name:     nameOf(cur),
-			Message:  ownMessage(safeText(cur), cause, others),
+			Message:  ownMessage(text, causeText, others),
 			Language: Language,
 			orig:     cur,
 		}
@@ -79,7 +85,7 @@ func convert(err error) (top *Exception, needsFrames bool) {
 			lvl.Notes = append(lvl.Notes, "also: "+safeText(o))
 		}
 		levels = append(levels, lvl)
-		cur = cause
+		cur, text = cause, causeText
 	}
 	if len(levels) == 0 {
 		// Only a cycle made of nothing but stack wrappers gets here.
@@ -169,23 +175,18 @@ func isNilError(err error) bool {
 	return false
 }
 
-// isPureStackWrapper reports whether err adds nothing to its cause but a
-// stack (pkg/errors' WithStack and the outer half of Wrap): it has a stack,
-// one cause, the same text as that cause, and no name of its own.
-func isPureStackWrapper(err, cause error, others []error, stack []uintptr) bool {
-	if stack == nil || cause == nil || others != nil {
-		return false
-	}
+// hasOwnName reports whether err is named by an ExceptionName method or a
+// registration rather than by its Go type. A stack wrapper with a name of
+// its own is a level, not a pure stack wrapper.
+func hasOwnName(err error) bool {
 	if _, ok := err.(interface{ ExceptionName() string }); ok {
-		return false
+		return true
 	}
 	if _, ok := sentinelName(err); ok {
-		return false
+		return true
 	}
-	if _, ok := typeName(err); ok {
-		return false
-	}
-	return safeText(err) == safeText(cause)
+	_, ok := typeName(err)
+	return ok
 }
 
 // nameOf returns the exception name of one level.
@@ -206,14 +207,11 @@ func nameOf(err error) string {
 
 // ownMessage returns the part of a level's text that is its own: without
 // the ": " + cause text suffix, empty when the text is just its cause's (or
-// its joined errors') text, else the whole text.
-func ownMessage(text string, cause error, others []error) string {
-	if cause == nil {
-		return text
-	}
-	ct := safeText(cause)
+// its joined errors') text, else the whole text. causeText is "" when there
+// is no cause.
+func ownMessage(text, causeText string, others []error) string {
 	if len(others) > 0 {
-		texts := []string{ct}
+		texts := []string{causeText}
 		for _, o := range others {
 			texts = append(texts, safeText(o))
 		}
@@ -221,11 +219,13 @@ func ownMessage(text string, cause error, others []error) string {
 			return ""
 		}
 	}
-	if text == ct {
+	switch {
+	case causeText == "":
+		return text
+	case text == causeText:
 		return ""
-	}
-	if strings.HasSuffix(text, ": "+ct) {
-		return text[:len(text)-len(ct)-2]
+	case strings.HasSuffix(text, ": "+causeText):
+		return text[:len(text)-len(causeText)-2]
 	}
 	return text
 }

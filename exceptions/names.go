@@ -6,19 +6,21 @@ const Language = "go"
 
 // Names of the exceptions the framework itself raises (cabi/ABI.md, section 7).
 const (
-	// ArgumentError: a guest could not lift its arguments (not an array,
-	// malformed, wrong count or wrong types).
+	// ArgumentError is raised by a guest that could not lift its arguments:
+	// not an array, malformed, wrong count or wrong types.
 	ArgumentError = "virgil.ArgumentError"
-	// ResultError: a host could not lift a reply.
+	// ResultError is raised by a host that could not lift a reply.
 	ResultError = "virgil.ResultError"
-	// UnknownFunction: the library has no function of that name.
+	// UnknownFunction is raised when the library has no function of that
+	// name.
 	UnknownFunction = "virgil.UnknownFunction"
-	// Panic: a Go panic, Rust panic or uncaught Haskell exception; the
-	// message is the panic value and the traceback the panicking frames.
+	// Panic is a Go panic, Rust panic or uncaught Haskell exception; its
+	// message is the panic value and its traceback the panicking frames.
 	Panic = "virgil.Panic"
-	// InternalError: the framework itself failed.
+	// InternalError is raised when the framework itself failed.
 	InternalError = "virgil.InternalError"
-	// AbiMismatch: the library speaks an ABI version the host does not.
+	// AbiMismatch is raised by a host when a library speaks an ABI version
+	// it does not.
 	AbiMismatch = "virgil.AbiMismatch"
 )
 

@@ -56,9 +56,8 @@ func FromPanic(value any) *Exception {
 // runtime.mapassign_faststr, ...) are dropped. Outside a panic it returns
 // the frames of the caller of the function calling it, as captureCallers.
 func capturePanic(skip int) ([]Frame, []string) {
-	pcs := make([]uintptr, maxCapturedFrames+64)
-	n := runtime.Callers(skip+2, pcs) // +2: runtime.Callers and capturePanic
-	frames := expand(pcs[:n])
+	pcs, full := callerPCs(skip + 1)
+	frames := expand(pcs)
 	for i, f := range frames {
 		if f.Function == "runtime.gopanic" {
 			frames = frames[i+1:]
@@ -68,5 +67,5 @@ func capturePanic(skip int) ([]Frame, []string) {
 			break
 		}
 	}
-	return finishFrames(frames, n == len(pcs))
+	return finishFrames(frames, full)
 }

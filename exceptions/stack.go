@@ -14,9 +14,23 @@ const maxCapturedFrames = 512
 // ending at the caller of the function that calls captureCallers when skip is
 // 1, and a note when the stack had to be cut off.
 func captureCallers(skip int) ([]Frame, []string) {
-	pcs := make([]uintptr, maxCapturedFrames+1)
-	n := runtime.Callers(skip+2, pcs) // +2: runtime.Callers and captureCallers
-	return finishFrames(expand(pcs[:n]), n == len(pcs))
+	pcs, full := callerPCs(skip + 1)
+	return finishFrames(expand(pcs), full)
+}
+
+// callerPCs returns the return addresses of the calling goroutine's stack,
+// innermost first, starting at the caller of the function calling callerPCs
+// when skip is 1, and whether there may have been more than it could hold.
+// The common shallow stack costs one small buffer.
+func callerPCs(skip int) (pcs []uintptr, full bool) {
+	for _, size := range [...]int{64, maxCapturedFrames + 64} {
+		pcs = make([]uintptr, size)
+		n := runtime.Callers(skip+2, pcs) // +2: runtime.Callers and callerPCs
+		if n < size {
+			return pcs[:n], false
+		}
+	}
+	return pcs, true
 }
 
 // framesOf converts a stack of return addresses as runtime.Callers (and

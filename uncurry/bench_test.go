@@ -1,0 +1,104 @@
+package uncurry_test
+
+import (
+	"testing"
+
+	"github.com/virgilffi/virgil/codec"
+	"github.com/virgilffi/virgil/uncurry"
+)
+
+func add(a, b int) int { return a + b }
+
+// maxAllocsPerCall is a loose bound on allocations per call, so that regressions show.
+const maxAllocsPerCall = 10
+
+// TestAllocations reports allocations per call of the generic add handler, the reflection one
+// and a Typed2 round trip in process, and bounds them.
+func TestAllocations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocation counts in -short mode")
+	}
+	args := encodeArgs(t, 1, 2)
+	var w replyBuffer
+	w.Grow(64)
+	handlerAllocs := func(f *uncurry.Function) float64 {
+		return testing.AllocsPerRun(1000, func() {
+			w.Reset()
+			f.Handler(&w, args)
+		})
+	}
+	adapted, err := uncurry.Adapt("add", add)
+	if err != nil {
+		t.Fatal(err)
+	}
+	typed := uncurry.Typed2[int, int, int](caller(uncurry.Func2("add", add)))
+	tests := []struct {
+		name   string
+		allocs float64
+	}{
+		{"Func2 add handler", handlerAllocs(uncurry.Func2("add", add))},
+		{"Adapt add handler", handlerAllocs(adapted)},
+		{"Typed2 add round trip", testing.AllocsPerRun(1000, func() {
+			if n, err := typed(1, 2); n != 3 || err != nil {
+				t.Fatal(n, err)
+			}
+		})},
+	}
+	for _, tt := range tests {
+		t.Logf("%s: %.1f allocations per call", tt.name, tt.allocs)
+		if tt.allocs >= maxAllocsPerCall {
+			t.Errorf("%s: %.1f allocations per call, want fewer than %d", tt.name, tt.allocs, maxAllocsPerCall)
+		}
+	}
+	var sum int
+	if err := codec.DecodeReply(w.Bytes(), &sum); err != nil || sum != 3 {
+		t.Fatalf("last reply: %d, %v", sum, err)
+	}
+}
+
+func benchmarkHandler(b *testing.B, f *uncurry.Function) {
+	args := encodeArgs(b, 1, 2)
+	var w replyBuffer
+	b.ReportAllocs()
+	for b.Loop() {
+		w.Reset()
+		f.Handler(&w, args)
+	}
+}
+
+// BenchmarkHandlerFunc2Add is the generic fast path.
+func BenchmarkHandlerFunc2Add(b *testing.B) { benchmarkHandler(b, uncurry.Func2("add", add)) }
+
+// BenchmarkHandlerAdaptAdd is the reflection path for the same function.
+func BenchmarkHandlerAdaptAdd(b *testing.B) {
+	f, err := uncurry.Adapt("add", add)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchmarkHandler(b, f)
+}
+
+// BenchmarkTyped2Add is a whole call in process: lower, handle, lift.
+func BenchmarkTyped2Add(b *testing.B) {
+	typed := uncurry.Typed2[int, int, int](caller(uncurry.Func2("add", add)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := typed(1, 2); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBindAdd is the same call through a reflection binding.
+func BenchmarkBindAdd(b *testing.B) {
+	var bound func(a, b int) (int, error)
+	if err := uncurry.Bind(&bound, caller(uncurry.Func2("add", add))); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := bound(1, 2); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
