@@ -15,6 +15,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/virgilffi/virgil/exceptions"
@@ -35,21 +36,22 @@ func main() {
 		os.Exit(2)
 	}
 	for _, path := range os.Args[1:] {
-		if err := demo(path); err != nil {
+		if err := demo(os.Stdout, path); err != nil {
 			fmt.Fprintln(os.Stderr, "go-host:", err)
 			os.Exit(1)
 		}
 	}
 }
 
-func demo(path string) error {
+// demo loads the library at path and writes what it does to w.
+func demo(w io.Writer, path string) error {
 	lib, err := host.Open(path)
 	if err != nil {
 		return err
 	}
 	defer lib.Close()
 	if m := lib.Manifest(); m != nil {
-		fmt.Printf("== %s %s, written in %s (%s)\n", m.Library, m.Version, m.Language, path)
+		fmt.Fprintf(w, "== %s %s, written in %s (%s)\n", m.Library, m.Version, m.Language, path)
 	}
 
 	// A typed binding: the call site reads like an ordinary Go call.
@@ -58,7 +60,7 @@ func demo(path string) error {
 		return err
 	}
 	sum, err := add(40, 2)
-	fmt.Printf("add(40, 2)        = %d %v\n", sum, errOrEmpty(err))
+	fmt.Fprintf(w, "add(40, 2)        = %d %v\n", sum, errOrEmpty(err))
 
 	// Binding a function variable by reflection works for any signature.
 	var stats func(xs []float64) (Summary, error)
@@ -66,28 +68,28 @@ func demo(path string) error {
 		return err
 	}
 	s, err := stats([]float64{3, 1, 4, 1, 5, 9, 2, 6})
-	fmt.Printf("stats(...)        = %+v %v\n", s, errOrEmpty(err))
+	fmt.Fprintf(w, "stats(...)        = %+v %v\n", s, errOrEmpty(err))
 
 	// Or call by name.
 	var greeting string
 	err = lib.Call("greet", &greeting, "Gopher")
-	fmt.Printf("greet(\"Gopher\")   = %q %v\n", greeting, errOrEmpty(err))
+	fmt.Fprintf(w, "greet(\"Gopher\")   = %q %v\n", greeting, errOrEmpty(err))
 
 	// Failures come back as *exceptions.Exception, with the guest's name, message and frames.
 	var q float64
 	err = lib.Call("divide", &q, 1.0, 0.0)
 	var x *exceptions.Exception
 	if errors.As(err, &x) {
-		fmt.Printf("divide(1, 0)      -> %s (%s, raised in %s)\n", x.Name, x.Message, x.Language)
+		fmt.Fprintf(w, "divide(1, 0)      -> %s (%s, raised in %s)\n", x.Name, x.Message, x.Language)
 	}
 
 	// A panic or crash in the library does not take the service down.
 	err = lib.Call("crash", nil)
-	fmt.Printf("crash()           -> %v\n", err)
+	fmt.Fprintf(w, "crash()           -> %v\n", err)
 
 	// A chain of causes, printed as a traceback with every level and the frames of each.
 	err = lib.Call("fail_chain", nil, 3)
-	fmt.Printf("fail_chain(3)     -> %v\n\n%+v\n\n", err, err)
+	fmt.Fprintf(w, "fail_chain(3)     -> %v\n\n%+v\n\n", err, err)
 	return nil
 }
 

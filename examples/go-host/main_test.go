@@ -1,0 +1,36 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/virgilffi/virgil/internal/testlibs"
+)
+
+func TestMain(m *testing.M) { testlibs.Main(m) }
+
+// The demo shows results, a guest exception and a cross-language traceback for every guest.
+func TestDemo(t *testing.T) {
+	for language, build := range testlibs.ConformanceGuests() {
+		t.Run(language, func(t *testing.T) {
+			var out strings.Builder
+			if err := demo(&out, build(t)); err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{
+				"written in " + language,
+				"add(40, 2)        = 42",
+				"Mean:3.875",
+				`"Hello, Gopher!"`,
+				"ZeroDivisionError (division by zero, raised in " + language + ")",
+				"crash()           -> virgil.Panic",
+				"ChainLevel1: level 1\n\nThe above exception was the direct cause",
+				"[" + language + "]",
+			} {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("the demo's output lacks %q:\n%s", want, out.String())
+				}
+			}
+		})
+	}
+}
