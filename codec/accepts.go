@@ -30,7 +30,7 @@ func Accepts(b []byte, t reflect.Type) error {
 // accepts checks the value at the start of b against t and returns the value's length.
 func accepts(b []byte, t reflect.Type, path string, depth int) (int, error) {
 	if depth > MaxDepth {
-		return 0, fmt.Errorf("%s: nesting deeper than %d levels", path, MaxDepth)
+		return 0, fmt.Errorf("%snesting deeper than %d levels", at(path), MaxDepth)
 	}
 	if len(b) == 0 {
 		return 0, ErrTruncated
@@ -41,6 +41,9 @@ func accepts(b []byte, t reflect.Type, path string, depth int) (int, error) {
 	isNil := b[0] == 0xc0
 	switch t.Kind() {
 	case reflect.Interface:
+		if t.NumMethod() > 0 {
+			return 0, fmt.Errorf("%svalues cannot be lifted into the interface type %s (only any)", at(path), t)
+		}
 		return Skip(b)
 	case reflect.Bool:
 		return wrapPath(readBool(b))(path)
@@ -83,7 +86,15 @@ func accepts(b []byte, t reflect.Type, path string, depth int) (int, error) {
 		}
 		return acceptsStruct(b, t, path, depth)
 	}
-	return 0, fmt.Errorf("%s: values cannot be lifted into Go type %s", path, t)
+	return 0, fmt.Errorf("%svalues cannot be lifted into Go type %s", at(path), t)
+}
+
+// at renders a path as a message prefix: "" for the value itself, else "path: ".
+func at(path string) string {
+	if path == "" {
+		return ""
+	}
+	return path + ": "
 }
 
 // wrapPath adapts a scalar reader's results, adding path to its error.
@@ -106,7 +117,7 @@ func acceptsArray(b []byte, t reflect.Type, path string, depth int) (int, error)
 		return 0, addPath(err, path)
 	}
 	if t.Kind() == reflect.Array && n > t.Len() {
-		return 0, fmt.Errorf("%s: expected at most %d elements, got %d", path, t.Len(), n)
+		return 0, fmt.Errorf("%sexpected at most %d elements, got %d", at(path), t.Len(), n)
 	}
 	for i := 0; i < n; i++ {
 		m, err := accepts(d.Remaining(), t.Elem(), fmt.Sprintf("%s[%d]", path, i), depth+1)

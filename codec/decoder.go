@@ -44,7 +44,7 @@ func (d *Decoder) Offset() int { return d.off }
 // End returns an error when bytes remain after what was read.
 func (d *Decoder) End() error {
 	if n := len(d.b) - d.off; n > 0 {
-		return fmt.Errorf("%d unexpected bytes after the value", n)
+		return fmt.Errorf("unexpected bytes after the value (%d)", n)
 	}
 	return nil
 }
@@ -136,6 +136,10 @@ func (d *Decoder) decodeFast(b []byte, v any) (n int, err error) {
 		*p, n, err = readUint(b, math.MaxUint64)
 	case *float64:
 		*p, n, err = readFloat(b)
+	case *float32:
+		var f float64
+		f, n, err = readFloat(b)
+		*p = float32(f)
 	case *string:
 		*p, n, err = readString(b)
 	case *[]byte:

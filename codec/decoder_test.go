@@ -2,6 +2,7 @@ package codec_test
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"reflect"
 	"strings"
@@ -101,6 +102,9 @@ func TestLiftingRules(t *testing.T) {
 		{"any takes anything", encode(t, []any{map[int]any{1: nil}}), new(any), ""},
 		{"map key", encode(t, map[string]int{"a": 1}), new(map[int]int), ".<key>: expected int, got str"},
 		{"bool from int", encode(t, 1), new(bool), "expected bool, got int"},
+		{"float32 from float64", encode(t, 2.5), new(float32), ""},
+		{"float32 from int", encode(t, 2), new(float32), ""},
+		{"interface with methods", encode(t, 1), new(fmt.Stringer), "cannot be lifted into the interface type fmt.Stringer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := codec.NewDecoder(tc.in).Decode(tc.into)

@@ -3,6 +3,7 @@ package codec
 import (
 	"bytes"
 	"fmt"
+	"strings"
 
 	"github.com/virgilffi/virgil/exceptions"
 )
@@ -48,7 +49,7 @@ func checkWhole(value []byte, key string) error {
 		return fmt.Errorf("the reply's %q value: %w", key, err)
 	}
 	if m != len(value) {
-		return fmt.Errorf("%d unexpected bytes after the reply envelope", len(value)-m)
+		return fmt.Errorf("unexpected bytes after the reply envelope (%d)", len(value)-m)
 	}
 	return nil
 }
@@ -59,7 +60,7 @@ func splitEnvelopeSlow(reply []byte) (ok bool, value []byte, err error) {
 		return false, nil, fmt.Errorf("the reply is empty")
 	}
 	if Kind(reply[0]) != "map" {
-		return false, nil, fmt.Errorf("the reply is a %s, not an envelope map", KindOf(reply))
+		return false, nil, fmt.Errorf("the reply is %s, not an envelope map", withArticle(KindOf(reply)))
 	}
 	n, off, err := mapHeader(reply)
 	if err != nil {
@@ -80,6 +81,14 @@ func splitEnvelopeSlow(reply []byte) (ok bool, value []byte, err error) {
 		return false, nil, err
 	}
 	return key == "ok", value, nil
+}
+
+// withArticle puts "a" or "an" before a kind's name.
+func withArticle(kind string) string {
+	if strings.ContainsRune("aeiou", rune(kind[0])) {
+		return "an " + kind
+	}
+	return "a " + kind
 }
 
 // DecodeReply lifts a reply envelope: for {"ok": v} it decodes v into result (skipped when result

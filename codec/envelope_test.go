@@ -36,7 +36,7 @@ func TestEnvelopeRoundTrip(t *testing.T) {
 func TestDecodeReplyRejectsNonEnvelopes(t *testing.T) {
 	for _, tc := range []struct{ name, in, want string }{
 		{"empty", "", "empty"},
-		{"not a map", "\xa7garbage", "str, not an envelope"},
+		{"not a map", "\xa7garbage", "a str, not an envelope"},
 		{"two keys", "\x82\xa2ok\x01\xa5extra\x02", "2 entries"},
 		{"wrong key", "\x81\xa6result\x01", `"result"`},
 		{"trailing", "\x81\xa2ok\x01\xc0", "unexpected bytes"},

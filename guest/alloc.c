@@ -21,7 +21,8 @@ __attribute__((visibility("default"))) void *virgil_realloc(void *ptr, size_t si
     return p;
 }
 
-void virgil_guest_counts(int64_t *allocs, int64_t *freed) {
+/* Read by package guest through cgo; hidden, so it is not part of the library's exports. */
+__attribute__((visibility("hidden"))) void virgil_guest_counts(int64_t *allocs, int64_t *freed) {
     *allocs = atomic_load(&allocations);
     *freed = atomic_load(&frees);
 }

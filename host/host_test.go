@@ -120,7 +120,7 @@ func TestMisbehavingGuest(t *testing.T) {
 	lib := open(t, badGuest(t))
 	before := liveAllocations(t, lib)
 	for _, tc := range []struct{ function, name, message string }{
-		{"not_envelope", exceptions.ResultError, "str, not an envelope"},
+		{"not_envelope", exceptions.ResultError, "a str, not an envelope"},
 		{"empty_reply", exceptions.InternalError, "no reply"},
 		{"two_keys", exceptions.ResultError, "2 entries"},
 		{"wrong_key", exceptions.ResultError, `"result"`},

@@ -87,9 +87,9 @@ func TestArgumentErrors(t *testing.T) {
 		{"truncated/inside a list", uncurry.Func1("stats", stats), stats, []byte{0x91, 0x93, 0x01},
 			"stats: argument 1: msgpack: truncated input at byte 2"},
 		{"trailing bytes", uncurry.Func2("add", add), add, []byte{0x92, 0x01, 0x02, 0x03},
-			"add: malformed arguments: 1 unexpected bytes after the value"},
+			"add: malformed arguments: unexpected bytes after the value (1)"},
 		{"trailing bytes/no params", uncurry.Func0("none", none), none, []byte{0x90, 0x90, 0x90},
-			"none: malformed arguments: 2 unexpected bytes after the value"},
+			"none: malformed arguments: unexpected bytes after the value (2)"},
 	}
 	for _, tt := range tests {
 		reflected, err := uncurry.Adapt(tt.generic.Name, tt.fn)

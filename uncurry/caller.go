@@ -123,16 +123,10 @@ func Bind(fnPtr any, call Caller) error {
 		return fmt.Errorf("uncurry: Bind: %s must return error or (R, error)", t)
 	}
 	p.Elem().Set(reflect.MakeFunc(t, func(in []reflect.Value) []reflect.Value {
+		// A variadic parameter travels as one list argument, as Adapt expects it.
 		args := make([]any, len(in))
 		for i, v := range in {
 			args[i] = v.Interface()
-		}
-		if t.IsVariadic() && len(in) > 0 {
-			last := in[len(in)-1]
-			args = args[:len(in)-1]
-			for i := 0; i < last.Len(); i++ {
-				args = append(args, last.Index(i).Interface())
-			}
 		}
 		var out reflect.Value
 		var target any

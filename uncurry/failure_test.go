@@ -202,7 +202,7 @@ func TestAdaptUnliftableParam(t *testing.T) {
 	x := replyError(t, handle(t, f, encodeArgs(t, nil)))
 	// The message has a doubled colon: codec.Accepts reports the empty path as ": values cannot
 	// be lifted ...", and describeArgError puts another ": " in front of it.
-	if want := "f: argument 1: : values cannot be lifted into Go type chan int"; x.Name != exceptions.ArgumentError || x.Message != want {
+	if want := "f: argument 1: values cannot be lifted into Go type chan int"; x.Name != exceptions.ArgumentError || x.Message != want {
 		t.Errorf("got %s: %q, want %q", x.Name, x.Message, want)
 	}
 }
@@ -281,4 +281,53 @@ func zeros(n int) []any {
 		out[i] = 0
 	}
 	return out
+}
+
+// TestGlueFramesTrimmed checks that leading frames of Virgil's own machinery (package guest,
+// cgo's trampolines, this package) are dropped from a reply's traceback, and that this never
+// changes an exception the adapted function still holds: a package-level *exceptions.Exception
+// returned by many calls, perhaps concurrently, must not be written to.
+func TestGlueFramesTrimmed(t *testing.T) {
+	frames := func() []exceptions.Frame {
+		return []exceptions.Frame{
+			{Function: "_cgoexp_0123_lookup", File: "_cgo_gotypes.go", Line: 1},
+			{Function: "github.com/virgilffi/virgil/guest.Serve", File: "serve.go", Line: 2},
+			{Function: "main.lookup", File: "virgil_exports.go", Line: 3},
+			{Function: "main.Lookup", File: "main.go", Line: 4},
+		}
+	}
+	user := []exceptions.Frame{{Function: "main.Lookup", File: "main.go", Line: 4}}
+	tests := []struct {
+		name string
+		fn   func(x *exceptions.Exception) *uncurry.Function
+		top  func(got *exceptions.Exception) *exceptions.Exception // the level that holds x's frames
+	}{
+		{"returned", func(x *exceptions.Exception) *uncurry.Function {
+			return uncurry.Func0E("lookup", func() (int, error) { return 0, x })
+		}, func(got *exceptions.Exception) *exceptions.Exception { return got }},
+		{"panicked", func(x *exceptions.Exception) *uncurry.Function {
+			return uncurry.Proc0("lookup", func() { panic(x) })
+		}, func(got *exceptions.Exception) *exceptions.Exception { return got.Cause }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x := &exceptions.Exception{Name: "KeyError", Message: "'k'", Language: "go", Traceback: frames()}
+			got := tt.top(replyError(t, handle(t, tt.fn(x), encodeArgs(t))))
+			if got == nil || framesText(got.Traceback) != framesText(user) {
+				t.Errorf("reply traceback %+v, want only the user's frame %+v", got, user)
+			}
+			if framesText(x.Traceback) != framesText(frames()) {
+				t.Errorf("the handler changed the function's own exception: its traceback is now %+v", x.Traceback)
+			}
+		})
+	}
+}
+
+// framesText renders frames as function@file:line, one after the other.
+func framesText(frames []exceptions.Frame) string {
+	var b strings.Builder
+	for _, f := range frames {
+		fmt.Fprintf(&b, "%s@%s:%d ", f.Function, f.File, f.Line)
+	}
+	return b.String()
 }

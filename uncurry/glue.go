@@ -1,6 +1,7 @@
 package uncurry
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/virgilffi/virgil/exceptions"
@@ -15,6 +16,11 @@ var glueFunctionPrefixes = []string{
 	"github.com/virgilffi/virgil/uncurry.",
 }
 
+// inlinedWrapper matches this package's adapter closures after the compiler inlined them into
+// the guest's package initialization, where they are named like main.init.Proc0.func1 or
+// main.init.Func2E.core2[...].func1.
+var inlinedWrapper = regexp.MustCompile(`\.((Func|Proc)[0-3]E?|core[0-3])(\[\.\.\.\])?\.func\d+$`)
+
 // isGlue reports whether f is a frame of the machinery that called the adapted function,
 // including the wrappers virgil-gen writes into virgil_exports.go.
 func isGlue(f exceptions.Frame) bool {
@@ -26,20 +32,25 @@ func isGlue(f exceptions.Frame) bool {
 			return true
 		}
 	}
-	return false
+	return inlinedWrapper.MatchString(f.Function)
 }
 
-// trimGlue drops the oldest frames of every level of x while they are glue, so a traceback starts
-// at the first frame of the user's own code. A level made only of glue keeps its frames.
+// trimGlue returns x with the oldest frames of every level dropped while they are glue, so a
+// traceback starts at the first frame of the user's own code. A level made only of glue keeps
+// its frames. x itself is not changed (the function may have returned a shared value): the
+// levels are copied.
 func trimGlue(x *exceptions.Exception) *exceptions.Exception {
-	for level := x; level != nil; level = level.Cause {
-		n := 0
-		for n < len(level.Traceback) && isGlue(level.Traceback[n]) {
-			n++
-		}
-		if n < len(level.Traceback) {
-			level.Traceback = level.Traceback[n:]
-		}
+	if x == nil {
+		return nil
 	}
-	return x
+	trimmed := *x
+	n := 0
+	for n < len(trimmed.Traceback) && isGlue(trimmed.Traceback[n]) {
+		n++
+	}
+	if n < len(trimmed.Traceback) {
+		trimmed.Traceback = trimmed.Traceback[n:]
+	}
+	trimmed.Cause = trimGlue(x.Cause)
+	return &trimmed
 }

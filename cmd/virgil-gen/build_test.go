@@ -122,7 +122,7 @@ func TestEndToEnd(t *testing.T) {
 
 	symbols := exportedFuncs(t, lib)
 	for _, want := range []string{
-		"add", "check", "clamp", "describe", "divide", "greet", "http_get", "join_words", "now", "pair",
+		"add", "check", "clamp", "describe", "divide", "explode", "greet", "http_get", "join_words", "now", "pair",
 		"secret_sum", "store", "touch", "volume", "virgil_realloc", "virgil_manifest", "virgil_stats",
 	} {
 		if !slices.Contains(symbols, want) {
@@ -148,7 +148,7 @@ func TestEndToEnd(t *testing.T) {
 	for _, f := range m.Functions {
 		names = append(names, f.Name)
 	}
-	if want := "add check clamp describe divide greet http_get join_words now pair secret_sum store touch volume"; strings.Join(names, " ") != want {
+	if want := "add check clamp describe divide explode greet http_get join_words now pair secret_sum store touch volume"; strings.Join(names, " ") != want {
 		t.Errorf("manifest functions %q, want %q", strings.Join(names, " "), want)
 	}
 	describe := m.Lookup("describe")
@@ -217,6 +217,24 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("%s%v: error %v, want %s", f.name, f.args, err, f.errName)
 		}
 	}
+
+	// A panic comes back as virgil.Panic whose traceback starts at the user's code: the frames
+	// of cgo, package guest and package uncurry that called it are trimmed.
+	t.Run("panic traceback starts at user code", func(t *testing.T) {
+		err := l.Call("explode", nil)
+		x, ok := err.(*exceptions.Exception)
+		if !ok || x.Name != exceptions.Panic || x.Message != "assignment to entry in nil map" || len(x.Traceback) == 0 {
+			t.Fatalf("explode(): %#v", err)
+		}
+		last := x.Traceback[len(x.Traceback)-1]
+		if last.Function != "main.Explode" || !strings.HasSuffix(last.File, "main.go") || last.Line == 0 {
+			t.Errorf("explode(): the last frame is %+v, want main.Explode", last)
+		}
+		if first := x.Traceback[0]; first.Function != "main.Explode" {
+			t.Errorf("explode(): the traceback starts with %s (%s:%d), want main.Explode; whole traceback: %+v",
+				first.Function, first.File, first.Line, x.Traceback)
+		}
+	})
 }
 
 // sameScalar compares a lifted any with a wanted value, integers by value.
@@ -315,6 +333,15 @@ func main() {}
 //
 //virgil:export
 func Double(x float64) float64 { return 2 * x }
+
+func main() {}
+`}},
+		{"symbol is a C library function", map[string]string{"main.go": `package main
+
+// Free releases everything.
+//
+//virgil:export
+func Free() {}
 
 func main() {}
 `}},

@@ -54,7 +54,7 @@ func TestErrors(t *testing.T) {
 			`DIR/main.go:6:1: symbol "add" collides with a Go name in package main; rename the Go function or give //virgil:export another symbol`},
 		{"symbol collides with main",
 			map[string]string{"main.go": head + "//virgil:export main\nfunc Run() {}\n"},
-			`DIR/main.go:6:1: symbol "main" collides with a Go name in package main; rename the Go function or give //virgil:export another symbol`},
+			`DIR/main.go:6:1: symbol "main" is a special Go function name; rename the Go function or give //virgil:export another symbol`},
 		{"duplicate symbol",
 			map[string]string{"main.go": head + "//virgil:export sum\nfunc Add() {}\n\n//virgil:export sum\nfunc Plus() {}\n"},
 			`DIR/main.go:9:1: symbol "sum" is also exported by Add`},

@@ -35,7 +35,7 @@ func TestSnakeCase(t *testing.T) {
 		{"X", "x"},
 		// Oddities, pinned: an acronym followed by a lowercase letter that belongs to it (a plural,
 		// "IPv4"), and a digit before a capital, are split where a person would not.
-		{"IDs", "i_ds"},
+		{"IDs", "ids"},
 		{"IPv4Addr", "i_pv4_addr"},
 		{"OAuth2Token", "o_auth2_token"},
 		{"Go2C", "go2_c"},
@@ -99,6 +99,7 @@ func TestParseShapes(t *testing.T) {
 		{"Clamp", "clamp", "Func", "x lo hi", "Clamp limits x to [lo, hi]."},
 		{"Describe", "describe", "FuncE", "name age tags score active", "Describe has five parameters and an error."},
 		{"Divide", "divide", "FuncE", "a b", "Divide returns a / b; named results are fine."},
+		{"Explode", "explode", "Proc", "", "Explode panics with a runtime error."},
 		{"Greet", "greet", "Func", "name", "Greet greets."},
 		{"HTTPGet", "http_get", "FuncE", "url", "HTTPGet is snake_cased to http_get."},
 		{"Join", "join_words", "Func", "sep words", "Join has a symbol of its own.\nIts doc comment has two lines."},

@@ -22,7 +22,9 @@ import (
 	"unsafe"
 
 	"github.com/virgilffi/virgil/guest"
+{{- if .UsesUncurry}}
 	"github.com/virgilffi/virgil/uncurry"
+{{- end}}
 )
 
 var (
@@ -44,6 +46,7 @@ type templateExport struct {
 func generate(p *guestPackage) ([]byte, error) {
 	data := struct {
 		Name, Library, Version string
+		UsesUncurry            bool
 		Exports                []templateExport
 	}{Name: p.name, Library: p.library, Version: p.version}
 	if data.Version == "" {
@@ -51,8 +54,9 @@ func generate(p *guestPackage) ([]byte, error) {
 	}
 	for _, e := range p.exports {
 		adapter := fmt.Sprintf("guest.MustAdapt(%q, %s)", e.symbol, e.goName)
-		if len(e.params) <= 3 {
+		if len(e.params) <= 3 && !e.variadic { // generics cannot infer variadic functions
 			adapter = fmt.Sprintf("uncurry.%s%d%s(%q, %s)", e.shape, len(e.params), e.errSuffix, e.symbol, e.goName)
+			data.UsesUncurry = true
 		}
 		data.Exports = append(data.Exports, templateExport{
 			Symbol: e.symbol, Var: "virgilExport_" + e.symbol, Adapter: adapter, Doc: e.doc, Params: e.params,

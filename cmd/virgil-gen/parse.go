@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -19,6 +20,7 @@ type guestPackage struct {
 	library, version string
 	exports          []export
 	topLevel         map[string]bool // every top-level name, to catch symbol collisions
+	imports          map[string]bool // every name a file imports a package as
 }
 
 // export is one function marked //virgil:export.
@@ -26,6 +28,7 @@ type export struct {
 	goName    string
 	symbol    string
 	params    []string
+	variadic  bool // the last parameter is ...T
 	doc       string
 	shape     string // Func (returns a result) or Proc (does not)
 	errSuffix string // "E" when the function also returns an error
@@ -40,7 +43,7 @@ func parsePackage(dir, generated string) (*guestPackage, error) {
 	if err != nil {
 		return nil, err
 	}
-	pkg := &guestPackage{topLevel: map[string]bool{}}
+	pkg := &guestPackage{topLevel: map[string]bool{}, imports: map[string]bool{}}
 	for _, path := range files {
 		if strings.HasSuffix(path, "_test.go") || filepath.Base(path) == generated {
 			continue
@@ -64,17 +67,31 @@ func parsePackage(dir, generated string) (*guestPackage, error) {
 		abs, _ := filepath.Abs(dir)
 		pkg.library = filepath.Base(abs)
 	}
-	sort.Slice(pkg.exports, func(i, j int) bool { return pkg.exports[i].symbol < pkg.exports[j].symbol })
+	sort.SliceStable(pkg.exports, func(i, j int) bool { return pkg.exports[i].symbol < pkg.exports[j].symbol })
 	return pkg, pkg.check()
 }
 
 func (p *guestPackage) addFile(fset *token.FileSet, f *ast.File) error {
+	if p.name != "" && p.name != f.Name.Name {
+		return fmt.Errorf("%s: package %s, but other files are in package %s", fset.Position(f.Package), f.Name.Name, p.name)
+	}
 	p.name = f.Name.Name
+	for _, imp := range f.Imports {
+		path, _ := strconv.Unquote(imp.Path.Value)
+		name := path[strings.LastIndex(path, "/")+1:]
+		if imp.Name != nil {
+			name = imp.Name.Name
+		}
+		p.imports[name] = true
+	}
 	for _, group := range f.Comments {
 		for _, c := range group.List {
 			if args, ok := directive(c.Text, "virgil:library"); ok {
 				if len(args) == 0 || len(args) > 2 {
 					return fmt.Errorf("%s: want //virgil:library name [version]", fset.Position(c.Pos()))
+				}
+				if p.library != "" {
+					return fmt.Errorf("%s: a second //virgil:library directive", fset.Position(c.Pos()))
 				}
 				p.library, p.version = args[0], "0.0.0"
 				if len(args) == 2 {
@@ -143,12 +160,16 @@ func newExport(fset *token.FileSet, fn *ast.FuncDecl, args []string) (export, er
 	if len(args) == 1 {
 		e.symbol = args[0]
 	}
-	for i, field := range fn.Type.Params.List {
-		if len(field.Names) == 0 {
-			e.params = append(e.params, fmt.Sprintf("arg%d", i+1))
+	for _, field := range fn.Type.Params.List {
+		if _, ok := field.Type.(*ast.Ellipsis); ok {
+			e.variadic = true
 		}
-		for _, n := range field.Names {
-			e.params = append(e.params, n.Name)
+		for i := range max(1, len(field.Names)) {
+			name := fmt.Sprintf("arg%d", len(e.params)+1)
+			if i < len(field.Names) && field.Names[i].Name != "_" {
+				name = field.Names[i].Name
+			}
+			e.params = append(e.params, name)
 		}
 	}
 	shape, withErr, err := resultShape(fn.Type.Results)
@@ -197,12 +218,18 @@ func (p *guestPackage) check() error {
 			return fmt.Errorf("%s: symbol %q: names starting with virgil_ are reserved for the ABI", e.position, e.symbol)
 		case seen[e.symbol] != "":
 			return fmt.Errorf("%s: symbol %q is also exported by %s", e.position, e.symbol, seen[e.symbol])
-		case p.topLevel[e.symbol]:
-			return fmt.Errorf("%s: symbol %q collides with a Go name in package %s; rename the Go function or give //virgil:export another symbol", e.position, e.symbol, p.name)
+		case p.reservedReason(e.symbol) != "":
+			return fmt.Errorf("%s: symbol %q %s; rename the Go function or give //virgil:export another symbol", e.position, e.symbol, p.reservedReason(e.symbol))
 		}
 		seen[e.symbol] = e.goName
 	}
 	return nil
+}
+
+// pluralAcronym reports whether the upper-case letter at i ends an acronym followed by a plural
+// "s" (IDs, URLs), which belongs to the acronym rather than starting a word.
+func pluralAcronym(runes []rune, i int) bool {
+	return runes[i+1] == 's' && (i+2 == len(runes) || unicode.IsUpper(runes[i+2]))
 }
 
 // snakeCase turns a Go name into a C symbol: EchoBytes -> echo_bytes, HTTPGet -> http_get.
@@ -212,7 +239,7 @@ func snakeCase(name string) string {
 	for i, r := range runes {
 		if unicode.IsUpper(r) {
 			prevLower := i > 0 && (unicode.IsLower(runes[i-1]) || unicode.IsDigit(runes[i-1]))
-			nextLower := i > 0 && i+1 < len(runes) && unicode.IsLower(runes[i+1]) && unicode.IsUpper(runes[i-1])
+			nextLower := i > 0 && i+1 < len(runes) && unicode.IsLower(runes[i+1]) && unicode.IsUpper(runes[i-1]) && !pluralAcronym(runes, i)
 			if prevLower || nextLower {
 				sb.WriteByte('_')
 			}

@@ -99,6 +99,14 @@ func secretSum(xs []int) int {
 //virgil:export
 func Pair(int, string) string { return "pair" }
 
+// Explode panics with a runtime error.
+//
+//virgil:export
+func Explode() {
+	var m map[string]int
+	m["boom"]++
+}
+
 // Counter has a method, which is not exported.
 type Counter struct{ n int }
 
