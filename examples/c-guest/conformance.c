@@ -8,20 +8,21 @@
  *   4. do the work, then write {"ok": value}, or {"error": record} with FAIL;
  *   5. call_finish: hand the reply over, in the scratch buffer or in virgil_realloc memory.
  * The reply is written straight into the scratch buffer while it fits, and moves to memory from
- * virgil_realloc only when it outgrows it, so small calls allocate nothing.  Nothing here has
- * mutable state apart from the allocation counters, which are atomic: every function may be
- * called from many threads at once.
+ * virgil_realloc only when it outgrows it, so small calls allocate nothing.  The allocator, the
+ * reply handover, exception records and the manifest and stats replies come from
+ * virgil_guest.c, shared with the Go host's C test guests.  Nothing has mutable state apart from
+ * the allocation counters, which are atomic: every function may be called from many threads at
+ * once.
  */
 #define _POSIX_C_SOURCE 200809L /* nanosleep */
 
 #include "mpack_lite.h"
 #include "virgil.h"
+#include "virgil_guest.h"
 
 #include <errno.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -40,82 +41,23 @@ void sleep_ms(const virgil_box *in, virgil_box *out);
 
 #define ARGUMENT_ERROR "virgil.ArgumentError"
 
-/* ---- Allocation ------------------------------------------------------------------------ */
-
-static _Atomic uint64_t allocation_count;
-static _Atomic uint64_t free_count;
-
-/* virgil_realloc's implementation.  The library's own code calls this static function, never the
- * exported symbol: a process that has loaded several guests globally could otherwise bind our
- * calls to another library's virgil_realloc, mixing allocators. */
-static void *counted_realloc(void *ptr, size_t size)
-{
-    if (size == 0) {
-        if (ptr != NULL) {
-            free(ptr);
-            atomic_fetch_add(&free_count, 1);
-        }
-        return NULL;
-    }
-    void *p = realloc(ptr, size); /* on failure `ptr` stays valid, as realloc promises */
-    if (p != NULL && ptr == NULL)
-        atomic_fetch_add(&allocation_count, 1);
-    return p;
-}
+/* ---- Allocation and tracebacks --------------------------------------------------------- */
 
 EXPORT void *virgil_realloc(void *ptr, size_t size)
 {
-    return counted_realloc(ptr, size);
+    return vg_realloc(ptr, size);
 }
 
-/* ---- Exception records ----------------------------------------------------------------- */
-
-typedef struct frame {
-    const char *function;
-    int line;
-} frame;
-
-static const char *source_file(void)
+/* The frames of this file's tracebacks name it without its directory. */
+static vg_frame frame_at(const char *function, int line)
 {
     const char *slash = strrchr(__FILE__, '/');
-    return slash != NULL ? slash + 1 : __FILE__;
+    return (vg_frame){function, slash != NULL ? slash + 1 : __FILE__, line};
 }
 
 static void write_key(mpl_writer *w, const char *key)
 {
     mpl_write_cstr(w, key);
-}
-
-static void write_frame(mpl_writer *w, const frame *f)
-{
-    mpl_write_map(w, 4);
-    write_key(w, "function");
-    mpl_write_cstr(w, f->function);
-    write_key(w, "file");
-    mpl_write_cstr(w, source_file());
-    write_key(w, "line");
-    mpl_write_int(w, f->line);
-    write_key(w, "column");
-    mpl_write_int(w, 0);
-}
-
-/* Writes an exception record (ABI.md section 6, canonical key order, no notes) up to and
- * including the key "cause"; the caller then writes the cause: a record, or nil. */
-static void write_record_head(mpl_writer *w, const char *name, const char *message,
-                              const frame *frames, size_t nframes)
-{
-    mpl_write_map(w, 5);
-    write_key(w, "name");
-    mpl_write_cstr(w, name);
-    write_key(w, "message");
-    mpl_write_cstr(w, message);
-    write_key(w, "language");
-    mpl_write_cstr(w, "c");
-    write_key(w, "traceback");
-    mpl_write_array(w, nframes);
-    for (size_t i = 0; i < nframes; i++)
-        write_frame(w, &frames[i]);
-    write_key(w, "cause");
 }
 
 /* ---- One call -------------------------------------------------------------------------- */
@@ -128,47 +70,19 @@ typedef struct call {
     virgil_box *out;
 } call;
 
-/* The caller's scratch buffer, unless there is none or it overlaps the arguments (a reply
- * written there could overwrite arguments still to be read).  Sets *buf to NULL when unusable. */
-static void usable_scratch(const virgil_box *out, const uint8_t *args, size_t args_len,
-                           uint8_t **buf, size_t *cap)
-{
-    *buf = NULL;
-    *cap = 0;
-    if (out == NULL || out->ptr == NULL || out->len == 0)
-        return;
-    size_t n = out->len > SIZE_MAX ? SIZE_MAX : (size_t)out->len;
-    uintptr_t s = (uintptr_t)out->ptr, a = (uintptr_t)args;
-    if (args_len > 0 && s < a + args_len && a < s + n)
-        return;
-    *buf = out->ptr;
-    *cap = n;
-}
-
 static void call_init(call *c, const char *function, const virgil_box *in, virgil_box *out)
 {
-    const uint8_t *data = NULL;
-    size_t len = 0;
-    if (in != NULL && in->ptr != NULL && in->len <= SIZE_MAX) {
-        data = in->ptr;
-        len = (size_t)in->len;
-    }
-    uint8_t *scratch;
-    size_t cap;
-    usable_scratch(out, data, len, &scratch, &cap);
-
     c->function = function;
-    mpl_reader_init(&c->args, data, len);
+    vg_args_init(&c->args, in);
     c->next = 1;
-    mpl_writer_init(&c->reply, counted_realloc, scratch, cap);
+    vg_reply_start(&c->reply, in, out);
     c->out = out;
 }
 
 /* Starts the envelope {"ok": ...}; the caller writes the value. */
 static void ok(call *c)
 {
-    mpl_write_map(&c->reply, 1);
-    write_key(&c->reply, "ok");
+    vg_write_ok(&c->reply);
 }
 
 /* Replaces whatever was written with {"error": record}, a record with one frame and no cause.
@@ -182,11 +96,10 @@ __attribute__((format(printf, 5, 6))) static void fail(call *c, const char *func
     vsnprintf(message, sizeof message, format, ap);
     va_end(ap);
 
-    const frame where = {function, line};
+    const vg_frame where = frame_at(function, line);
     mpl_writer_reset(&c->reply);
-    mpl_write_map(&c->reply, 1);
-    write_key(&c->reply, "error");
-    write_record_head(&c->reply, name, message, &where, 1);
+    vg_write_error(&c->reply);
+    vg_write_exception_head(&c->reply, name, message, &where, 1);
     mpl_write_nil(&c->reply);
 }
 
@@ -200,20 +113,7 @@ static void call_finish(call *c)
     if (err != MPL_OK) /* try to say so; a small record often fits where the reply did not */
         FAIL(c, "virgil.InternalError", "%s: could not write the reply: %s", c->function,
              mpl_strerror(err));
-    if (c->out == NULL) {
-        mpl_writer_destroy(w);
-        return;
-    }
-    if (mpl_writer_error(w) != MPL_OK) {
-        mpl_writer_destroy(w);
-        c->out->ptr = NULL; /* the host reports virgil.InternalError */
-        c->out->len = 0;
-    } else if (w->owned) {
-        c->out->ptr = w->buf; /* virgil_realloc memory: the caller frees it */
-        c->out->len = w->len;
-    } else {
-        c->out->len = w->len; /* in the scratch buffer, where out->ptr already points */
-    }
+    vg_reply_finish(w, c->out);
 }
 
 /* ---- Arguments ------------------------------------------------------------------------- */
@@ -472,8 +372,9 @@ static void write_chain(mpl_writer *w, int depth, int called_at)
         char name[32], message[32];
         snprintf(name, sizeof name, "ChainLevel%d", level);
         snprintf(message, sizeof message, "level %d", level);
-        const frame traceback[] = {{"fail_chain", called_at}, {__func__, __LINE__}};
-        write_record_head(w, name, message, traceback, 2);
+        const vg_frame traceback[] = {frame_at("fail_chain", called_at),
+                                      frame_at(__func__, __LINE__)};
+        vg_write_exception_head(w, name, message, traceback, 2);
     }
     mpl_write_nil(w); /* ChainLevel1 has no cause */
 }
@@ -488,8 +389,7 @@ EXPORT void fail_chain(const virgil_box *in, virgil_box *out)
             FAIL(&c, "ValueError", "fail_chain: depth must be between 1 and 100, got %lld",
                  (long long)depth);
         } else {
-            mpl_write_map(&c.reply, 1);
-            write_key(&c.reply, "error");
+            vg_write_error(&c.reply);
             write_chain(&c.reply, (int)depth, __LINE__);
         }
     }
@@ -533,99 +433,39 @@ EXPORT void sleep_ms(const virgil_box *in, virgil_box *out)
 
 /* ---- Manifest and diagnostics ---------------------------------------------------------- */
 
-typedef struct param_info {
-    const char *name;
-    const char *type;
-} param_info;
-
-typedef struct function_info {
-    const char *name;
-    size_t nparams;
-    param_info params[2];
-    const char *result;
-    const char *doc;
-} function_info;
-
 /* Sorted by name, as the manifest requires (ABI.md section 8). */
-static const function_info functions[] = {
-    {"add", 2, {{"a", "int"}, {"b", "int"}}, "int",
+static const vg_function functions[] = {
+    {"add", 2, (const vg_param[]){{"a", "int"}, {"b", "int"}}, "int",
      "add returns a + b; a sum outside int64 raises OverflowError."},
-    {"crash", 0, {{NULL, NULL}, {NULL, NULL}}, "nil", "crash replies virgil.Panic."},
-    {"divide", 2, {{"a", "float"}, {"b", "float"}}, "float",
+    {"crash", 0, NULL, "nil", "crash replies virgil.Panic."},
+    {"divide", 2, (const vg_param[]){{"a", "float"}, {"b", "float"}}, "float",
      "divide returns a / b; b == 0 raises ZeroDivisionError."},
-    {"echo", 1, {{"v", "any"}, {NULL, NULL}}, "any", "echo returns v unchanged."},
-    {"echo_bytes", 1, {{"b", "bytes"}, {NULL, NULL}}, "bytes", "echo_bytes returns b."},
-    {"fail_chain", 1, {{"depth", "int"}, {NULL, NULL}}, "nil",
+    {"echo", 1, (const vg_param[]){{"v", "any"}}, "any", "echo returns v unchanged."},
+    {"echo_bytes", 1, (const vg_param[]){{"b", "bytes"}}, "bytes", "echo_bytes returns b."},
+    {"fail_chain", 1, (const vg_param[]){{"depth", "int"}}, "nil",
      "fail_chain raises ChainLevel{depth}, caused by ChainLevel{depth-1}, ... down to "
      "ChainLevel1; depth must be 1 to 100."},
-    {"greet", 1, {{"name", "str"}, {NULL, NULL}}, "str",
+    {"greet", 1, (const vg_param[]){{"name", "str"}}, "str",
      "greet returns \"Hello, \" + name + \"!\"."},
-    {"sleep_ms", 1, {{"ms", "int"}, {NULL, NULL}}, "nil",
+    {"sleep_ms", 1, (const vg_param[]){{"ms", "int"}}, "nil",
      "sleep_ms sleeps ms milliseconds (0 to 10000)."},
-    {"stats", 1, {{"xs", "[float]"}, {NULL, NULL}},
+    {"stats", 1, (const vg_param[]){{"xs", "[float]"}},
      "{\"count\": int, \"mean\": float, \"min\": float, \"max\": float}",
      "stats summarizes xs; an empty list raises ValueError."},
 };
 
-static void write_function_info(mpl_writer *w, const function_info *f)
-{
-    mpl_write_map(w, 4);
-    write_key(w, "name");
-    mpl_write_cstr(w, f->name);
-    write_key(w, "params");
-    mpl_write_array(w, f->nparams);
-    for (size_t i = 0; i < f->nparams; i++) {
-        mpl_write_map(w, 2);
-        write_key(w, "name");
-        mpl_write_cstr(w, f->params[i].name);
-        write_key(w, "type");
-        mpl_write_cstr(w, f->params[i].type);
-    }
-    write_key(w, "result");
-    mpl_write_cstr(w, f->result);
-    write_key(w, "doc");
-    mpl_write_cstr(w, f->doc);
-}
-
 EXPORT void virgil_manifest(const virgil_box *in, virgil_box *out)
 {
-    const size_t n = sizeof functions / sizeof functions[0];
     call c;
     (void)in; /* ignored, as the ABI says */
     call_init(&c, "virgil_manifest", NULL, out);
-    ok(&c);
-    mpl_write_map(&c.reply, 5);
-    write_key(&c.reply, "abi");
-    mpl_write_int(&c.reply, VIRGIL_ABI_VERSION);
-    write_key(&c.reply, "library");
-    mpl_write_cstr(&c.reply, "conformance");
-    write_key(&c.reply, "language");
-    mpl_write_cstr(&c.reply, "c");
-    write_key(&c.reply, "version");
-    mpl_write_cstr(&c.reply, "1.0.0");
-    write_key(&c.reply, "functions");
-    mpl_write_array(&c.reply, n);
-    for (size_t i = 0; i < n; i++)
-        write_function_info(&c.reply, &functions[i]);
+    vg_write_manifest(&c.reply, VIRGIL_ABI_VERSION, "conformance", "1.0.0", functions,
+                      sizeof functions / sizeof functions[0]);
     call_finish(&c);
 }
 
 EXPORT void virgil_stats(const virgil_box *in, virgil_box *out)
 {
-    call c;
-    (void)in;
-    /* Frees are read first: every free follows its allocation, so even with other threads
-     * allocating and freeing meanwhile, `live` never comes out negative. */
-    uint64_t frees = atomic_load(&free_count);
-    uint64_t allocations = atomic_load(&allocation_count);
-    call_init(&c, "virgil_stats", NULL, out);
-    ok(&c);
-    mpl_write_map(&c.reply, 3);
-    write_key(&c.reply, "allocations");
-    mpl_write_uint(&c.reply, allocations);
-    write_key(&c.reply, "frees");
-    mpl_write_uint(&c.reply, frees);
-    write_key(&c.reply, "live");
-    mpl_write_uint(&c.reply, allocations - frees);
-    call_finish(&c);
+    (void)in; /* ignored, as the ABI says */
+    vg_reply_stats(out);
 }
