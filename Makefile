@@ -9,7 +9,7 @@ CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -I cabi
 GO_GUEST := $(BUILD)/libconformance_go.so
 C_GUEST := $(BUILD)/libconformance_c.so
 
-.PHONY: all deps guests demo test vet fmt-check test-go test-race test-nocgo bench fuzz clean
+.PHONY: all deps guests demo test vet fmt-check check-generated test-go test-race test-nocgo bench fuzz clean
 
 all: guests
 
@@ -34,7 +34,7 @@ $(C_GUEST): $(wildcard examples/c-guest/*.c examples/c-guest/*.h) cabi/virgil.h
 demo: guests
 	CGO_ENABLED=0 $(GO) run ./examples/go-host $(GO_GUEST) $(C_GUEST)
 
-test: deps vet fmt-check test-go test-race test-nocgo
+test: deps vet fmt-check check-generated test-go test-race test-nocgo
 
 vet:
 	$(GO) vet ./...
@@ -42,6 +42,11 @@ vet:
 fmt-check:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "not gofmt'd: $$unformatted"; exit 1; fi
+
+# Every guest's generated virgil_exports.go must be what virgil-gen writes today.
+check-generated:
+	$(GO) generate ./examples/... ./internal/testguests/...
+	@git diff --exit-code -- '*virgil_exports.go' || { echo "virgil_exports.go is stale: run go generate and commit"; exit 1; }
 
 test-go:
 	$(GO) test -count=1 ./...

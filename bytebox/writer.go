@@ -16,9 +16,9 @@ const minGrowth = 4096
 // copied again. It implements io.Writer and io.ByteWriter. A Writer is not safe for concurrent use.
 type Writer struct {
 	alloc   Allocator
-	scratch unsafe.Pointer // the caller's scratch buffer, or nil
-	buf     []byte         // a view of the current memory: scratch, or an allocation of ours
-	owned   bool           // buf was allocated by alloc and must be handed over or freed
+	scratch []byte // a view of the caller's scratch buffer, or nil
+	buf     []byte // a view of the current memory: scratch, or an allocation of ours
+	owned   bool   // buf was allocated by alloc and must be handed over or freed
 	err     error
 }
 
@@ -35,13 +35,15 @@ func (w *Writer) Reset(out Box, alloc Allocator) {
 	w.release()
 	w.alloc, w.scratch, w.err = alloc, nil, nil
 	if out.Ptr != nil && out.Len > 0 {
-		w.scratch = out.Ptr
-		w.buf = unsafe.Slice((*byte)(out.Ptr), out.Len)[:0]
+		w.scratch = unsafe.Slice((*byte)(out.Ptr), out.Len)[:0]
 	}
+	w.buf = w.scratch
 }
 
-// Discard drops what has been written so far, keeping the memory for the next attempt. A callee
-// uses it when it must replace a half-written success reply with an error reply.
+// Discard drops what has been written so far and clears a failure, keeping the memory for the
+// next attempt. A callee uses it when it must replace a half-written reply with an error reply:
+// after an allocation failure that reply goes back into the scratch buffer, where a short error
+// still fits.
 func (w *Writer) Discard() {
 	w.buf = w.buf[:0]
 	w.err = nil
@@ -113,6 +115,7 @@ func (w *Writer) ensure(n int) bool {
 	}
 	if p == nil {
 		w.release()
+		w.buf = w.scratch
 		w.err = ErrNoMemory
 		return false
 	}

@@ -160,3 +160,26 @@ func TestBoxLayoutMatchesC(t *testing.T) {
 		t.Fatal("Box must be laid out like virgil_box: 16 bytes, 8-byte aligned, len at offset 8")
 	}
 }
+
+// After an allocation failure, Discard lets the callee reply with a short error in the scratch
+// buffer instead of leaving the caller with no reply at all.
+func TestWriterFallsBackToScratchAfterFailure(t *testing.T) {
+	a := newCountingAllocator()
+	a.failAt = 1
+	scratch := make([]byte, 32)
+	sp := unsafe.Pointer(&scratch[0])
+	out := Box{Ptr: sp, Len: 32}
+	w := NewWriter(out, a.realloc)
+	if _, err := w.Write(make([]byte, 100)); err != ErrNoMemory {
+		t.Fatalf("err = %v", err)
+	}
+	w.Discard()
+	w.WriteString("short error")
+	w.Finish(&out)
+	if out.Ptr != sp || string(out.Bytes()) != "short error" {
+		t.Fatalf("got %+v %q", out, out.Bytes())
+	}
+	if a.live() != 0 {
+		t.Fatalf("%d blocks leaked", a.live())
+	}
+}

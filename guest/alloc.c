@@ -23,6 +23,8 @@ __attribute__((visibility("default"))) void *virgil_realloc(void *ptr, size_t si
 
 /* Read by package guest through cgo; hidden, so it is not part of the library's exports. */
 __attribute__((visibility("hidden"))) void virgil_guest_counts(int64_t *allocs, int64_t *freed) {
-    *allocs = atomic_load(&allocations);
+    /* Frees first: a buffer freed between the two reads is then counted as allocated too, so
+     * live = allocs - freed never goes negative. */
     *freed = atomic_load(&frees);
+    *allocs = atomic_load(&allocations);
 }

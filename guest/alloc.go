@@ -8,23 +8,20 @@ void virgil_guest_counts(int64_t *allocs, int64_t *freed);
 */
 import "C"
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/virgilffi/virgil/uncurry"
+)
 
 // cAlloc is the guest's Allocator: its own virgil_realloc.
 func cAlloc(p unsafe.Pointer, size uintptr) unsafe.Pointer {
 	return C.virgil_realloc(p, C.size_t(size))
 }
 
-// Stats counts the buffers virgil_realloc has allocated and freed since the library loaded.
-type Stats struct {
-	Allocations int64 `msgpack:"allocations"`
-	Frees       int64 `msgpack:"frees"`
-	Live        int64 `msgpack:"live"`
-}
-
-// ReadStats returns the allocation counters.
-func ReadStats() Stats {
+// ReadStats returns the allocation counters of this library's virgil_realloc.
+func ReadStats() uncurry.Stats {
 	var a, f C.int64_t
 	C.virgil_guest_counts(&a, &f)
-	return Stats{Allocations: int64(a), Frees: int64(f), Live: int64(a) - int64(f)}
+	return uncurry.Stats{Allocations: int64(a), Frees: int64(f), Live: int64(a) - int64(f)}
 }

@@ -17,7 +17,6 @@ var registry = struct {
 	sync.Mutex
 	library, version string
 	functions        []*uncurry.Function
-	manifest         []byte // the encoded manifest, built on first use
 }{library: "go-guest", version: "0.0.0"}
 
 // Library sets the name and version the manifest reports. Generated code calls it for a
@@ -25,7 +24,7 @@ var registry = struct {
 func Library(name, version string) bool {
 	registry.Lock()
 	defer registry.Unlock()
-	registry.library, registry.version, registry.manifest = name, version, nil
+	registry.library, registry.version = name, version
 	return true
 }
 
@@ -36,7 +35,6 @@ func Export(f *uncurry.Function) *uncurry.Function {
 	registry.Lock()
 	defer registry.Unlock()
 	registry.functions = append(registry.functions, f)
-	registry.manifest = nil
 	return f
 }
 
@@ -48,15 +46,6 @@ func MustAdapt(name string, fn any) *uncurry.Function {
 		panic(err)
 	}
 	return f
-}
-
-// Manifest is the value virgil_manifest replies with (cabi/ABI.md section 8).
-type Manifest struct {
-	ABI       int                 `msgpack:"abi"`
-	Library   string              `msgpack:"library"`
-	Language  string              `msgpack:"language"`
-	Version   string              `msgpack:"version"`
-	Functions []*uncurry.Function `msgpack:"functions"`
 }
 
 // CurrentManifest returns the manifest of the functions exported so far, sorted by name.

@@ -96,7 +96,7 @@ func TestManifestAndStatsHandlers(t *testing.T) {
 		t.Fatalf("functions must be sorted and described: %+v %+v", m.Functions[0], m.Functions[1])
 	}
 	reply, _ = call(t, &uncurry.Function{Name: "virgil_stats", Handler: statsHandler}, nil, 4096)
-	var s Stats
+	var s uncurry.Stats
 	if err := codec.DecodeReply(reply, &s); err != nil || s.Allocations < s.Frees || s.Live != s.Allocations-s.Frees {
 		t.Fatalf("stats %+v, %v", s, err)
 	}

@@ -128,7 +128,7 @@ func TestMisbehavingGuest(t *testing.T) {
 		{"truncated", exceptions.ResultError, "truncated"},
 		{"deep_nesting", exceptions.ResultError, "nesting deeper than 512"},
 		{"bad_exception", exceptions.ResultError, "malformed exception record"},
-		{"deep_cause", exceptions.ResultError, "nesting deeper than 512"},
+		{"deep_cause", exceptions.ResultError, "malformed exception record"},
 	} {
 		t.Run(tc.function, func(t *testing.T) {
 			for _, opts := range [][]host.Option{nil, {host.WithScratchSize(0)}} {

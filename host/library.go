@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -56,8 +57,9 @@ func Open(path string, opts ...Option) (*Library, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("virgil: open library: %w", err)
+	path, err := resolve(path)
+	if err != nil {
+		return nil, err
 	}
 	handle, err := purego.Dlopen(path, purego.RTLD_NOW|purego.RTLD_LOCAL)
 	if err != nil {
@@ -72,6 +74,22 @@ func Open(path string, opts ...Option) (*Library, error) {
 		return nil, err
 	}
 	return l, nil
+}
+
+// resolve checks a library path. A path with a slash must name an existing file. A bare file
+// name means the file in the working directory when there is one (dlopen alone would search only
+// the system's library paths), else it is left to dlopen's search.
+func resolve(path string) (string, error) {
+	if !strings.Contains(path, "/") {
+		if _, err := os.Stat(path); err == nil {
+			return "./" + path, nil
+		}
+		return path, nil
+	}
+	if _, err := os.Stat(path); err != nil {
+		return "", fmt.Errorf("virgil: open library: %w", err)
+	}
+	return path, nil
 }
 
 // loadManifest reads virgil_manifest when the library has one and checks its ABI version.
@@ -120,6 +138,9 @@ func (l *Library) Func(name string) (*Function, error) {
 	if err != nil || sym == 0 {
 		return nil, exceptions.Newf(exceptions.UnknownFunction, "%s has no function %q", l.path, name)
 	}
+	if why := l.callable(name, sym); why != "" {
+		return nil, exceptions.Newf(exceptions.UnknownFunction, "%s has no function %q: the symbol %s", l.path, name, why)
+	}
 	f := &Function{lib: l, name: name, sym: sym}
 	if l.manifest != nil {
 		f.info = l.manifest.Lookup(name)
@@ -138,17 +159,10 @@ func (l *Library) Call(name string, result any, args ...any) error {
 	return f.Call(result, args...)
 }
 
-// Stats holds a guest's allocation counters (virgil_stats).
-type Stats struct {
-	Allocations int64 `msgpack:"allocations"`
-	Frees       int64 `msgpack:"frees"`
-	Live        int64 `msgpack:"live"`
-}
-
 // Stats reads the guest's allocation counters, counting live buffers from its virgil_realloc.
 // Libraries without virgil_stats give virgil.UnknownFunction.
-func (l *Library) Stats() (Stats, error) {
-	var s Stats
+func (l *Library) Stats() (uncurry.Stats, error) {
+	var s uncurry.Stats
 	return s, l.Call("virgil_stats", &s)
 }
 

@@ -20,3 +20,11 @@ func (m *Manifest) Lookup(name string) *Function {
 	}
 	return nil
 }
+
+// Stats is the value virgil_stats replies with (cabi/ABI.md section 10): how many buffers the
+// guest's virgil_realloc has allocated and freed, and the difference.
+type Stats struct {
+	Allocations int64 `msgpack:"allocations"`
+	Frees       int64 `msgpack:"frees"`
+	Live        int64 `msgpack:"live"`
+}

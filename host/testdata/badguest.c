@@ -178,7 +178,7 @@ EXPORT void bad_exception(const virgil_box *in, virgil_box *out)
                        "not a record");
 }
 
-/* An exception whose cause chain is 1000 records deep (DeepCause1000 ... DeepCause1); decoders
+/* An exception whose cause chain is 300 records deep (DeepCause300 ... DeepCause1); decoders
  * must reject chains deeper than 256 levels (ABI.md section 6). */
 EXPORT void deep_cause(const virgil_box *in, virgil_box *out)
 {
@@ -186,7 +186,7 @@ EXPORT void deep_cause(const virgil_box *in, virgil_box *out)
     (void)in;
     vg_reply_start(&w, NULL, out);
     vg_write_error(&w);
-    for (int level = 1000; level >= 1; level--) {
+    for (int level = 300; level >= 1; level--) {
         char name[32], message[32];
         snprintf(name, sizeof name, "DeepCause%d", level);
         snprintf(message, sizeof message, "level %d", level);
@@ -204,7 +204,7 @@ static const vg_param n_int[] = {{"n", "int"}};
 static const vg_function functions[] = {
     {"always_alloc", 0, NULL, "str", "replies {\"ok\": \"allocated\"}, always allocated"},
     {"bad_exception", 0, NULL, "nil", "replies {\"error\": \"not a record\"}"},
-    {"deep_cause", 0, NULL, "nil", "replies an error with a 1000-level cause chain"},
+    {"deep_cause", 0, NULL, "nil", "replies an error with a 300-level cause chain"},
     {"deep_nesting", 0, NULL, "any", "replies 100000 nested arrays"},
     {"empty_reply", 0, NULL, "nil", "leaves out as {NULL, 0}"},
     {"not_envelope", 0, NULL, "any", "replies the string \"garbage\""},
