@@ -2,7 +2,6 @@ package codec
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"math"
 	"reflect"
@@ -51,25 +50,12 @@ func (d *Decoder) End() error {
 
 // ArrayHeader reads an array header and returns the number of elements.
 func (d *Decoder) ArrayHeader() (int, error) {
-	b := d.Remaining()
-	if len(b) == 0 {
-		return 0, fmt.Errorf("expected array, got nothing: %w", ErrTruncated)
+	n, head, err := arrayHeader(d.Remaining())
+	if err != nil {
+		return 0, err
 	}
-	c := b[0]
-	switch {
-	case c >= 0x90 && c <= 0x9f:
-		d.off++
-		return int(c & 0x0f), nil
-	case c == 0xdc && len(b) >= 3:
-		d.off += 3
-		return int(binary.BigEndian.Uint16(b[1:])), nil
-	case c == 0xdd && len(b) >= 5:
-		d.off += 5
-		return int(binary.BigEndian.Uint32(b[1:])), nil
-	case c == 0xdc || c == 0xdd:
-		return 0, fmt.Errorf("array header: %w", ErrTruncated)
-	}
-	return 0, &TypeError{Want: "array", Got: KindOf(b)}
+	d.off += head
+	return n, nil
 }
 
 // Next returns the raw bytes of the next value (validated with Skip) and moves past it.
@@ -108,14 +94,26 @@ func (d *Decoder) DecodeValue(v reflect.Value) error {
 	if err := Accepts(b[:n], v.Type()); err != nil {
 		return err
 	}
-	d.r.Reset(b[:n])
-	d.md.ResetReader(&d.r)
-	d.md.SetMapDecoder(decodeAnyMap)
-	if err := d.md.DecodeValue(v); err != nil {
+	if err := d.decodeMsgpack(b[:n], v); err != nil {
 		return err
 	}
 	d.off += n
 	return nil
+}
+
+// decodeMsgpack decodes the value b into v with msgpack/v5. Accepts rules out the inputs known to
+// make msgpack/v5 panic (unhashable map keys); should another one slip through, or a type's own
+// decoding method panic, the panic is returned as an error rather than crashing on peer input.
+func (d *Decoder) decodeMsgpack(b []byte, v reflect.Value) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("codec: decoding into %s panicked: %v", v.Type(), r)
+		}
+	}()
+	d.r.Reset(b)
+	d.md.ResetReader(&d.r)
+	d.md.SetMapDecoder(decodeAnyMap)
+	return d.md.DecodeValue(v)
 }
 
 // decodeFast handles the common scalar targets without reflection. It returns n == 0 and no error

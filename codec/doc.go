@@ -9,9 +9,12 @@
 //   - [Decoder]: decoding from a byte slice, with fast paths, strict checks against trailing bytes,
 //     and maps with non-string keys decoded into map[any]any rather than rejected;
 //   - [Skip]: an iterative validator that measures one value without recursion, rejecting
-//     truncated input, reserved codes and nesting deeper than [MaxDepth];
+//     truncated input, reserved codes and nesting deeper than [MaxDepth] (these are package
+//     scan's, which package exceptions shares);
 //   - [Accepts]: checks that encoded bytes fit a Go type before decoding, producing messages such
-//     as "argument 2: expected int, got str";
+//     as "argument 2: expected int, got str", and rejecting what would make msgpack/v5 panic;
+//   - [TypeName]: Go types in the manifest's type vocabulary. Accepts and TypeName see struct
+//     fields exactly as msgpack/v5 encodes them (tags, embedded structs inlined or not);
 //   - envelopes: [Encoder.EncodeOK], [Encoder.EncodeError] and [DecodeReply].
 //
 // The package knows nothing about C, pointers or shared libraries: it reads from and writes to

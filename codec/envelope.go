@@ -96,8 +96,8 @@ func withArticle(kind string) string {
 // A reply that is not an envelope, or whose value does not fit result, gives an
 // *exceptions.Exception named virgil.ResultError.
 func DecodeReply(reply []byte, result any) error {
-	d := getDecoder(nil)
-	defer putDecoder(d)
+	d := GetDecoder(nil)
+	defer PutDecoder(d)
 	return DecodeReplyWith(d, reply, result)
 }
 

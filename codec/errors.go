@@ -32,3 +32,36 @@ func (e *RangeError) Error() string {
 	}
 	return msg
 }
+
+// liftError is any other failure to lift a value into a Go type ("nesting deeper than 512
+// levels", "expected at most 3 elements, got 4"), located like a TypeError.
+type liftError struct {
+	Path string
+	Msg  string
+}
+
+func (e *liftError) Error() string {
+	if e.Path == "" {
+		return e.Msg
+	}
+	return e.Path + ": " + e.Msg
+}
+
+func liftErrorf(format string, args ...any) error {
+	return &liftError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// prefixPath puts seg ("[2]", ".name") in front of the path of err, when err is located (a
+// *TypeError, *RangeError or *liftError made by this lifting), and returns err. Locations are
+// built this way, from the inside out and only on failure, so a successful check allocates none.
+func prefixPath(err error, seg string) error {
+	switch e := err.(type) {
+	case *TypeError:
+		e.Path = seg + e.Path
+	case *RangeError:
+		e.Path = seg + e.Path
+	case *liftError:
+		e.Path = seg + e.Path
+	}
+	return err
+}

@@ -1,8 +1,11 @@
 package codec_test
 
 import (
+	"bytes"
 	"runtime"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/virgilffi/virgil/codec"
 )
@@ -34,5 +37,80 @@ func TestHostileLengthsCostNoMemory(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	if grown := after.TotalAlloc - before.TotalAlloc; grown > 10<<20 {
 		t.Fatalf("500 hostile decodes allocated %d MB", grown>>20)
+	}
+}
+
+// Map keys that Go cannot hash (bin, array, map) lifted into an interface are an error, not a
+// panic inside msgpack/v5, wherever the interface sits in the key type.
+func TestUnhashableMapKeysAreErrors(t *testing.T) {
+	binKey := []byte{0x81, 0xc4, 0x01, 0x00, 0x01} // {b"\x00": 1}
+	for _, tc := range []struct {
+		name string
+		in   []byte
+		into any
+		want string
+	}{
+		{"bin key, map[any]any", binKey, new(map[any]any), ".<key>: expected a hashable key, got bin"},
+		{"array key, map[any]any", []byte{0x81, 0x91, 0x01, 0x01}, new(map[any]any), ".<key>: expected a hashable key, got array"},
+		{"map key, map[any]int", []byte{0x81, 0x81, 0x01, 0x01, 0x01}, new(map[any]int), ".<key>: expected a hashable key, got map"},
+		{"struct field", []byte{0x81, 0xa1, 'k', 0x81, 0xc4, 0x01, 0x00, 0x01}, new(struct {
+			K map[any]int `msgpack:"k"`
+		}), ".k.<key>: expected a hashable key, got bin"},
+		{"slice element", append([]byte{0x91}, binKey...), new([]map[any]any), "[0].<key>: expected a hashable key, got bin"},
+		{"array of any as key", []byte{0x81, 0x91, 0xc4, 0x00, 0x01}, new(map[[1]any]int), ".<key>[0]: expected a hashable key, got bin"},
+		{"struct with any as key", []byte{0x81, 0x81, 0xa1, 'K', 0x90, 0x01}, new(map[struct{ K any }]int), ".<key>.K: expected a hashable key, got array"},
+		{"any", binKey, new(any), "a map key of type []uint8 cannot be used in Go"},
+		{"any in a slice", append([]byte{0x91}, binKey...), new([]any), "a map key of type []uint8 cannot be used in Go"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := codec.NewDecoder(tc.in).Decode(tc.into)
+			if err == nil || err.Error() != tc.want {
+				t.Fatalf("error %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// Hashable keys of every family still decode into interfaces.
+func TestHashableMapKeysDecode(t *testing.T) {
+	var buf bytes.Buffer
+	e := codec.NewEncoder(&buf)
+	e.EncodeMapHeader(5)
+	for _, kv := range []any{"s", 1, 2, "two", 2.5, true, nil, 0, time.Unix(7, 0).UTC(), 3} {
+		if err := e.Encode(kv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var m map[any]any
+	if err := codec.NewDecoder(buf.Bytes()).Decode(&m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m) != 5 || m[int8(2)] != "two" && m[int64(2)] != "two" || m[2.5] != true {
+		t.Fatalf("%#v", m)
+	}
+	var arr map[[2]any]int
+	if err := codec.NewDecoder([]byte{0x81, 0x92, 0x01, 0xa1, 'x', 0x05}).Decode(&arr); err != nil || len(arr) != 1 {
+		t.Fatalf("%v, %v", arr, err)
+	}
+}
+
+// interned makes msgpack/v5 panic however it is decoded: it supports ",intern" on strings only.
+type interned struct {
+	N int `msgpack:",intern"`
+}
+
+// A panic inside msgpack/v5 is returned as an error.
+func TestDecodeRecoversPanics(t *testing.T) {
+	d := codec.NewDecoder([]byte{0x81, 0xa1, 'N', 0x01})
+	err := d.Decode(new(interned))
+	if err == nil || !strings.Contains(err.Error(), "panicked") || !strings.Contains(err.Error(), "intern strings are not supported") {
+		t.Fatalf("error %v", err)
+	}
+	if d.Offset() != 0 {
+		t.Fatalf("a failed decode moved the decoder to %d", d.Offset())
+	}
+	var n int // the decoder is still usable
+	if err := codec.NewDecoder([]byte{0x05}).Decode(&n); err != nil || n != 5 {
+		t.Fatal(n, err)
 	}
 }

@@ -3,6 +3,8 @@ package codec
 import (
 	"encoding/binary"
 	"math"
+
+	"github.com/virgilffi/virgil/codec/scan"
 )
 
 // readInt reads an integer of any integer family at the start of b, checking it lies in [lo, hi].
@@ -121,13 +123,8 @@ func readString(b []byte) (string, int, error) {
 	return string(b[head : head+n]), head + n, nil
 }
 
-// readBytes reads a bin (or nil, as a nil slice) at the start of b, copying it.
-func readBytes(b []byte) ([]byte, int, error) {
-	return readBytesInto(nil, b)
-}
-
-// readBytesInto is readBytes copying into dst's memory when it has the capacity, as
-// encoding/json reuses a slice it decodes into.
+// readBytesInto reads a bin (or nil, as a nil slice) at the start of b, copying it into dst's
+// memory when it has the capacity, as encoding/json reuses a slice it decodes into.
 func readBytesInto(dst, b []byte) ([]byte, int, error) {
 	if len(b) > 0 && b[0] == 0xc0 {
 		return nil, 1, nil
@@ -147,7 +144,7 @@ func strOrBin(b []byte, want string) (head, n int, err error) {
 	if len(b) == 0 || Kind(b[0]) != want {
 		return 0, 0, &TypeError{Want: want, Got: KindOf(b)}
 	}
-	h, body, _, err := measure(b)
+	h, body, _, err := scan.Header(b)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -155,6 +152,12 @@ func strOrBin(b []byte, want string) (head, n int, err error) {
 		return 0, 0, ErrTruncated
 	}
 	return h, int(body), nil
+}
+
+// strOrBinLen checks for a whole str or bin (as want says) and returns its length.
+func strOrBinLen(b []byte, want string) (int, error) {
+	head, n, err := strOrBin(b, want)
+	return head + n, err
 }
 
 // readBool reads a boolean at the start of b.

@@ -61,27 +61,40 @@ func writeTypeName(sb *strings.Builder, t reflect.Type, open map[reflect.Type]bo
 	}
 }
 
+// writeStructName writes a record with the keys of wireFields, in order. A key msgpack/v5 writes
+// twice is named once, where it first appears, with the type of the field that decodes it (the
+// value readers keep). A struct msgpack/v5 writes as an array (as_array) is a list of any; one
+// that encodes itself (a custom, binary or text marshaler, possibly through an embedded field's
+// methods) is any.
 func writeStructName(sb *strings.Builder, t reflect.Type, open map[reflect.Type]bool) {
 	if t == timeType {
 		sb.WriteString("time")
 		return
 	}
+	if !plainStruct(t) {
+		sb.WriteString("any")
+		return
+	}
+	w := wireFields(t)
+	if w.asArray {
+		sb.WriteString("[any]")
+		return
+	}
 	open[t] = true
 	defer delete(open, t)
 	sb.WriteByte('{')
-	first := true
-	for _, f := range reflect.VisibleFields(t) {
-		name, skip := WireName(f)
-		if skip || f.Anonymous && f.Type.Kind() == reflect.Struct && f.Tag.Get("msgpack") == "" || len(f.Index) > 1 && !embeddedInline(t, f) {
+	written := make(map[string]bool, len(w.fields))
+	for _, f := range w.fields {
+		if written[f.name] {
 			continue
 		}
-		if !first {
+		if len(written) > 0 {
 			sb.WriteString(", ")
 		}
-		first = false
-		sb.WriteString(strconv.Quote(name))
+		written[f.name] = true
+		sb.WriteString(strconv.Quote(f.name))
 		sb.WriteString(": ")
-		writeTypeName(sb, f.Type, open)
+		writeTypeName(sb, w.keys[f.name].typ, open)
 	}
 	sb.WriteByte('}')
 }

@@ -1,5 +1,7 @@
 package exceptions
 
+import "github.com/virgilffi/virgil/codec/scan"
+
 // Language is the value of the record's "language" key for exceptions raised
 // by Go code.
 const Language = "go"
@@ -34,6 +36,7 @@ const (
 	// traceback may have.
 	MaxTracebackFrames = 4096
 	// MaxNesting is the deepest nesting of arrays and maps a decoder
-	// accepts, counted from the outermost record.
-	MaxNesting = 512
+	// accepts, counted from the outermost record: scan.MaxDepth, the limit
+	// of cabi/ABI.md section 11.
+	MaxNesting = scan.MaxDepth
 )

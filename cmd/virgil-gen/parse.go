@@ -37,17 +37,17 @@ type export struct {
 
 var cIdentifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
+// parsePackage reads the guest package in dir: the Go files of the current build (build
+// constraints and _GOOS/_GOARCH file names applied, cgo files included), except tests and the
+// generated file.
 func parsePackage(dir, generated string) (*guestPackage, error) {
-	fset := token.NewFileSet()
-	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	files, err := buildFiles(dir, generated)
 	if err != nil {
 		return nil, err
 	}
+	fset := token.NewFileSet()
 	pkg := &guestPackage{topLevel: map[string]bool{}, imports: map[string]bool{}}
 	for _, path := range files {
-		if strings.HasSuffix(path, "_test.go") || filepath.Base(path) == generated {
-			continue
-		}
 		src, err := os.ReadFile(path)
 		if err != nil {
 			return nil, err

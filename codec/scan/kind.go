@@ -1,0 +1,57 @@
+package scan
+
+// Kind names the MessagePack family that code c starts, in the words error messages use: nil,
+// bool, int, float, str, bin, array, map, ext, invalid (for 0xc1). An ext of type -1 (time)
+// cannot be told from the code alone, so time is reported as ext here; see KindOf.
+func Kind(c byte) string {
+	switch {
+	case c <= 0x7f || c >= 0xe0 || (c >= 0xcc && c <= 0xd3):
+		return "int"
+	case c >= 0x80 && c <= 0x8f, c == 0xde, c == 0xdf:
+		return "map"
+	case c >= 0x90 && c <= 0x9f, c == 0xdc, c == 0xdd:
+		return "array"
+	case c >= 0xa0 && c <= 0xbf, c >= 0xd9 && c <= 0xdb:
+		return "str"
+	case c == 0xc0:
+		return "nil"
+	case c == 0xc2 || c == 0xc3:
+		return "bool"
+	case c >= 0xc4 && c <= 0xc6:
+		return "bin"
+	case c == 0xca || c == 0xcb:
+		return "float"
+	case c == 0xc1:
+		return "invalid"
+	default:
+		return "ext"
+	}
+}
+
+// KindOf names the family of the value at the start of b like Kind, telling time (the timestamp
+// extension) from other extensions. It returns "nothing" for empty input.
+func KindOf(b []byte) string {
+	if len(b) == 0 {
+		return "nothing"
+	}
+	if extType(b) == -1 {
+		return "time"
+	}
+	return Kind(b[0])
+}
+
+// extType returns the type byte of the extension value at the start of b, or 0 when b does not
+// start with a (complete enough) extension header.
+func extType(b []byte) int8 {
+	switch {
+	case len(b) >= 2 && b[0] >= 0xd4 && b[0] <= 0xd8:
+		return int8(b[1])
+	case len(b) >= 3 && b[0] == 0xc7:
+		return int8(b[2])
+	case len(b) >= 4 && b[0] == 0xc8:
+		return int8(b[3])
+	case len(b) >= 6 && b[0] == 0xc9:
+		return int8(b[5])
+	}
+	return 0
+}

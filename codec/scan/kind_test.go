@@ -1,0 +1,26 @@
+package scan
+
+import "testing"
+
+func TestKindOf(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                         "nothing",
+		"\x05":                     "int",
+		"\xe0":                     "int",
+		"\xcb":                     "float",
+		"\xa1x":                    "str",
+		"\xc4\x00":                 "bin",
+		"\x90":                     "array",
+		"\x80":                     "map",
+		"\xc0":                     "nil",
+		"\xc3":                     "bool",
+		"\xc1":                     "invalid",
+		"\xd6\xff\x00\x00\x00\x00": "time",
+		"\xc7\x0c\xff":             "time",
+		"\xd4\x40\x00":             "ext",
+	} {
+		if got := KindOf([]byte(in)); got != want {
+			t.Errorf("KindOf(%x) = %q, want %q", in, got, want)
+		}
+	}
+}
