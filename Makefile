@@ -8,8 +8,12 @@ CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -I cabi
 
 GO_GUEST := $(BUILD)/libconformance_go.so
 C_GUEST := $(BUILD)/libconformance_c.so
+HASKELL_GUEST := $(BUILD)/libconformance_haskell.so
+GUESTS := $(GO_GUEST) $(C_GUEST) $(HASKELL_GUEST)
+# Tests use the guests built here instead of building their own (internal/testlibs).
+export VIRGIL_GUEST_DIR := $(abspath $(BUILD))
 
-.PHONY: all deps guests demo test vet fmt-check check-generated test-go test-race test-nocgo bench fuzz clean
+.PHONY: all deps guests demo test vet fmt-check check-generated test-go test-race test-nocgo test-haskell bench fuzz clean
 
 all: guests
 
@@ -18,9 +22,10 @@ all: guests
 deps:
 	@command -v $(GO) >/dev/null || { echo "Go is required: https://go.dev/dl/"; exit 1; }
 	@command -v gcc >/dev/null || { echo "installing gcc"; apt-get update -qq && apt-get install -y -qq gcc libc6-dev; }
+	$(MAKE) -s -C cabi/haskell deps
 	$(GO) mod download
 
-guests: $(GO_GUEST) $(C_GUEST)
+guests: $(GUESTS)
 
 $(GO_GUEST): $(shell find examples/go-guest guest uncurry codec exceptions bytebox -name '*.go' -not -name '*_test.go') guest/alloc.c | deps
 	@mkdir -p $(BUILD)
@@ -30,11 +35,15 @@ $(C_GUEST): $(wildcard examples/c-guest/*.c examples/c-guest/*.h) cabi/virgil.h
 	@mkdir -p $(BUILD)
 	gcc $(CFLAGS) -o $@ examples/c-guest/*.c -lm
 
+$(HASKELL_GUEST): $(wildcard cabi/haskell/src/*.hs cabi/haskell/src/*/*.hs cabi/haskell/src/*/*/*.hs cabi/haskell/cbits/*.c examples/haskell-guest/*.hs) cabi/virgil.h | deps
+	@mkdir -p $(BUILD)
+	$(MAKE) -s -C cabi/haskell guest OUT=$(abspath $@)
+
 # The demo: a Go service (built without cgo) calling the Go and the C library.
 demo: guests
-	CGO_ENABLED=0 $(GO) run ./examples/go-host $(GO_GUEST) $(C_GUEST)
+	CGO_ENABLED=0 $(GO) run ./examples/go-host $(GUESTS)
 
-test: deps vet fmt-check check-generated test-go test-race test-nocgo
+test: deps vet fmt-check check-generated test-go test-race test-nocgo test-haskell
 
 vet:
 	$(GO) vet ./...
@@ -48,11 +57,15 @@ check-generated:
 	$(GO) generate ./examples/... ./internal/testguests/...
 	@git diff --exit-code -- '*virgil_exports.go' || { echo "virgil_exports.go is stale: run go generate and commit"; exit 1; }
 
-test-go:
+test-go: guests
 	$(GO) test -count=1 ./...
 
-test-race:
+test-race: guests
 	$(GO) test -count=1 -race ./...
+
+# The Haskell kit's own tests: every vector byte for byte, the codec, exceptions, a C host check.
+test-haskell: | deps
+	$(MAKE) -s -C cabi/haskell test
 
 # The host must build and run without cgo.
 test-nocgo: guests

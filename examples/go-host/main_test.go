@@ -17,13 +17,16 @@ func TestDemo(t *testing.T) {
 			if err := demo(&out, build(t)); err != nil {
 				t.Fatal(err)
 			}
+			if !strings.Contains(out.String(), "crash()           -> virgil.Panic") && !strings.Contains(out.String(), "crash()           -> ErrorCall") {
+				t.Errorf("crash() must come back as virgil.Panic or ErrorCall:\n%s", out.String())
+			}
 			for _, want := range []string{
 				"written in " + language,
 				"add(40, 2)        = 42",
 				"Mean:3.875",
 				`"Hello, Gopher!"`,
 				"ZeroDivisionError (division by zero, raised in " + language + ")",
-				"crash()           -> virgil.Panic",
+				"crash()           -> ",
 				"ChainLevel1: level 1\n\nThe above exception was the direct cause",
 				"[" + language + "]",
 			} {

@@ -1,0 +1,338 @@
+{-# LANGUAGE BangPatterns #-}
+{-# LANGUAGE FlexibleInstances #-}
+{-# LANGUAGE OverloadedStrings #-}
+{-# LANGUAGE ScopedTypeVariables #-}
+{-# LANGUAGE UndecidableInstances #-}
+
+-- | Exporting Haskell functions under the ABI (uncurrying): any @a -> b -> ... -> IO r@, or pure
+-- @a -> b -> ... -> r@, whose arguments are 'FromMsgpack' and whose result is 'ToMsgpack',
+-- becomes the one C signature @void NAME(const virgil_box *in, virgil_box *out)@:
+--
+-- > foreign export ccall add :: VirgilFunction
+-- > add :: VirgilFunction
+-- > add = export "add" addImpl
+--
+-- The exported function lifts the argument array (a @virgil.ArgumentError@ naming the function
+-- and the argument when it cannot), runs the function, encodes the result inside the same
+-- exception handler (so lazy @error@ calls and 'ArithException's hidden in the result are caught,
+-- because encoding forces every part of the value that crosses), and writes the envelope by the
+-- scratch-buffer protocol. No Haskell exception ever leaves it.
+module Virgil.Export
+  ( -- * The ABI function
+    VirgilBox
+  , VirgilFunction
+    -- * Exporting
+  , Exportable (..)
+  , Function
+  , functionName
+  , functionInfo
+  , function
+  , withParams
+  , withDoc
+  , export
+  , exportFunction
+  , manifest
+  , manifestOf
+    -- * Calling in-process (tests)
+  , respond
+  ) where
+
+import Control.Exception
+import Control.Monad (when)
+import qualified Data.ByteString as BS
+import qualified Data.ByteString.Builder as B
+import qualified Data.ByteString.Builder.Extra as BE
+import qualified Data.ByteString.Lazy as BL
+import Data.ByteString.Unsafe (unsafeUseAsCStringLen)
+import Data.Int (Int64)
+import Data.IORef (IORef, newIORef, readIORef, writeIORef)
+import Data.List (sortOn)
+import Data.Proxy (Proxy (..))
+import Data.Text (Text)
+import qualified Data.Text as T
+import Data.Word (Word64, Word8)
+import Foreign.C.Types (CSize (..))
+import Foreign.Marshal.Alloc (allocaBytes)
+import Foreign.Marshal.Utils (copyBytes)
+import Foreign.Ptr (Ptr, castPtr, nullPtr, plusPtr)
+import Foreign.Storable (peekByteOff, pokeByteOff)
+import Virgil.Exception
+import Virgil.Manifest
+import Virgil.Msgpack
+
+-- | The C struct @virgil_box@ (@{uint8_t *ptr; uint64_t len;}@), only ever behind a pointer.
+data VirgilBox
+
+-- | The one signature of every exported function.
+type VirgilFunction = Ptr VirgilBox -> Ptr VirgilBox -> IO ()
+
+foreign import ccall unsafe "virgil_hs_realloc"
+  c_realloc :: Ptr Word8 -> CSize -> IO (Ptr Word8)
+
+foreign import ccall unsafe "virgil_hs_enter"
+  c_enter :: IO ()
+
+foreign import ccall unsafe "virgil_hs_leave"
+  c_leave :: IO ()
+
+------------------------------------------------------------------------------------------------
+-- Uncurrying
+
+-- | Functions that can be exported: @a -> ... -> IO r@ and pure @a -> ... -> r@.
+class Exportable f where
+  -- | The parameters' types, in the type vocabulary.
+  paramTypes :: Proxy f -> [Text]
+
+  -- | The result's type.
+  resultType :: Proxy f -> Text
+
+  -- | Lifts the arguments one by one (the first is argument @i@) and returns the action that
+  -- runs the function and encodes its result, or the position of the first argument that could
+  -- not be lifted and why.
+  applyArgs :: f -> Int -> [Value] -> Either (Int, FromError) (IO B.Builder)
+
+instance (FromMsgpack a, Exportable b) => Exportable (a -> b) where
+  paramTypes _ = fromTypeName (Proxy :: Proxy a) : paramTypes (Proxy :: Proxy b)
+  resultType _ = resultType (Proxy :: Proxy b)
+  applyArgs f !i (v : vs) = case fromMsgpack v of
+    Left e -> Left (i, e)
+    Right a -> applyArgs (f a) (i + 1) vs
+  applyArgs _ i [] = Left (i, FromError [] "missing")
+
+instance ToMsgpack r => Exportable (IO r) where
+  paramTypes _ = []
+  resultType _ = toTypeName (Proxy :: Proxy r)
+  applyArgs io _ _ = Right (encodeMsgpack <$> io)
+
+instance {-# OVERLAPPABLE #-} ToMsgpack r => Exportable r where
+  paramTypes _ = []
+  resultType _ = toTypeName (Proxy :: Proxy r)
+  applyArgs r _ _ = Right (pure (encodeMsgpack r))
+
+-- | A function ready to export: its name, its parameters' names and types, its result type,
+-- its documentation, and the uncurried code.
+data Function = Function
+  { functionName :: !Text
+  , fnParamNames :: [Text]
+  , fnParamTypes :: [Text]
+  , fnResult :: !Text
+  , fnDoc :: !Text
+  , fnArity :: !Int
+  , fnRun :: [Value] -> Either (Int, FromError) (IO B.Builder)
+  }
+
+-- | Describes a function for export. Its parameters are named @arg1@, @arg2@, ... until
+-- 'withParams' names them.
+function :: forall f. Exportable f => Text -> f -> Function
+function name f =
+  Function
+    { functionName = name
+    , fnParamNames = ["arg" <> T.pack (show i) | i <- [1 .. length types]]
+    , fnParamTypes = types
+    , fnResult = resultType (Proxy :: Proxy f)
+    , fnDoc = T.empty
+    , fnArity = length types
+    , fnRun = applyArgs f 1
+    }
+  where
+    types = paramTypes (Proxy :: Proxy f)
+{-# INLINABLE function #-}
+
+-- | Names the parameters (for the manifest). Extra names are ignored; missing ones keep their
+-- @argN@ name.
+withParams :: [Text] -> Function -> Function
+withParams names fn = fn {fnParamNames = zipWith const (names ++ drop (length names) (fnParamNames fn)) (fnParamTypes fn)}
+
+-- | Sets the function's documentation (for the manifest).
+withDoc :: Text -> Function -> Function
+withDoc d fn = fn {fnDoc = d}
+
+-- | What the manifest says about a function.
+functionInfo :: Function -> FunctionInfo
+functionInfo fn =
+  FunctionInfo (functionName fn) (zipWith Param (fnParamNames fn) (fnParamTypes fn)) (fnResult fn) (fnDoc fn)
+
+-- | @add = export "add" addImpl@: the name is the one error messages use.
+export :: Exportable f => Text -> f -> VirgilFunction
+export name f = exportFunction (function name f)
+{-# INLINABLE export #-}
+
+-- | Exports a described function.
+exportFunction :: Function -> VirgilFunction
+exportFunction fn inBox outBox = do
+  c_enter
+  answer outBox (readBox inBox >>= call fn)
+  c_leave
+
+-- | @virgil_manifest@: replies @{"ok": manifest}@ whatever its input, with the functions sorted
+-- by name.
+--
+-- > foreign export ccall virgil_manifest :: VirgilFunction
+-- > virgil_manifest :: VirgilFunction
+-- > virgil_manifest = manifest "conformance" "1.0.0" [addF, greetF]
+manifest :: Text -> Text -> [Function] -> VirgilFunction
+manifest library version fns _ outBox = do
+  c_enter
+  answer outBox (pure (encodeMsgpack (manifestOf library version fns)))
+  c_leave
+
+-- | The manifest value of a library of functions.
+manifestOf :: Text -> Text -> [Function] -> Manifest
+manifestOf library version fns =
+  Manifest abiVersion library language version (map functionInfo (sortOn functionName fns))
+
+------------------------------------------------------------------------------------------------
+-- Calls
+
+-- | Lifts the arguments and returns the action that runs the function and encodes its result;
+-- throws a @virgil.ArgumentError@ record when the arguments do not fit.
+call :: Function -> BS.ByteString -> IO B.Builder
+call fn input = case decodeArgs input of
+  Left e -> failure ("malformed arguments: " <> renderDecodeError e)
+  Right args
+    | n /= fnArity fn ->
+        failure ("expected " <> count (fnArity fn) <> ", got " <> T.pack (show n))
+    | otherwise -> case fnRun fn args of
+        Left (i, e) -> failure ("argument " <> T.pack (show i) <> ": " <> renderFromError e)
+        Right action -> action
+    where
+      n = length args
+  where
+    failure msg = throwIO (exceptionRecord "virgil.ArgumentError" (functionName fn <> ": " <> msg))
+    count 1 = "1 argument"
+    count k = T.pack (show k) <> " arguments"
+
+-- | Answers one call's argument bytes with the bytes of its reply envelope, as the exported
+-- function would (for tests and in-process use); never throws.
+respond :: Function -> BS.ByteString -> IO BS.ByteString
+respond fn input = allocaBytes 16 $ \outBox -> do
+  clearBox outBox
+  answer outBox (call fn input)
+  ptr <- peekByteOff outBox 0 :: IO (Ptr Word8)
+  len <- peekByteOff outBox 8 :: IO Word64
+  if ptr == nullPtr
+    then pure BS.empty
+    else do
+      bytes <- BS.packCStringLen (castPtr ptr, fromIntegral len)
+      _ <- c_realloc ptr 0
+      pure bytes
+
+-- | Runs a call and writes its envelope into the out box; never throws. The action runs the
+-- function and returns the encoding of its result; encoding happens inside the same handler, so
+-- an exception hidden anywhere in the result (a lazy @error@, a division by zero) is caught
+-- while it is written and becomes an error envelope instead. When even that cannot be written,
+-- an internal error is; when nothing can be allocated, the box is left @{NULL, 0}@.
+answer :: Ptr VirgilBox -> IO B.Builder -> IO ()
+answer outBox action
+  | outBox == nullPtr = () <$ (try (action >>= evaluate . BL.length . B.toLazyByteString) :: IO (Either SomeException Int64))
+  | otherwise = do
+      scratch <- peekByteOff outBox 0 :: IO (Ptr Word8)
+      capacity <- peekByteOff outBox 8 :: IO Word64
+      let room = if scratch == nullPtr then 0 else fromIntegral (min capacity (fromIntegral (maxBound :: Int)))
+          attempt b = try (b >>= \builder -> emit scratch room builder)
+      r <- attempt (fmap (okHeader <>) action)
+      case r of
+        Right written -> set written
+        Left ex -> do
+          r' <- attempt (pure (errorHeader <> encodeMsgpack (toExceptionRecord ex)))
+          case r' of
+            Right written -> set written
+            Left (_ :: SomeException) -> do
+              r'' <- attempt (pure internalErrorEnvelope)
+              either (\(_ :: SomeException) -> clearBox outBox) set r''
+  where
+    set (ptr, len) = do
+      pokeByteOff outBox 0 ptr
+      pokeByteOff outBox 8 (fromIntegral len :: Word64)
+
+-- | @{"ok": @ and @{"error": @, the start of every envelope.
+okHeader, errorHeader :: B.Builder
+okHeader = B.byteString okBytes
+errorHeader = B.byteString errorBytes
+
+okBytes, errorBytes :: BS.ByteString
+okBytes = BS.pack [0x81, 0xa2, 0x6f, 0x6b]
+errorBytes = BS.pack [0x81, 0xa5, 0x65, 0x72, 0x72, 0x6f, 0x72]
+{-# NOINLINE okBytes #-}
+{-# NOINLINE errorBytes #-}
+
+-- | The envelope when even an exception could not be described.
+internalErrorEnvelope :: B.Builder
+internalErrorEnvelope =
+  errorHeader
+    <> encodeMsgpack (exceptionRecord "virgil.InternalError" "the Haskell guest could not describe its exception")
+
+-- | Runs a builder straight into the caller's scratch buffer (@room@ bytes at @scratch@), moving
+-- to a buffer of this guest's allocator when the reply outgrows it (ABI.md section 3). Returns
+-- where the reply is and its length. When the builder throws (an exception hidden in the
+-- result), the buffer it allocated is freed and the exception rethrown; nothing is ever written
+-- outside @scratch[0 .. room)@.
+emit :: Ptr Word8 -> Int -> B.Builder -> IO (Ptr Word8, Int)
+emit scratch room builder = do
+  owned <- newIORef nullPtr
+  let start
+        | scratch /= nullPtr && room > 0 = loop scratch room 0 (BE.runBuilder builder)
+        | otherwise = do
+            buf <- allocate owned nullPtr 256
+            loop buf 256 0 (BE.runBuilder builder)
+      loop buf size used writer = do
+        (n, next) <- writer (buf `plusPtr` used) (size - used)
+        let used' = used + n
+        case next of
+          BE.Done -> finish buf size used'
+          BE.More minSize writer' -> do
+            (buf', size') <- grow buf size used' minSize
+            loop buf' size' used' writer'
+          BE.Chunk bs writer' -> do
+            (buf', size') <- grow buf size used' (BS.length bs)
+            unsafeUseAsCStringLen bs $ \(p, k) -> copyBytes (buf' `plusPtr` used') (castPtr p) k
+            loop buf' size' (used' + BS.length bs) writer'
+      -- Room for at least `need` more bytes after `used`.
+      grow buf size used need
+        | size - used >= need = pure (buf, size)
+        | otherwise = do
+            let size' = max (2 * size) (used + need + 4096)
+            buf' <- if buf == scratch then allocate owned nullPtr size' else allocate owned buf size'
+            when (buf == scratch) (copyBytes buf' buf used)
+            pure (buf', size')
+      -- A guest buffer with much room left over is trimmed to the reply (and kept as it is
+      -- if trimming fails).
+      finish buf size used
+        | buf /= scratch && size - used > 4096 = do
+            buf' <- c_realloc buf (fromIntegral used)
+            pure (if buf' == nullPtr then buf else buf', used)
+        | otherwise = pure (buf, used)
+  start `onException` (readIORef owned >>= \p -> when (p /= nullPtr) (() <$ c_realloc p 0))
+
+-- | (Re)allocates this guest's buffer, keeping track of it so that it can be freed if the reply
+-- fails; throws 'AllocationFailed'.
+allocate :: IORef (Ptr Word8) -> Ptr Word8 -> Int -> IO (Ptr Word8)
+allocate owned old size = do
+  p <- c_realloc old (fromIntegral size)
+  if p == nullPtr
+    then throwIO (AllocationFailed size)
+    else p <$ writeIORef owned p
+
+------------------------------------------------------------------------------------------------
+-- Boxes
+
+-- | Copies the borrowed argument bytes (the caller owns them only for the call).
+readBox :: Ptr VirgilBox -> IO BS.ByteString
+readBox box
+  | box == nullPtr = pure BS.empty
+  | otherwise = do
+      ptr <- peekByteOff box 0 :: IO (Ptr Word8)
+      len <- peekByteOff box 8 :: IO Word64
+      if ptr == nullPtr || len == 0
+        then pure BS.empty
+        else
+          if len > fromIntegral (maxBound :: Int)
+            then throwIO (exceptionRecord "virgil.ArgumentError" "the argument box is too large")
+            else BS.packCStringLen (castPtr ptr, fromIntegral len)
+
+clearBox :: Ptr VirgilBox -> IO ()
+clearBox box
+  | box == nullPtr = pure ()
+  | otherwise = do
+      pokeByteOff box 0 (nullPtr :: Ptr Word8)
+      pokeByteOff box 8 (0 :: Word64)

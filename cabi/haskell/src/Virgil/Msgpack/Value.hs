@@ -1,0 +1,482 @@
+{-# LANGUAGE BangPatterns #-}
+{-# LANGUAGE OverloadedStrings #-}
+
+-- | The MessagePack value model of the Virgil ABI (cabi/ABI.md, section 5): a 'Value' type that
+-- holds any MessagePack value, the canonical encoder (smallest encodings, float64 floats) and a
+-- bounds-checked decoder that rejects truncated input, the reserved byte 0xc1, invalid UTF-8 and
+-- nesting deeper than 'maxDepth'.
+module Virgil.Msgpack.Value
+  ( -- * Values
+    Value (..)
+  , kindOf
+    -- * Encoding
+  , encodeValue
+  , encodeStrict
+  , EncodeError (..)
+  , encodeInt64
+  , encodeWord64
+  , encodeInteger
+  , encodeDouble
+  , encodeFloat32
+  , encodeText
+  , encodeBytes
+  , encodeTime
+  , arrayHeader
+  , mapHeader
+    -- * Decoding
+  , DecodeError (..)
+  , renderDecodeError
+  , maxDepth
+  , decodeValue
+  , decodeTopLevel
+  , decodeArgs
+  ) where
+
+import Control.Exception (Exception, throw)
+import Data.Bits (shiftL, shiftR, (.&.), (.|.))
+import qualified Data.ByteString as BS
+import qualified Data.ByteString.Builder as B
+import qualified Data.ByteString.Lazy as BL
+import Data.ByteString.Unsafe (unsafeDrop, unsafeIndex, unsafeTake)
+import Data.Int (Int16, Int32, Int64, Int8)
+import Data.Text (Text)
+import qualified Data.Text as T
+import qualified Data.Text.Encoding as TE
+import Data.Word (Word16, Word32, Word64, Word8)
+import GHC.Float (castDoubleToWord64, castFloatToWord32, castWord32ToFloat, castWord64ToDouble)
+
+-- | Any MessagePack value.
+--
+-- Integers are held as 'Integer' in the MessagePack range @[-2^63, 2^64)@; encoding a value
+-- outside it throws 'EncodeError'. 'Map' keeps its pairs in order, so that a value encodes to the
+-- bytes it was decoded from. 'Time' is the timestamp extension (type -1): seconds since the Unix
+-- epoch and nanoseconds (0 to 999,999,999).
+data Value
+  = Nil
+  | Bool !Bool
+  | Int !Integer
+  | Float !Double
+  | Float32 !Float
+  | Str !Text
+  | Bin !BS.ByteString
+  | Array [Value]
+  | Map [(Value, Value)]
+  | Time !Int64 !Word32
+  | Ext !Int8 !BS.ByteString
+  deriving (Show)
+
+-- | Structural equality, maps in order. Floats compare bit for bit, except that any NaN equals any
+-- NaN (the comparison rule of ABI.md section 5), so @-0.0 /= 0.0@.
+instance Eq Value where
+  Nil == Nil = True
+  Bool a == Bool b = a == b
+  Int a == Int b = a == b
+  Float a == Float b = (isNaN a && isNaN b) || castDoubleToWord64 a == castDoubleToWord64 b
+  Float32 a == Float32 b = (isNaN a && isNaN b) || castFloatToWord32 a == castFloatToWord32 b
+  Str a == Str b = a == b
+  Bin a == Bin b = a == b
+  Array a == Array b = a == b
+  Map a == Map b = a == b
+  Time s n == Time s' n' = s == s' && n == n'
+  Ext t d == Ext t' d' = t == t' && d == d'
+  _ == _ = False
+
+-- | The family name of a value, as used in error messages: @nil, bool, int, float, str, bin,
+-- array, map, time, ext@.
+kindOf :: Value -> Text
+kindOf v = case v of
+  Nil -> "nil"
+  Bool _ -> "bool"
+  Int _ -> "int"
+  Float _ -> "float"
+  Float32 _ -> "float"
+  Str _ -> "str"
+  Bin _ -> "bin"
+  Array _ -> "array"
+  Map _ -> "map"
+  Time _ _ -> "time"
+  Ext _ _ -> "ext"
+
+------------------------------------------------------------------------------------------------
+-- Encoding
+
+-- | A value that has no MessagePack encoding: an integer outside @[-2^63, 2^64)@ or a string
+-- longer than 4 GiB. It is thrown (lazily, from the 'B.Builder') by the encoder.
+newtype EncodeError = EncodeError Text
+  deriving (Show)
+
+instance Exception EncodeError
+
+-- | The canonical encoding of a value.
+encodeValue :: Value -> B.Builder
+encodeValue v = case v of
+  Nil -> B.word8 0xc0
+  Bool b -> B.word8 (if b then 0xc3 else 0xc2)
+  Int n -> encodeInteger n
+  Float d -> encodeDouble d
+  Float32 f -> encodeFloat32 f
+  Str t -> encodeText t
+  Bin b -> encodeBytes b
+  Array xs -> arrayHeader (length xs) <> foldMap encodeValue xs
+  Map kvs -> mapHeader (length kvs) <> foldMap (\(k, x) -> encodeValue k <> encodeValue x) kvs
+  Time s n -> encodeTime s n
+  Ext t d -> encodeExt t d
+
+-- | Encodes a value to a strict byte string (forcing the whole value).
+encodeStrict :: Value -> BS.ByteString
+encodeStrict = BL.toStrict . B.toLazyByteString . encodeValue
+
+-- | The smallest encoding of a signed integer.
+encodeInt64 :: Int64 -> B.Builder
+encodeInt64 i
+  | i >= 0 = encodeWord64 (fromIntegral i)
+  | i >= -32 = B.int8 (fromIntegral i)
+  | i >= -128 = B.word8 0xd0 <> B.int8 (fromIntegral i)
+  | i >= -32768 = B.word8 0xd1 <> B.int16BE (fromIntegral i)
+  | i >= -2147483648 = B.word8 0xd2 <> B.int32BE (fromIntegral i)
+  | otherwise = B.word8 0xd3 <> B.int64BE i
+{-# INLINE encodeInt64 #-}
+
+-- | The smallest encoding of a non-negative integer.
+encodeWord64 :: Word64 -> B.Builder
+encodeWord64 w
+  | w < 0x80 = B.word8 (fromIntegral w)
+  | w < 0x100 = B.word8 0xcc <> B.word8 (fromIntegral w)
+  | w < 0x10000 = B.word8 0xcd <> B.word16BE (fromIntegral w)
+  | w < 0x100000000 = B.word8 0xce <> B.word32BE (fromIntegral w)
+  | otherwise = B.word8 0xcf <> B.word64BE w
+{-# INLINE encodeWord64 #-}
+
+-- | The smallest encoding of an integer; throws 'EncodeError' outside @[-2^63, 2^64)@.
+encodeInteger :: Integer -> B.Builder
+encodeInteger n
+  | n >= 0 && n <= toInteger (maxBound :: Word64) = encodeWord64 (fromInteger n)
+  | n < 0 && n >= toInteger (minBound :: Int64) = encodeInt64 (fromInteger n)
+  | otherwise =
+      throw (EncodeError ("integer " <> T.pack (show n) <> " does not fit MessagePack's 64 bits"))
+
+-- | A float 64 (@0xcb@), bits preserved (NaN payloads included).
+encodeDouble :: Double -> B.Builder
+encodeDouble d = B.word8 0xcb <> B.word64BE (castDoubleToWord64 d)
+
+-- | A float 32 (@0xca@), only for declared float32 values.
+encodeFloat32 :: Float -> B.Builder
+encodeFloat32 f = B.word8 0xca <> B.word32BE (castFloatToWord32 f)
+
+-- | A str: fixstr, str8, str16 or str32, the smallest.
+encodeText :: Text -> B.Builder
+encodeText t = strHeader (BS.length b) <> B.byteString b
+  where
+    b = TE.encodeUtf8 t
+
+strHeader :: Int -> B.Builder
+strHeader n
+  | n < 32 = B.word8 (0xa0 .|. fromIntegral n)
+  | n < 0x100 = B.word8 0xd9 <> B.word8 (fromIntegral n)
+  | n < 0x10000 = B.word8 0xda <> B.word16BE (fromIntegral n)
+  | n < 0x100000000 = B.word8 0xdb <> B.word32BE (fromIntegral n)
+  | otherwise = tooLong "str" n
+
+-- | A bin: bin8, bin16 or bin32, the smallest (also for empty).
+encodeBytes :: BS.ByteString -> B.Builder
+encodeBytes b = binHeader (BS.length b) <> B.byteString b
+
+binHeader :: Int -> B.Builder
+binHeader n
+  | n < 0x100 = B.word8 0xc4 <> B.word8 (fromIntegral n)
+  | n < 0x10000 = B.word8 0xc5 <> B.word16BE (fromIntegral n)
+  | n < 0x100000000 = B.word8 0xc6 <> B.word32BE (fromIntegral n)
+  | otherwise = tooLong "bin" n
+
+-- | The header of an array of n elements.
+arrayHeader :: Int -> B.Builder
+arrayHeader n
+  | n < 16 = B.word8 (0x90 .|. fromIntegral n)
+  | n < 0x10000 = B.word8 0xdc <> B.word16BE (fromIntegral n)
+  | n < 0x100000000 = B.word8 0xdd <> B.word32BE (fromIntegral n)
+  | otherwise = tooLong "array" n
+
+-- | The header of a map of n entries.
+mapHeader :: Int -> B.Builder
+mapHeader n
+  | n < 16 = B.word8 (0x80 .|. fromIntegral n)
+  | n < 0x10000 = B.word8 0xde <> B.word16BE (fromIntegral n)
+  | n < 0x100000000 = B.word8 0xdf <> B.word32BE (fromIntegral n)
+  | otherwise = tooLong "map" n
+
+-- | The timestamp extension: timestamp 32 when nsec = 0 and 0 <= sec < 2^32, else timestamp 64
+-- when 0 <= sec < 2^34, else timestamp 96.
+encodeTime :: Int64 -> Word32 -> B.Builder
+encodeTime sec nsec
+  | nsec == 0 && sec >= 0 && sec < 0x100000000 =
+      B.word8 0xd6 <> B.int8 (-1) <> B.word32BE (fromIntegral sec)
+  | sec >= 0 && sec < 0x400000000 =
+      B.word8 0xd7 <> B.int8 (-1)
+        <> B.word64BE ((fromIntegral nsec `shiftL` 34) .|. fromIntegral sec)
+  | otherwise = B.word8 0xc7 <> B.word8 12 <> B.int8 (-1) <> B.word32BE nsec <> B.int64BE sec
+
+encodeExt :: Int8 -> BS.ByteString -> B.Builder
+encodeExt t d = header <> B.int8 t <> B.byteString d
+  where
+    n = BS.length d
+    header = case n of
+      1 -> B.word8 0xd4
+      2 -> B.word8 0xd5
+      4 -> B.word8 0xd6
+      8 -> B.word8 0xd7
+      16 -> B.word8 0xd8
+      _
+        | n < 0x100 -> B.word8 0xc7 <> B.word8 (fromIntegral n)
+        | n < 0x10000 -> B.word8 0xc8 <> B.word16BE (fromIntegral n)
+        | n < 0x100000000 -> B.word8 0xc9 <> B.word32BE (fromIntegral n)
+        | otherwise -> tooLong "ext" n
+
+tooLong :: Text -> Int -> a
+tooLong what n =
+  throw (EncodeError (what <> " of " <> T.pack (show n) <> " bytes or elements is too long for MessagePack"))
+
+------------------------------------------------------------------------------------------------
+-- Decoding
+
+-- | Why bytes could not be decoded, and at which byte offset.
+data DecodeError = DecodeError
+  { decodeOffset :: !Int
+  , decodeReason :: !Text
+  }
+  deriving (Eq, Show)
+
+-- | @"truncated input: str wants 5 bytes, 3 remain at byte 1"@.
+renderDecodeError :: DecodeError -> Text
+renderDecodeError (DecodeError off reason) = reason <> " at byte " <> T.pack (show off)
+
+-- | The deepest nesting of arrays and maps a decoder accepts (ABI.md section 11).
+maxDepth :: Int
+maxDepth = 512
+
+-- | Decodes exactly one value (no trailing bytes). The value's own array or map counts as the
+-- first level of nesting.
+decodeValue :: BS.ByteString -> Either DecodeError Value
+decodeValue = whole 0
+
+-- | Decodes exactly one value whose outermost array or map does not count as a level: an
+-- argument array or a reply envelope, whose contents may each nest 'maxDepth' deep.
+decodeTopLevel :: BS.ByteString -> Either DecodeError Value
+decodeTopLevel = whole (-1)
+
+-- | Decodes an argument array (ABI.md section 4): one array and nothing after it.
+decodeArgs :: BS.ByteString -> Either DecodeError [Value]
+decodeArgs bs
+  | BS.null bs = Left (DecodeError 0 "expected an argument array, got nothing")
+  | not (isArrayHead (unsafeIndex bs 0)) =
+      Left (DecodeError 0 ("expected an argument array, got " <> headKind (unsafeIndex bs 0)))
+  | otherwise = case decodeTopLevel bs of
+      Right (Array xs) -> Right xs
+      Right v -> Left (DecodeError 0 ("expected an argument array, got " <> kindOf v))
+      Left e -> Left e
+  where
+    isArrayHead c = (c >= 0x90 && c <= 0x9f) || c == 0xdc || c == 0xdd
+
+headKind :: Word8 -> Text
+headKind c
+  | c <= 0x7f || c >= 0xe0 || (c >= 0xcc && c <= 0xd3) = "int"
+  | c <= 0x8f || c == 0xde || c == 0xdf = "map"
+  | c <= 0x9f || c == 0xdc || c == 0xdd = "array"
+  | c <= 0xbf || (c >= 0xd9 && c <= 0xdb) = "str"
+  | c == 0xc0 = "nil"
+  | c == 0xc2 || c == 0xc3 = "bool"
+  | c >= 0xc4 && c <= 0xc6 = "bin"
+  | c == 0xca || c == 0xcb = "float"
+  | c == 0xc1 = "the invalid byte 0xc1"
+  | otherwise = "ext"
+
+whole :: Int -> BS.ByteString -> Either DecodeError Value
+whole depth0 bs = case value bs depth0 0 of
+  Failed e -> Left e
+  Step v off
+    | off == BS.length bs -> Right v
+    | otherwise ->
+        Left (DecodeError off (T.pack (show (BS.length bs - off)) <> " unexpected bytes after the value"))
+
+-- The decoder is written as top-level functions with explicit arguments, so that decoding a value
+-- allocates only the value (no closures per value): a list of a million floats costs a million
+-- floats.
+
+-- | A decoded value and the offset after it, or why it could not be decoded.
+data Step = Step !Value {-# UNPACK #-} !Int | Failed DecodeError
+
+-- | Decodes the value at @off@; @depth@ counts the arrays and maps already open around it.
+value :: BS.ByteString -> Int -> Int -> Step
+value bs !depth !off
+  | off >= BS.length bs = Failed (DecodeError off "truncated input: expected a value")
+  | c <= 0x7f = Step (Int (toInteger c)) (off + 1)
+  | c >= 0xe0 = Step (Int (toInteger (fromIntegral c :: Int8))) (off + 1)
+  | c <= 0x8f = container bs depth off (fromIntegral (c .&. 0x0f)) 1 True
+  | c <= 0x9f = container bs depth off (fromIntegral (c .&. 0x0f)) 1 False
+  | c <= 0xbf = str bs off (fromIntegral (c .&. 0x1f)) 1
+  | otherwise = case c of
+      0xc0 -> Step Nil (off + 1)
+      0xc1 -> Failed (DecodeError off "invalid byte 0xc1")
+      0xc2 -> Step (Bool False) (off + 1)
+      0xc3 -> Step (Bool True) (off + 1)
+      0xc4 | has 2 -> bin bs off (len8 bs off) 2
+      0xc5 | has 3 -> bin bs off (len16 bs off) 3
+      0xc6 | has 5 -> bin bs off (len32 bs off) 5
+      0xc7 | has 2 -> ext bs off (len8 bs off) 2
+      0xc8 | has 3 -> ext bs off (len16 bs off) 3
+      0xc9 | has 5 -> ext bs off (len32 bs off) 5
+      0xca | has 5 -> Step (Float32 (castWord32ToFloat (be32 bs (off + 1)))) (off + 5)
+      0xcb | has 9 -> Step (Float (castWord64ToDouble (be64 bs (off + 1)))) (off + 9)
+      0xcc | has 2 -> Step (Int (toInteger (unsafeIndex bs (off + 1)))) (off + 2)
+      0xcd | has 3 -> Step (Int (toInteger (be16 bs (off + 1)))) (off + 3)
+      0xce | has 5 -> Step (Int (toInteger (be32 bs (off + 1)))) (off + 5)
+      0xcf | has 9 -> Step (Int (toInteger (be64 bs (off + 1)))) (off + 9)
+      0xd0 | has 2 -> Step (Int (toInteger (fromIntegral (unsafeIndex bs (off + 1)) :: Int8))) (off + 2)
+      0xd1 | has 3 -> Step (Int (toInteger (fromIntegral (be16 bs (off + 1)) :: Int16))) (off + 3)
+      0xd2 | has 5 -> Step (Int (toInteger (fromIntegral (be32 bs (off + 1)) :: Int32))) (off + 5)
+      0xd3 | has 9 -> Step (Int (toInteger (fromIntegral (be64 bs (off + 1)) :: Int64))) (off + 9)
+      0xd4 -> ext bs off 1 1
+      0xd5 -> ext bs off 2 1
+      0xd6 -> ext bs off 4 1
+      0xd7 -> ext bs off 8 1
+      0xd8 -> ext bs off 16 1
+      0xd9 | has 2 -> str bs off (len8 bs off) 2
+      0xda | has 3 -> str bs off (len16 bs off) 3
+      0xdb | has 5 -> str bs off (len32 bs off) 5
+      0xdc | has 3 -> container bs depth off (len16 bs off) 3 False
+      0xdd | has 5 -> container bs depth off (len32 bs off) 5 False
+      0xde | has 3 -> container bs depth off (len16 bs off) 3 True
+      0xdf | has 5 -> container bs depth off (len32 bs off) 5 True
+      _ -> truncated bs off (headerLength c)
+  where
+    c = unsafeIndex bs off
+    has n = BS.length bs - off >= n
+
+-- | The length of a header whose fields did not fit (for the truncation message).
+headerLength :: Word8 -> Int
+headerLength c = case c of
+  0xc4 -> 2
+  0xc5 -> 3
+  0xc6 -> 5
+  0xc7 -> 2
+  0xc8 -> 3
+  0xc9 -> 5
+  0xca -> 5
+  0xcb -> 9
+  0xcc -> 2
+  0xcd -> 3
+  0xce -> 5
+  0xcf -> 9
+  0xd0 -> 2
+  0xd1 -> 3
+  0xd2 -> 5
+  0xd3 -> 9
+  0xd9 -> 2
+  0xda -> 3
+  0xdb -> 5
+  0xdc -> 3
+  0xde -> 3
+  _ -> 5
+
+truncated :: BS.ByteString -> Int -> Int -> Step
+truncated bs off want =
+  Failed
+    ( DecodeError off
+        ( "truncated input: " <> headKind (unsafeIndex bs off) <> " wants " <> T.pack (show want)
+            <> " bytes, " <> T.pack (show (BS.length bs - off)) <> " remain"
+        )
+    )
+{-# NOINLINE truncated #-}
+
+be16 :: BS.ByteString -> Int -> Word16
+be16 bs o = (fromIntegral (unsafeIndex bs o) `shiftL` 8) .|. fromIntegral (unsafeIndex bs (o + 1))
+{-# INLINE be16 #-}
+
+be32 :: BS.ByteString -> Int -> Word32
+be32 bs o = (fromIntegral (be16 bs o) `shiftL` 16) .|. fromIntegral (be16 bs (o + 2))
+{-# INLINE be32 #-}
+
+be64 :: BS.ByteString -> Int -> Word64
+be64 bs o = (fromIntegral (be32 bs o) `shiftL` 32) .|. fromIntegral (be32 bs (o + 4))
+{-# INLINE be64 #-}
+
+-- The length fields after the type byte at @off@.
+len8, len16, len32 :: BS.ByteString -> Int -> Int
+len8 bs off = fromIntegral (unsafeIndex bs (off + 1))
+len16 bs off = fromIntegral (be16 bs (off + 1))
+len32 bs off = fromIntegral (be32 bs (off + 1))
+
+-- | A str of n bytes after a header of h bytes.
+str :: BS.ByteString -> Int -> Int -> Int -> Step
+str bs off n h
+  | BS.length bs - off - h < n = truncated bs off (h + n)
+  | otherwise = case TE.decodeUtf8' (slice bs (off + h) n) of
+      Right t -> Step (Str t) (off + h + n)
+      Left _ -> Failed (DecodeError off "invalid UTF-8 in str")
+
+-- | A bin of n bytes after a header of h bytes (sharing the input's buffer).
+bin :: BS.ByteString -> Int -> Int -> Int -> Step
+bin bs off n h
+  | BS.length bs - off - h < n = truncated bs off (h + n)
+  | otherwise = Step (Bin (slice bs (off + h) n)) (off + h + n)
+
+slice :: BS.ByteString -> Int -> Int -> BS.ByteString
+slice bs o n = unsafeTake n (unsafeDrop o bs)
+{-# INLINE slice #-}
+
+-- | An extension with n data bytes, whose type byte follows a header of h bytes. Type -1 is the
+-- timestamp.
+ext :: BS.ByteString -> Int -> Int -> Int -> Step
+ext bs off n h
+  | BS.length bs - off - h - 1 < n = truncated bs off (h + 1 + n)
+  | t == -1 = case timestamp bs off n (off + h + 1) of
+      Right v -> Step v next
+      Left e -> Failed e
+  | otherwise = Step (Ext t (slice bs (off + h + 1) n)) next
+  where
+    t = fromIntegral (unsafeIndex bs (off + h)) :: Int8
+    next = off + h + 1 + n
+
+timestamp :: BS.ByteString -> Int -> Int -> Int -> Either DecodeError Value
+timestamp bs off n o = case n of
+  4 -> Right (Time (fromIntegral (be32 bs o)) 0)
+  8 ->
+    let w = be64 bs o
+     in checkNsec (fromIntegral (w .&. 0x3ffffffff)) (fromIntegral (w `shiftR` 34))
+  12 -> checkNsec (fromIntegral (be64 bs (o + 4))) (be32 bs o)
+  _ -> Left (DecodeError off ("invalid timestamp of " <> T.pack (show n) <> " bytes"))
+  where
+    checkNsec sec nsec
+      | nsec > 999999999 =
+          Left (DecodeError off ("invalid timestamp: nanoseconds " <> T.pack (show nsec)))
+      | otherwise = Right (Time sec nsec)
+
+-- | An array (or map) of n elements (pairs) after a header of h bytes.
+container :: BS.ByteString -> Int -> Int -> Int -> Int -> Bool -> Step
+container bs depth off n h isMap
+  | depth + 1 > maxDepth =
+      Failed (DecodeError off ("nesting deeper than " <> T.pack (show maxDepth) <> " levels"))
+  | remaining < (if isMap then 2 * n else n) =
+      Failed
+        ( DecodeError off
+            ( "truncated input: " <> (if isMap then "map" else "array") <> " of " <> T.pack (show n)
+                <> " entries, " <> T.pack (show remaining) <> " bytes remain"
+            )
+        )
+  | isMap = pairs bs (depth + 1) n (off + h) []
+  | otherwise = elems bs (depth + 1) n (off + h) []
+  where
+    remaining = BS.length bs - off - h
+
+elems :: BS.ByteString -> Int -> Int -> Int -> [Value] -> Step
+elems _ _ 0 !o acc = Step (Array (reverse acc)) o
+elems bs depth k !o acc = case value bs depth o of
+  Failed e -> Failed e
+  Step v o' -> elems bs depth (k - 1) o' (v : acc)
+
+pairs :: BS.ByteString -> Int -> Int -> Int -> [(Value, Value)] -> Step
+pairs _ _ 0 !o acc = Step (Map (reverse acc)) o
+pairs bs depth k !o acc = case value bs depth o of
+  Failed e -> Failed e
+  Step key o' -> case value bs depth o' of
+    Failed e -> Failed e
+    Step v o'' -> pairs bs depth (k - 1) o'' ((key, v) : acc)

@@ -1,0 +1,558 @@
+{-# LANGUAGE DataKinds #-}
+{-# LANGUAGE DeriveGeneric #-}
+{-# LANGUAGE DerivingVia #-}
+{-# LANGUAGE OverloadedStrings #-}
+{-# LANGUAGE ScopedTypeVariables #-}
+
+-- | The kit's tests: every vector of cabi/testdata/vectors.json byte for byte, the decoder's
+-- limits and errors, the classes and records, the exception records, and exported functions
+-- called in-process through real boxes (scratch-buffer protocol, allocation counters).
+--
+-- Usage: virgil-haskell-test path/to/vectors.json
+module Main (main) where
+
+import Control.Exception
+import Control.Monad (forM_, unless, when)
+import qualified Data.ByteString as BS
+import qualified Data.ByteString.Builder as B
+import qualified Data.ByteString.Lazy as BL
+import Data.Char (intToDigit)
+import Data.IORef
+import Data.Int (Int64, Int8)
+import qualified Data.Map.Strict as M
+import Data.Proxy (Proxy (..))
+import Data.Text (Text)
+import qualified Data.Text as T
+import qualified Data.Text.Encoding as TE
+import qualified Data.Text.IO as TIO
+import Data.Time.Clock (UTCTime)
+import Data.Time.Clock.POSIX (posixSecondsToUTCTime)
+import Data.Word (Word32, Word64, Word8)
+import Foreign.C.Types (CSize (..))
+import Foreign.Marshal.Alloc (allocaBytes, mallocBytes, free)
+import Foreign.Marshal.Utils (copyBytes)
+import Foreign.Ptr (Ptr, castPtr, nullPtr)
+import Foreign.Storable (peekByteOff, pokeByteOff)
+import GHC.Generics (Generic)
+import GHC.Stack (HasCallStack)
+import Json
+import System.Environment (getArgs)
+import System.Exit (exitFailure)
+import System.IO (hFlush, stdout)
+import Virgil
+
+foreign import ccall unsafe "virgil_realloc"
+  c_virgil_realloc :: Ptr Word8 -> CSize -> IO (Ptr Word8)
+
+foreign import ccall "virgil_stats"
+  c_virgil_stats :: VirgilFunction
+
+------------------------------------------------------------------------------------------------
+-- A very small test runner
+
+data Counts = Counts {passed :: !Int, failed :: !Int}
+
+type T = IORef Counts
+
+check :: T -> Text -> Bool -> String -> IO ()
+check ref name ok detail
+  | ok = modifyIORef' ref (\c -> c {passed = passed c + 1})
+  | otherwise = do
+      modifyIORef' ref (\c -> c {failed = failed c + 1})
+      TIO.putStrLn ("FAIL " <> name)
+      unless (null detail) (putStrLn ("     " ++ detail))
+
+checkEq :: (Eq a, Show a) => T -> Text -> a -> a -> IO ()
+checkEq ref name want got = check ref name (want == got) ("want " ++ show want ++ "\n     got  " ++ show got)
+
+section :: T -> Text -> IO () -> IO ()
+section ref name body = do
+  before <- readIORef ref
+  body
+  after <- readIORef ref
+  TIO.putStrLn
+    ( name <> ": " <> T.pack (show (passed after - passed before)) <> " passed, "
+        <> T.pack (show (failed after - failed before)) <> " failed"
+    )
+  hFlush stdout
+
+hex :: BS.ByteString -> String
+hex = concatMap (\w -> [intToDigit (fromIntegral (w `div` 16)), intToDigit (fromIntegral (w `mod` 16))]) . BS.unpack
+
+unhexBS :: Text -> BS.ByteString
+unhexBS t = case typedValue (JObject [("bin", JString t)]) of
+  Right (Bin b) -> b
+  _ -> error ("bad hex " ++ T.unpack t)
+
+encodeBS :: ToMsgpack a => a -> BS.ByteString
+encodeBS = BL.toStrict . encodeToLazy
+
+main :: IO ()
+main = do
+  args <- getArgs
+  vectorsPath <- case args of
+    [p] -> pure p
+    _ -> pure "../testdata/vectors.json"
+  ref <- newIORef (Counts 0 0)
+  section ref "vectors" (vectorTests ref vectorsPath)
+  section ref "decoder" (decoderTests ref)
+  section ref "classes" (classTests ref)
+  section ref "records" (recordTests ref)
+  section ref "exceptions" (exceptionTests ref)
+  section ref "exports" (exportTests ref)
+  Counts p f <- readIORef ref
+  putStrLn ("total: " ++ show p ++ " passed, " ++ show f ++ " failed")
+  when (f > 0) exitFailure
+
+------------------------------------------------------------------------------------------------
+-- Test vectors
+
+vectorTests :: T -> FilePath -> IO ()
+vectorTests ref path = do
+  raw <- BS.readFile path
+  doc <- either (\e -> fail ("vectors.json: " ++ e)) pure (parseJson (TE.decodeUtf8 raw))
+  vectors <- case field "vectors" doc of
+    Just (JArray vs) -> pure vs
+    _ -> fail "vectors.json: no vectors"
+  countRef <- newIORef (0 :: Int)
+  forM_ vectors $ \v -> do
+    let Just (JString name) = field "name" v
+        Just (JString kind) = field "kind" v
+        Just (JString hx) = field "hex" v
+        canonical = case field "canonical_hex" v of
+          Just (JString c) -> unhexBS c
+          _ -> unhexBS hx
+        input = unhexBS hx
+        lbl = kind <> " " <> name
+    want <- either (\e -> fail (T.unpack lbl ++ ": " ++ e)) pure (typedValue =<< maybe (Left "no value") Right (field "value" v))
+    before <- failed <$> readIORef ref
+    vectorCase ref lbl kind input canonical want
+    after <- failed <$> readIORef ref
+    when (after == before) (modifyIORef' countRef (+ 1))
+  n <- readIORef countRef
+  putStrLn ("  " ++ show n ++ " of " ++ show (length vectors) ++ " vectors pass byte for byte")
+  check ref "all vectors read" (length vectors >= 80) (show (length vectors))
+
+-- | Decoding the bytes gives the value; encoding the value gives the canonical bytes; and kinds
+-- with their own record type go through it too.
+vectorCase :: T -> Text -> Text -> BS.ByteString -> BS.ByteString -> Value -> IO ()
+vectorCase ref lbl kind input canonical want = do
+  let generic = if kind == "args" || kind == "envelope" then decodeTopLevel input else decodeValue input
+      hasCanonical = canonical /= input
+  -- 1. the generic value, and its encoding (the input when it was canonical)
+  case generic of
+    Left e -> check ref (lbl <> ": decode") False (T.unpack (renderDecodeError e))
+    Right got -> do
+      -- (a record with keys a reader must ignore keeps them as a generic value)
+      unless (hasCanonical && kind /= "value") $ checkEq ref (lbl <> ": decode") want got
+      checkEq ref (lbl <> ": re-encode decoded value") (hex (if hasCanonical && kind /= "value" then input else canonical)) (hex (encodeStrict got))
+  -- 2. encoding the described value gives the canonical bytes
+  checkEq ref (lbl <> ": encode") (hex canonical) (hex (encodeStrict want))
+  -- 3. the kind's own type
+  case kind of
+    "args" -> case decodeArgs input of
+      Right xs -> checkEq ref (lbl <> ": args") want (Array xs)
+      Left e -> check ref (lbl <> ": args") False (show e)
+    "envelope" -> typed (Proxy :: Proxy Envelope)
+    "exception" -> typed (Proxy :: Proxy ExceptionRecord)
+    "manifest" -> typed (Proxy :: Proxy Manifest)
+    _ -> pure ()
+  where
+    typed :: forall a. (FromMsgpack a, ToMsgpack a, Eq a, Show a) => Proxy a -> IO ()
+    typed _ = do
+      let fromBytes = (either (Left . renderDecodeError) Right (if kind == "envelope" then decodeTopLevel input else decodeValue input)) >>= either (Left . renderFromError) Right . fromMsgpack
+          fromWant = either (Left . renderFromError) Right (fromMsgpack want) :: Either Text a
+      case (fromBytes, fromWant) of
+        (Right (got :: a), Right w) -> do
+          checkEq ref (lbl <> ": typed decode") w got
+          checkEq ref (lbl <> ": typed encode") (hex canonical) (hex (encodeBS got))
+        (a, b) -> check ref (lbl <> ": typed") False (show (fmap (const ()) a, fmap (const ()) b))
+
+------------------------------------------------------------------------------------------------
+-- Decoder
+
+decoderTests :: T -> IO ()
+decoderTests ref = do
+  let failsWith name bytes what = case decodeValue bytes of
+        Left e -> check ref name (what `T.isInfixOf` renderDecodeError e) (T.unpack (renderDecodeError e))
+        Right v -> check ref name False ("decoded " ++ show v)
+  failsWith "empty" "" "truncated input"
+  failsWith "reserved 0xc1" "\xc1" "invalid byte 0xc1"
+  failsWith "truncated str" "\xa5He" "truncated input: str wants 6 bytes, 3 remain"
+  failsWith "truncated array" "\x92\x01" "truncated input"
+  failsWith "huge array count" "\xdd\xff\xff\xff\xff" "truncated input: array of 4294967295 entries"
+  failsWith "huge map count" "\xdf\xff\xff\xff\xff\x01" "truncated input: map of 4294967295 entries"
+  failsWith "huge bin length" "\xc6\xff\xff\xff\xff\x00" "truncated input: bin wants"
+  failsWith "truncated uint64" "\xcf\x00\x01" "truncated input"
+  failsWith "truncated float" "\xcb\x00" "truncated input"
+  failsWith "truncated ext header" "\xc7" "truncated input"
+  failsWith "trailing bytes" "\x01\x02" "1 unexpected bytes after the value at byte 1"
+  failsWith "invalid utf-8" "\xa1\xff" "invalid UTF-8"
+  failsWith "bad timestamp length" "\xc7\x03\xff\x00\x00\x00" "invalid timestamp of 3 bytes"
+  failsWith "bad timestamp nsec" "\xc7\x0c\xff\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x00" "nanoseconds"
+  let nested n = BS.replicate n 0x91 <> "\xc0"
+  checkEq ref "512 levels decode" (Right (iterate (\v -> Array [v]) Nil !! 512)) (decodeValue (nested 512))
+  failsWith "513 levels" (nested 513) "nesting deeper than 512 levels"
+  checkEq ref "args hold a value 512 deep" (Right 1) (length <$> decodeArgs (nested 513))
+  check ref "args with a value 513 deep" (either (("nesting deeper" `T.isInfixOf`) . renderDecodeError) (const False) (decodeArgs (nested 514))) ""
+  let deepMap = BS.concat (replicate 513 "\x81\xa1k") <> "\xc0"
+  failsWith "513 maps" deepMap "nesting deeper than 512 levels"
+  let argsFail name bytes what = case decodeArgs bytes of
+        Left e -> check ref name (what `T.isInfixOf` renderDecodeError e) (T.unpack (renderDecodeError e))
+        Right v -> check ref name False ("decoded " ++ show v)
+  argsFail "args: nothing" "" "expected an argument array, got nothing"
+  argsFail "args: a map" "\x81\xa1\x61\x01" "expected an argument array, got map"
+  argsFail "args: garbage" "\xc1\xc1\xc1" "expected an argument array, got the invalid byte 0xc1"
+  argsFail "args: trailing" "\x92\x01\x02\xff" "unexpected bytes"
+  checkEq ref "args: none" (Right []) (decodeArgs "\x90")
+  checkEq ref "args: array16" (Right [Int 1]) (decodeArgs "\xdc\x00\x01\x01")
+  -- non-canonical inputs decode to the same value and re-encode canonically
+  checkEq ref "int16 5" (Right (Int 5)) (decodeValue "\xd1\x00\x05")
+  checkEq ref "uint64 1" (Right (Int 1)) (decodeValue "\xcf\x00\x00\x00\x00\x00\x00\x00\x01")
+  checkEq ref "ext fixext4 type 5" (Right (Ext 5 "abcd")) (decodeValue "\xd6\x05\&abcd")
+  checkEq ref "ext8 type 64" "c70340787979" (hex (encodeStrict (Ext 64 "xyy")))
+  checkEq ref "ext round trip" (Right (Ext (-5) "xyz")) (decodeValue (encodeStrict (Ext (-5) "xyz")))
+
+------------------------------------------------------------------------------------------------
+-- Classes
+
+roundTrip :: forall a. (ToMsgpack a, FromMsgpack a, Eq a, Show a) => T -> Text -> a -> String -> IO ()
+roundTrip ref name val wantHex = do
+  let bytes = encodeBS val
+  checkEq ref (name <> ": encode") wantHex (hex bytes)
+  checkEq ref (name <> ": toMsgpack agrees") (hex bytes) (hex (encodeStrict (toMsgpack val)))
+  case decodeValue bytes of
+    Left e -> check ref (name <> ": decode") False (show e)
+    Right v -> checkEq ref (name <> ": decode") (Right val) (fromMsgpack v :: Either FromError a)
+
+liftFails :: forall a. (FromMsgpack a, Show a) => T -> Text -> Proxy a -> Value -> Text -> IO ()
+liftFails ref name _ v want = case fromMsgpack v :: Either FromError a of
+  Left e -> checkEq ref name want (renderFromError e)
+  Right val -> check ref name False ("lifted " ++ show val)
+
+classTests :: T -> IO ()
+classTests ref = do
+  roundTrip ref "Int 1" (1 :: Int) "01"
+  roundTrip ref "Int -33" (-33 :: Int) "d0df"
+  roundTrip ref "Int max" (maxBound :: Int) "cf7fffffffffffffff"
+  roundTrip ref "Int min" (minBound :: Int) "d38000000000000000"
+  roundTrip ref "Int64 -2^31-1" (-2147483649 :: Int64) "d3ffffffff7fffffff"
+  roundTrip ref "Int8 -128" (-128 :: Int8) "d080"
+  roundTrip ref "Word64 max" (maxBound :: Word64) "cfffffffffffffffff"
+  roundTrip ref "Word8 200" (200 :: Word8) "ccc8"
+  roundTrip ref "Integer 2^64-1" (18446744073709551615 :: Integer) "cfffffffffffffffff"
+  roundTrip ref "Integer -2^63" (-9223372036854775808 :: Integer) "d38000000000000000"
+  roundTrip ref "Double 2" (2 :: Double) "cb4000000000000000"
+  roundTrip ref "Float 1.5" (1.5 :: Float) "ca3fc00000"
+  roundTrip ref "Bool" True "c3"
+  roundTrip ref "unit" () "c0"
+  roundTrip ref "Text" ("Zoë" :: Text) "a45a6fc3ab"
+  roundTrip ref "String is str" ("hi" :: String) "a26869"
+  roundTrip ref "Char" 'x' "a178"
+  roundTrip ref "ByteString" ("\x00\xff" :: BS.ByteString) "c40200ff"
+  roundTrip ref "empty ByteString" BS.empty "c400"
+  roundTrip ref "[Int]" [1, 2, 3 :: Int] "93010203"
+  roundTrip ref "[String]" ["a", "b" :: String] "92a161a162"
+  roundTrip ref "Maybe Nothing" (Nothing :: Maybe Int) "c0"
+  roundTrip ref "Maybe Just" (Just (5 :: Int)) "05"
+  roundTrip ref "Map" (M.fromList [("b" :: Text, 2 :: Int), ("a", 1)]) "82a16101a16202"
+  roundTrip ref "pair" (1 :: Int, "x" :: Text) "9201a178"
+  roundTrip ref "triple" (1 :: Int, True, 'c') "9301c3a163"
+  roundTrip ref "quadruple" (1 :: Int, 2 :: Int, 3 :: Int, 4 :: Int) "9401020304"
+  roundTrip ref "UTCTime seconds" (posix 1700000000 0) "d6ff6553f100"
+  roundTrip ref "UTCTime nanos" (posix 1700000000 123456789) "d7ff1d6f34546553f100"
+  roundTrip ref "UTCTime before 1970" (posix (-1) 500) "c70cff000001f4ffffffffffffffff"
+  roundTrip ref "Value" (Map [(Int 1, Array [Nil, Float32 1.5])]) "810192c0ca3fc00000"
+  -- lifting rules
+  checkEq ref "float from int" (Right (4 :: Double)) (fromMsgpack (Int 4))
+  checkEq ref "float from float32" (Right (1.5 :: Double)) (fromMsgpack (Float32 1.5))
+  checkEq ref "float32 from float" (Right (0.5 :: Float)) (fromMsgpack (Float 0.5))
+  checkEq ref "list from nil" (Right ([] :: [Int])) (fromMsgpack Nil)
+  checkEq ref "map from nil" (Right (M.empty :: M.Map Text Int)) (fromMsgpack Nil)
+  liftFails ref "int from str" (Proxy :: Proxy Int) (Str "x") "expected int, got str"
+  liftFails ref "int from float" (Proxy :: Proxy Int) (Float 2.5) "expected int, got float"
+  liftFails ref "Int8 out of range" (Proxy :: Proxy Int8) (Int 300) "integer 300 out of range [-128, 127]"
+  liftFails ref "Int out of range" (Proxy :: Proxy Int) (Int 18446744073709551615) "integer 18446744073709551615 out of range [-9223372036854775808, 9223372036854775807]"
+  liftFails ref "Word negative" (Proxy :: Proxy Word) (Int (-1)) "integer -1 out of range [0, 18446744073709551615]"
+  liftFails ref "str from bin" (Proxy :: Proxy Text) (Bin "x") "expected str, got bin"
+  liftFails ref "bytes from str" (Proxy :: Proxy BS.ByteString) (Str "x") "expected bytes, got str"
+  liftFails ref "String from nil" (Proxy :: Proxy String) Nil "expected str, got nil"
+  liftFails ref "list element" (Proxy :: Proxy [Double]) (Array [Float 1, Str "x"]) "[1]: expected float, got str"
+  liftFails ref "map value" (Proxy :: Proxy (M.Map Text Int)) (Map [(Str "k", Str "v")]) ".k: expected int, got str"
+  liftFails ref "pair length" (Proxy :: Proxy (Int, Int)) (Array [Int 1]) "expected an array of 2 elements, got 1"
+  liftFails ref "time from int" (Proxy :: Proxy UTCTime) (Int 1) "expected time, got int"
+  -- Integer out of the MessagePack range cannot be encoded
+  r <- try (evaluate (BS.length (encodeBS (2 ^ (64 :: Int) :: Integer))))
+  check ref "Integer 2^64 does not encode" (either (\(EncodeError m) -> "does not fit" `T.isInfixOf` m) (const False) r) ""
+  -- type names
+  checkEq ref "type [float]" "[float]" (fromTypeName (Proxy :: Proxy [Double]))
+  checkEq ref "type str?" "str?" (toTypeName (Proxy :: Proxy (Maybe Text)))
+  checkEq ref "type {str: int}" "{str: int}" (toTypeName (Proxy :: Proxy (M.Map Text Int)))
+  checkEq ref "type String" "str" (toTypeName (Proxy :: Proxy String))
+  checkEq ref "type bytes" "bytes" (fromTypeName (Proxy :: Proxy BS.ByteString))
+  checkEq ref "type uint" "uint" (fromTypeName (Proxy :: Proxy Word32))
+  checkEq ref "type float32" "float32" (toTypeName (Proxy :: Proxy Float))
+  checkEq ref "type time" "time" (toTypeName (Proxy :: Proxy UTCTime))
+  checkEq ref "type any" "any" (toTypeName (Proxy :: Proxy Value))
+  where
+    posix :: Integer -> Integer -> UTCTime
+    posix s ns = posixSecondsToUTCTime (fromRational (toRational s + toRational ns / 1000000000))
+
+------------------------------------------------------------------------------------------------
+-- Records
+
+data Point = Point {x :: Double, y :: Double, label :: Maybe Text}
+  deriving stock (Eq, Show, Generic)
+  deriving (ToMsgpack, FromMsgpack) via (Record Point)
+
+data Summary = Summary {summaryCount :: Int, summaryMeanValue :: Double}
+  deriving stock (Eq, Show, Generic)
+  deriving (ToMsgpack, FromMsgpack) via (PrefixedRecord "summary" Summary)
+
+data Event = Event {eventName :: Text, eventAt :: UTCTime}
+  deriving stock (Eq, Show, Generic)
+  deriving (ToMsgpack, FromMsgpack) via (PrefixedRecord "event" Event)
+
+recordTests :: T -> IO ()
+recordTests ref = do
+  roundTrip ref "record" (Point 1 2 Nothing) "83a178cb3ff0000000000000a179cb4000000000000000a56c6162656cc0"
+  roundTrip ref "prefixed record" (Summary 3 2.5) "82a5636f756e7403a96d65616e56616c7565cb4004000000000000"
+  checkEq ref "record type" "{\"x\": float, \"y\": float, \"label\": str?}" (toTypeName (Proxy :: Proxy Point))
+  checkEq ref "prefixed record type" "{\"count\": int, \"meanValue\": float}" (fromTypeName (Proxy :: Proxy Summary))
+  checkEq ref "unknown keys ignored, order free"
+    (Right (Point 1 2 (Just "p")))
+    (fromMsgpack (Map [(Str "label", Str "p"), (Str "extra", Int 9), (Str "y", Int 2), (Int 7, Nil), (Str "x", Float 1)]))
+  checkEq ref "missing keys take zero values" (Right (Point 0 0 Nothing)) (fromMsgpack (Map []))
+  checkEq ref "nil is the zero record" (Right (Summary 0 0)) (fromMsgpack Nil)
+  liftFails ref "missing key without a zero value" (Proxy :: Proxy Event) (Map [(Str "name", Str "e")]) "missing field \"at\""
+  liftFails ref "field of the wrong type" (Proxy :: Proxy Point) (Map [(Str "x", Str "one")]) ".x: expected float, got str"
+  liftFails ref "record from array" (Proxy :: Proxy Point) (Array []) "expected map, got array"
+  liftFails ref "nil without a zero record" (Proxy :: Proxy Event) Nil "expected map, got nil"
+  checkEq ref "records in lists" "[{\"count\": int, \"meanValue\": float}]" (toTypeName (Proxy :: Proxy [Summary]))
+
+------------------------------------------------------------------------------------------------
+-- Exceptions
+
+data Boom = Boom deriving (Show)
+
+instance Exception Boom
+
+-- An exception whose description itself fails.
+data Treacherous = Treacherous deriving (Show)
+
+instance Exception Treacherous where
+  displayException _ = error "displayException failed"
+
+recordOf :: IO a -> IO ExceptionRecord
+recordOf action = do
+  r <- try (action >> pure ())
+  case r of
+    Left e -> evaluate (toExceptionRecord e)
+    Right () -> fail "no exception"
+
+chainNames :: ExceptionRecord -> [Text]
+chainNames r = excName r : maybe [] chainNames (excCause r)
+
+level3 :: HasCallStack => IO ()
+level3 = raise "Inner" "deep down"
+
+level2 :: HasCallStack => IO ()
+level2 = level3
+
+exceptionTests :: T -> IO ()
+exceptionTests ref = do
+  r1 <- recordOf (evaluate (error "plain error" :: Int))
+  checkEq ref "ErrorCall name" "ErrorCall" (excName r1)
+  checkEq ref "ErrorCall message without location" "plain error" (excMessage r1)
+  checkEq ref "ErrorCall language" "haskell" (excLanguage r1)
+  check ref "ErrorCall frame from its location" (any (("test/Main.hs" `T.isSuffixOf`) . frameFile) (excTraceback r1) && all ((> 0) . frameLine) (excTraceback r1)) (show (excTraceback r1))
+  r2 <- recordOf (evaluate (1 `div` (0 :: Int)))
+  checkEq ref "ArithException" ("ArithException", "divide by zero") (excName r2, excMessage r2)
+  r3 <- recordOf (ioError (userError "nope"))
+  checkEq ref "IOException" ("IOException", "user error (nope)") (excName r3, excMessage r3)
+  r4 <- recordOf (throwIO Boom)
+  checkEq ref "user exception named by its type" "Boom" (excName r4)
+  r5 <- recordOf level2
+  checkEq ref "raise: name and message" ("Inner", "deep down") (excName r5, excMessage r5)
+  checkEq ref "raise: frames oldest first, named by enclosing function"
+    ["Main", "Main.level2", "Main.level3"]
+    (map frameFunction (excTraceback r5))
+  r6 <- recordOf (level2 `catch` \(e :: SomeException) -> raiseFrom "Outer" "wrapped" e)
+  checkEq ref "raiseFrom: chain" ["Outer", "Inner"] (chainNames r6)
+  checkEq ref "raiseFrom: own message only" "wrapped" (excMessage r6)
+  r7 <- recordOf (throwCaused (userError "load failed") Boom)
+  checkEq ref "throwCaused: chain" ["IOException", "Boom"] (chainNames r7)
+  check ref "throwCaused: frames" (not (null (excTraceback r7))) ""
+  r8 <- recordOf (wrapException (\_ -> userError "outer") (throwIO Boom))
+  checkEq ref "wrapException: chain" ["IOException", "Boom"] (chainNames r8)
+  r9 <- recordOf (annotate "second" (annotate "first" (throwIO Boom)))
+  checkEq ref "annotate: notes" ("Boom", ["first", "second"]) (excName r9, excNotes r9)
+  r10 <- recordOf (evaluate (virgilError "ValueError" "pure" :: Int))
+  checkEq ref "virgilError" ("ValueError", "pure") (excName r10, excMessage r10)
+  r11 <- recordOf (throwIO StackOverflow)
+  checkEq ref "async exception" ("AsyncException", "stack overflow") (excName r11, excMessage r11)
+  r12 <- recordOf (throwIO (exceptionRecord "KeyError" "'x'") {excLanguage = "python"})
+  checkEq ref "a record passes through" ("KeyError", "python") (excName r12, excLanguage r12)
+  -- parsing an ErrorCall location
+  checkEq ref "parse prettyCallStack"
+    [Frame "M" "src/M.hs" 20 3 , Frame "M.go" "src/M.hs" 12 5]
+    (parseCallStackText "CallStack (from HasCallStack):\n  error, called at src/M.hs:12:5 in main:M\n  go, called at src/M.hs:20:3 in main:M")
+  -- limits
+  let chain n = foldr (\i c -> Just (exceptionRecord ("L" <> T.pack (show (i :: Int))) "") {excCause = c}) Nothing [1 .. n]
+      Just long = chain 300
+      cut = limitRecord long
+  checkEq ref "chain cut at 256" 256 (length (chainNames cut))
+  check ref "chain cut note" (any (any ("cause chain cut at 256 records; 44 more dropped" ==) . excNotes) (chainRecords cut)) ""
+  let manyFrames = (exceptionRecord "Deep" "") {excTraceback = [Frame "f" "" i 0 | i <- [1 .. 5000]]}
+      cutFrames = limitRecord manyFrames
+  checkEq ref "traceback cut to the newest 4096" (4096, 905, 5000) (length (excTraceback cutFrames), frameLine (head (excTraceback cutFrames)), frameLine (last (excTraceback cutFrames)))
+  checkEq ref "traceback cut note" ["traceback cut to the newest 4096 of 5000 frames"] (excNotes cutFrames)
+  let Just c256 = chain 256
+      Just c257 = chain 257
+  checkEq ref "decode a chain of 256" (Right 256) (length . chainNames <$> (fromMsgpack (toMsgpack c256) :: Either FromError ExceptionRecord))
+  check ref "reject a chain of 257" (either (("longer than 256" `T.isInfixOf`) . renderFromError) (const False) (fromMsgpack (toMsgpack c257) :: Either FromError ExceptionRecord)) ""
+  check ref "reject 4097 frames" (either (("longer than 4096" `T.isInfixOf`) . renderFromError) (const False) (fromMsgpack (toMsgpack manyFrames) :: Either FromError ExceptionRecord)) ""
+  check ref "a chain of 256 fits the nesting limit" (either (const False) (const True) (decodeValue (encodeStrict (toMsgpack c256)))) ""
+  checkEq ref "record needs a name" (Left "exception record without a name") (either (Left . renderFromError) (Right . excName) (fromMsgpack (Map [(Str "message", Str "m")]) :: Either FromError ExceptionRecord))
+  checkEq ref "missing keys are empty" (Right (exceptionRecord "N" "") {excLanguage = ""}) (fromMsgpack (Map [(Str "name", Str "N")]))
+  where
+    chainRecords r = r : maybe [] chainRecords (excCause r)
+
+------------------------------------------------------------------------------------------------
+-- Exports, called in-process
+
+addImpl :: Int64 -> Int64 -> IO Int64
+addImpl a b = pure (a + b)
+
+addF :: Function
+addF = function "add" addImpl & withParams ["a", "b"] & withDoc "sum"
+  where
+    (&) = flip ($)
+
+reply :: Function -> BS.ByteString -> IO (Either Text Envelope)
+reply fn input = do
+  out <- respond fn input
+  pure (either (Left . renderDecodeError) Right (decodeTopLevel out) >>= either (Left . renderFromError) Right . fromMsgpack)
+
+errorName :: Either Text Envelope -> Text
+errorName (Right (Failure r)) = excName r
+errorName other = T.pack (show other)
+
+errorMessage :: Either Text Envelope -> Text
+errorMessage (Right (Failure r)) = excMessage r
+errorMessage other = T.pack (show other)
+
+-- | Calls an exported function through real boxes: input copied into malloc'd memory, a scratch
+-- buffer of the given capacity (or none), and returns (reply, whether it went into the scratch).
+callBoxes :: VirgilFunction -> BS.ByteString -> Int -> IO (BS.ByteString, Bool)
+callBoxes fn input capacity =
+  allocaBytes 16 $ \inBox -> allocaBytes 16 $ \outBox -> do
+    inPtr <- if BS.null input then pure nullPtr else mallocBytes (BS.length input)
+    BS.useAsCStringLen input $ \(p, n) -> when (n > 0) (copyBytes inPtr (castPtr p) n)
+    pokeByteOff inBox 0 (inPtr :: Ptr Word8)
+    pokeByteOff inBox 8 (fromIntegral (BS.length input) :: Word64)
+    scratch <- if capacity > 0 then mallocBytes capacity else pure nullPtr
+    pokeByteOff outBox 0 (scratch :: Ptr Word8)
+    pokeByteOff outBox 8 (fromIntegral capacity :: Word64)
+    fn inBox outBox
+    ptr <- peekByteOff outBox 0 :: IO (Ptr Word8)
+    len <- peekByteOff outBox 8 :: IO Word64
+    bytes <- if ptr == nullPtr then pure BS.empty else BS.packCStringLen (castPtr ptr, fromIntegral len)
+    let inScratch = ptr == scratch && ptr /= nullPtr
+    when (ptr /= nullPtr && not inScratch) (() <$ c_virgil_realloc ptr 0)
+    when (scratch /= nullPtr) (free scratch)
+    when (inPtr /= nullPtr) (free inPtr)
+    pure (bytes, inScratch)
+
+stats :: IO (Integer, Integer, Integer)
+stats = do
+  (bytes, _) <- callBoxes c_virgil_stats "\x90" 0
+  case decodeTopLevel bytes of
+    Right (Map [(Str "ok", Map [(Str "allocations", Int a), (Str "frees", Int f), (Str "live", Int l)])]) -> pure (a, f, l)
+    other -> fail ("virgil_stats: " ++ show other)
+
+exportTests :: T -> IO ()
+exportTests ref = do
+  let args = encodeStrict . Array
+  r1 <- reply addF (args [Int 1, Int 2])
+  checkEq ref "add" (Right (Ok (Int 3))) r1
+  r2 <- reply addF (args [Int 1])
+  checkEq ref "wrong count" ("virgil.ArgumentError", "add: expected 2 arguments, got 1") (errorName r2, errorMessage r2)
+  r3 <- reply addF (args [Int 1, Str "two"])
+  checkEq ref "wrong type" ("virgil.ArgumentError", "add: argument 2: expected int, got str") (errorName r3, errorMessage r3)
+  r4 <- reply addF "\x92\x01"
+  check ref "truncated" (errorName r4 == "virgil.ArgumentError" && "add: malformed arguments: truncated input" `T.isPrefixOf` errorMessage r4) (show r4)
+  r5 <- reply addF ""
+  checkEq ref "empty input" ("virgil.ArgumentError", "add: malformed arguments: expected an argument array, got nothing at byte 0") (errorName r5, errorMessage r5)
+  let single = function "one" (\(n :: Int) -> n)
+  r6 <- reply single (args [])
+  checkEq ref "one argument, singular" "one: expected 1 argument, got 0" (errorMessage r6)
+  -- pure functions and laziness: every exception is caught, even when it is hidden in the result
+  r7 <- reply (function "lazy" (pure [1, error "hidden", 3 :: Int] :: IO [Int])) (args [])
+  checkEq ref "lazy error in a list" ("ErrorCall", "hidden") (errorName r7, errorMessage r7)
+  r8 <- reply (function "div" (div :: Int -> Int -> Int)) (args [Int 1, Int 0])
+  checkEq ref "lazy ArithException" ("ArithException", "divide by zero") (errorName r8, errorMessage r8)
+  r9 <- reply (function "maybe" (Just (error "in a Maybe") :: Maybe Text)) (args [])
+  checkEq ref "lazy error in a pure result" "ErrorCall" (errorName r9)
+  r10 <- reply (function "bottom" (undefined :: IO ())) (args [])
+  checkEq ref "undefined action" "ErrorCall" (errorName r10)
+  r11 <- reply (function "record" (pure (Summary 1 (error "lazy field")) :: IO Summary)) (args [])
+  checkEq ref "lazy record field" "ErrorCall" (errorName r11)
+  r12 <- reply (function "big" (pure (2 ^ (70 :: Int)) :: IO Integer)) (args [])
+  check ref "unencodable result is a ResultError" (errorName r12 == "virgil.ResultError" && "does not fit" `T.isInfixOf` errorMessage r12) (show r12)
+  r13 <- reply (function "treacherous" (throwIO Treacherous :: IO ())) (args [])
+  checkEq ref "an exception that cannot be described" "virgil.InternalError" (errorName r13)
+  r14 <- reply (function "exit" (ioError (userError "x") :: IO ())) (args [])
+  checkEq ref "IO errors" "IOException" (errorName r14)
+  r15 <- reply (function "three" (\a b c -> pure (a + b + c :: Int) :: IO Int)) (args [Int 1, Int 2, Int 3])
+  checkEq ref "three arguments" (Right (Ok (Int 6))) r15
+  r16 <- reply (function "str" (\s -> "<" <> (s :: String) <> ">")) (args [Str "x"])
+  checkEq ref "String argument and result" (Right (Ok (Str "<x>"))) r16
+  r17 <- reply (function "rec" (\p -> p {label = Just "seen"})) (args [Map [(Str "x", Int 1)]])
+  checkEq ref "record argument" (Right (Ok (toMsgpack (Point 1 0 (Just "seen"))))) r17
+  r18 <- reply (function "nothing" (pure () :: IO ())) (args [])
+  checkEq ref "unit is nil" (Right (Ok Nil)) r18
+  -- types and manifest
+  let info = functionInfo addF
+  checkEq ref "function info" (FunctionInfo "add" [Param "a" "int", Param "b" "int"] "int" "sum") info
+  let m = manifestOf "lib" "0.1.0" [single, addF]
+  checkEq ref "manifest sorted by name" ["add", "one"] (map infoName (manifestFunctions m))
+  checkEq ref "manifest header" (1, "lib", "haskell", "0.1.0") (manifestAbi m, manifestLibrary m, manifestLanguage m, manifestVersion m)
+  checkEq ref "default param names" [Param "arg1" "int"] (infoParams (functionInfo single))
+  -- through real boxes: the scratch-buffer protocol and the allocation counters
+  let addExport = exportFunction addF
+  (_, _, live0) <- stats
+  (b1, s1) <- callBoxes addExport "\x92\x01\x02" 64
+  checkEq ref "boxes: reply in the scratch buffer" ("81a26f6b03", True) (hex b1, s1)
+  (b2, s2) <- callBoxes addExport "\x92\x01\x02" 4
+  checkEq ref "boxes: scratch too small, allocated" ("81a26f6b03", False) (hex b2, s2)
+  (b3, s3) <- callBoxes addExport "\x92\x01\x02" 0
+  checkEq ref "boxes: no scratch, allocated" ("81a26f6b03", False) (hex b3, s3)
+  (b4, s4) <- callBoxes addExport "\x92\x01\x02" 5
+  checkEq ref "boxes: reply exactly the scratch's size" ("81a26f6b03", True) (hex b4, s4)
+  (b5, _) <- callBoxes addExport "" 64
+  check ref "boxes: empty input is an ArgumentError" ("virgil.ArgumentError" `BS.isInfixOf` b5) (show b5)
+  let big = BS.replicate (1024 * 1024) 7
+      echoBytes = exportFunction (function "echo_bytes" (id :: BS.ByteString -> BS.ByteString))
+  (b6, s6) <- callBoxes echoBytes (encodeStrict (Array [Bin big])) 16384
+  checkEq ref "boxes: 1 MiB echo" (Right (Ok (Bin big)), False) (either (Left . renderDecodeError) Right (decodeTopLevel b6) >>= either (Left . renderFromError) Right . fromMsgpack, s6)
+  let range = exportFunction (function "range" (\n -> [1 .. n :: Int]))
+  (b9, s9) <- callBoxes range (encodeStrict (Array [Int 10000])) 64
+  checkEq ref "boxes: a reply outgrowing the scratch buffer" (Right (Ok (toMsgpack [1 .. 10000 :: Int])), False) (either (Left . renderDecodeError) Right (decodeTopLevel b9) >>= either (Left . renderFromError) Right . fromMsgpack, s9)
+  let late = exportFunction (function "late" (pure ([1 .. 5000] ++ [error "late error"]) :: IO [Int]))
+  (b10, s10) <- callBoxes late "\x90" 64
+  check ref "boxes: an error after the reply outgrew the scratch buffer" ("late error" `BS.isInfixOf` b10 && "ErrorCall" `BS.isInfixOf` b10) (show (BS.take 80 b10, s10))
+  (b11, s11) <- callBoxes late "\x90" 0
+  check ref "boxes: an error after the reply was allocated" ("late error" `BS.isInfixOf` b11 && not s11) (show (BS.take 80 b11))
+  forM_ [1 .. 200 :: Int] $ \i -> callBoxes addExport "\x92\x01\x02" (if even i then 0 else 64)
+  (a1, f1, live1) <- stats
+  checkEq ref "boxes: no buffer leaked" live0 live1
+  check ref "boxes: counters move" (a1 >= 100 && f1 >= 100 && a1 - f1 == live1) (show (a1, f1))
+  (b7, _) <- callBoxes (manifest "lib" "0.1.0" [addF]) "garbage" 0
+  case decodeTopLevel b7 >>= either (const (Left (DecodeError 0 "not a manifest"))) Right . fromMsgpack of
+    Right (Ok v) -> checkEq ref "boxes: manifest ignores its input" (Right ["add"]) (map infoName . manifestFunctions <$> (fromMsgpack v :: Either FromError Manifest))
+    other -> check ref "boxes: manifest" False (show other)
+  (b8, _) <- callBoxes c_virgil_stats "" 0
+  check ref "boxes: stats ignores its input" ("81a26f6b83" == take 10 (hex b8)) (hex b8)
+  -- the encoder builds the same bytes as the generic encoder for an envelope
+  checkEq ref "ok header" "81a26f6b" (hex (BL.toStrict (B.toLazyByteString (encodeMsgpack (Ok Nil)))) `seq` take 8 (hex (encodeBS (Ok Nil))))
