@@ -326,7 +326,11 @@ func TestConcurrentCalls(t *testing.T) {
 								errs <- err
 								return
 							}
-							exceptionOf(t, lib.Call("divide", nil, 1, 0), "ZeroDivisionError")
+							var x *exceptions.Exception
+							if err := lib.Call("divide", nil, 1, 0); !errors.As(err, &x) || x.Name != "ZeroDivisionError" {
+								errs <- fmt.Errorf("divide(1, 0): %v", err)
+								return
+							}
 						}
 					}
 				}()
