@@ -10,10 +10,12 @@ GO_GUEST := $(BUILD)/libconformance_go.so
 C_GUEST := $(BUILD)/libconformance_c.so
 HASKELL_GUEST := $(BUILD)/libconformance_haskell.so
 GUESTS := $(GO_GUEST) $(C_GUEST) $(HASKELL_GUEST)
+PYTHON ?= python3
+PY_ENV := $(BUILD)/python-env
 # Tests use the guests built here instead of building their own (internal/testlibs).
 export VIRGIL_GUEST_DIR := $(abspath $(BUILD))
 
-.PHONY: all deps guests demo test vet fmt-check check-generated test-go test-race test-nocgo test-haskell bench fuzz clean
+.PHONY: all deps guests demo test vet fmt-check check-generated test-go test-race test-nocgo test-haskell test-python python-env bench fuzz clean
 
 all: guests
 
@@ -39,11 +41,21 @@ $(HASKELL_GUEST): $(wildcard cabi/haskell/src/*.hs cabi/haskell/src/*/*.hs cabi/
 	@mkdir -p $(BUILD)
 	$(MAKE) -s -C cabi/haskell guest OUT=$(abspath $@)
 
-# The demo: a Go service (built without cgo) calling the Go and the C library.
-demo: guests
+# The demo: a Go service (built without cgo) calling the Go, C and Haskell libraries, then a
+# Python program calling the Go library through ctypes.
+demo: guests python-env
 	CGO_ENABLED=0 $(GO) run ./examples/go-host $(GUESTS)
+	$(PY_ENV)/bin/python examples/python-host/main.py $(GO_GUEST)
 
-test: deps vet fmt-check check-generated test-go test-race test-nocgo test-haskell
+# A virtual environment with the Python kit and pytest (Debian's system Python refuses pip).
+$(PY_ENV)/bin/python:
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { echo "installing python3-venv"; apt-get update -qq && apt-get install -y -qq python3-venv; }
+	$(PYTHON) -m venv $(PY_ENV)
+
+python-env: $(PY_ENV)/bin/python
+	$(PY_ENV)/bin/python -m pip install --quiet --disable-pip-version-check ./cabi/python pytest
+
+test: deps vet fmt-check check-generated test-go test-race test-nocgo test-haskell test-python
 
 vet:
 	$(GO) vet ./...
@@ -63,6 +75,11 @@ test-go: guests
 test-race: guests
 	$(GO) test -count=1 -race ./...
 
+# The Python kit's suite: vectors, every conformance case against every guest in build/, leaks,
+# threads, tracebacks.
+test-python: guests python-env
+	$(PY_ENV)/bin/python -m pytest -q -p no:cacheprovider cabi/python/tests
+
 # The Haskell kit's own tests: every vector byte for byte, the codec, exceptions, a C host check.
 test-haskell: | deps
 	$(MAKE) -s -C cabi/haskell test
@@ -72,8 +89,9 @@ test-nocgo: guests
 	CGO_ENABLED=0 $(GO) build ./host ./examples/go-host
 	CGO_ENABLED=0 $(GO) run ./examples/go-host $(C_GUEST) >/dev/null
 
-bench: deps
+bench: guests python-env
 	$(GO) test -run '^$$' -bench . -benchtime=500ms -count=5 ./host | tee $(BUILD)/bench.txt | $(GO) run ./internal/benchreport
+	$(PY_ENV)/bin/python cabi/python/bench.py
 
 FUZZTIME ?= 30s
 fuzz: deps

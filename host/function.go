@@ -105,8 +105,10 @@ func (f *Function) cross(st *callState, args []byte, lift func([]byte) error, re
 		defer f.lib.free(reply.Ptr)
 	}
 	switch {
-	case reply.Empty():
+	case reply.Ptr == nil:
 		return exceptions.Newf(exceptions.InternalError, "%s: the guest returned no reply (it could not allocate one)", f.name)
+	case reply.Len == 0:
+		return exceptions.Newf(exceptions.ResultError, "%s: malformed reply: the reply is empty", f.name)
 	case reply.Ptr == sp && reply.Len > uint64(len(st.scratch)):
 		return exceptions.Newf(exceptions.InternalError, "%s: the guest claims a %d-byte reply in a %d-byte scratch buffer", f.name, reply.Len, len(st.scratch))
 	case lift != nil:

@@ -1,0 +1,215 @@
+"""The C side of the ABI through ctypes: the byte box, library handles, symbols, and the memory
+one call needs (cabi/ABI.md sections 1 to 3).
+
+ctypes releases the GIL around every foreign call made through a ``CDLL`` function pointer, so
+calls from many threads run in the guest at once.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import sys
+from typing import Any, Callable, List, Optional, Tuple
+
+from .codec import new_packer
+
+__all__ = [
+    "CallState",
+    "GuestMemory",
+    "InBox",
+    "OutBox",
+    "Symbol",
+    "new_call_state",
+    "open_library",
+    "pin",
+    "realloc_of",
+    "same_object",
+    "symbol",
+]
+
+
+class InBox(ctypes.Structure):
+    """``virgil_box`` as the caller fills it for ``in``: the pointer is set straight from a
+    ``bytes`` object (no copy; ctypes keeps the object alive while the box refers to it)."""
+
+    _fields_ = [("ptr", ctypes.c_char_p), ("len", ctypes.c_uint64)]
+
+
+class OutBox(ctypes.Structure):
+    """``virgil_box`` as the callee fills it for ``out``: the pointer reads back as an int."""
+
+    _fields_ = [("ptr", ctypes.c_void_p), ("len", ctypes.c_uint64)]
+
+
+assert ctypes.sizeof(InBox) == ctypes.sizeof(OutBox) == 16, "virgil_box is 16 bytes"
+
+#: On PyPy, ctypes copies a ``bytes`` object handed to a ``c_char_p`` byte by byte, and copies out
+#: of a memoryview of foreign memory just as slowly; there, large arguments are pinned (copied
+#: once into a bytearray, at C speed) and guest replies read with ``string_at``.
+IS_PYPY = sys.implementation.name == "pypy"
+#: Arguments longer than this are passed by :func:`pin` rather than pointed at directly.
+PIN_ABOVE = 4096 if IS_PYPY else sys.maxsize
+_ONE_BYTE = ctypes.c_char * 1
+
+
+def pin(data: bytes) -> Tuple[Any, Any]:
+    """A ``c_char_p`` to a copy of ``data`` that stays put, and the object keeping it alive.
+
+    One array type of one byte is laid over the copy's start (``from_buffer`` checks only that
+    the buffer is long enough), so no ctypes type is made per argument size.
+    """
+    copy = bytearray(data)
+    view = _ONE_BYTE.from_buffer(copy)
+    return ctypes.cast(view, ctypes.c_char_p), (copy, view)
+
+
+#: A guest function as ctypes sees it: ``void NAME(const virgil_box *in, virgil_box *out)``.
+Symbol = Callable[[Any, Any], None]
+Realloc = Callable[[Optional[int], int], Optional[int]]
+
+
+def open_library(path: str) -> ctypes.CDLL:
+    """``dlopen(path, RTLD_NOW | RTLD_LOCAL)``: every guest exports the same names, so none may
+    become global (cabi/ABI.md section 12)."""
+    mode = getattr(os, "RTLD_NOW", 2) | getattr(os, "RTLD_LOCAL", 0)
+    return ctypes.CDLL(path, mode=mode)
+
+
+class _DlInfo(ctypes.Structure):
+    """``Dl_info`` of dladdr(3)."""
+
+    _fields_ = [
+        ("dli_fname", ctypes.c_char_p),
+        ("dli_fbase", ctypes.c_void_p),
+        ("dli_sname", ctypes.c_char_p),
+        ("dli_saddr", ctypes.c_void_p),
+    ]
+
+
+def _find_dladdr() -> Optional[Callable[[Optional[int], Any], int]]:
+    """dladdr(3) from the process (glibc 2.34+, musl, macOS) or libdl, or None."""
+    for name in (None, ctypes.util.find_library("dl")):
+        try:
+            dladdr = ctypes.CDLL(name).dladdr
+        except (OSError, AttributeError, TypeError):
+            continue
+        dladdr.argtypes = (ctypes.c_void_p, ctypes.POINTER(_DlInfo))
+        dladdr.restype = ctypes.c_int
+        return dladdr
+    return None  # pragma: no cover - Windows
+
+
+_DLADDR = _find_dladdr()
+
+
+def _object_base(function: Any) -> Optional[int]:
+    """The base address of the loaded object holding a function, or None if unknown."""
+    if _DLADDR is None:  # pragma: no cover - Windows
+        return None
+    info = _DlInfo()
+    address = ctypes.cast(function, ctypes.c_void_p).value
+    if not _DLADDR(address, ctypes.byref(info)):
+        return None
+    base: Optional[int] = info.dli_fbase
+    return base
+
+
+def same_object(function: Any, other: Any) -> bool:
+    """Whether two symbols lie in the same loaded object (True when that cannot be told).
+
+    dlsym on a library handle also finds the symbols of the libraries it depends on (libc's
+    ``puts``, the Go runtime's own), which do not have the ABI's signature; a library's own
+    functions lie where its ``virgil_realloc`` does.
+    """
+    base, own = _object_base(function), _object_base(other)
+    return base is None or own is None or base == own
+
+
+def symbol(library: ctypes.CDLL, name: str) -> Optional[Symbol]:
+    """The exported function ``name`` with the ABI's signature, or None if there is none."""
+    try:
+        function = library[name]
+    except AttributeError:
+        return None
+    # No argtypes (a new function pointer has none): the two arguments are always prebuilt
+    # byref() objects of the right types, and ctypes checks a POINTER argtype at a cost greater
+    # than the rest of the crossing.
+    function.restype = None
+    return function
+
+
+def realloc_of(library: ctypes.CDLL) -> Optional[Realloc]:
+    """The library's ``virgil_realloc``, or None if it has none."""
+    try:
+        function = library["virgil_realloc"]
+    except AttributeError:
+        return None
+    function.argtypes = (ctypes.c_void_p, ctypes.c_size_t)
+    function.restype = ctypes.c_void_p
+    return function
+
+
+class GuestMemory:
+    """Read-only views of memory a guest returned, without copying it first.
+
+    ``view(ptr, n)`` is a memoryview of ``n`` bytes at ``ptr``, valid until the guest's buffer is
+    freed. It slices one array type of a huge length laid over the address: making an array type
+    per length would leave a type behind for every distinct reply size (ctypes caches them), and
+    ``ctypes.string_at`` would copy every reply once more before it is decoded. (On PyPy, where
+    reading such a view is slow, it is that copy.)
+    """
+
+    def __init__(self) -> None:
+        length = min(sys.maxsize, 1 << 47)
+        self._huge: Optional[Any] = None
+        if IS_PYPY:
+            return
+        try:
+            self._huge = ctypes.c_ubyte * length
+            memoryview(self._huge.from_address(ctypes.addressof(ctypes.c_char())))
+        except (OverflowError, ValueError, TypeError, MemoryError):  # pragma: no cover
+            self._huge = None
+
+    def view(self, ptr: int, length: int) -> Any:
+        """The ``length`` bytes at ``ptr`` (a copy only where views are not possible)."""
+        if self._huge is None or length > ctypes.sizeof(self._huge):
+            return ctypes.string_at(ptr, length)
+        return memoryview(self._huge.from_address(ptr))[:length]
+
+
+#: What one call needs: the two boxes and references to them (made once), the scratch buffer lent
+#: to the guest (a bytearray: slicing one is the cheapest way to hand a small reply to the
+#: unpacker), its address (0 for none: the guest then gets NULL, and a reply pointer is never 0),
+#: its capacity, a packer, a view of the scratch buffer's first four bytes (where a reply's
+#: envelope starts) and the ctypes view that keeps the scratch buffer's address fixed.
+#: A list, so that the hot path unpacks it in one step. A call takes a state from its library's
+#: pool and puts it back afterwards: a state is never used by two calls at once, whatever the
+#: threads, and a call re-entering from a signal handler simply takes another one.
+CallState = List[Any]
+INBOX, OUTBOX, INREF, OUTREF, SCRATCH, SCRATCH_ADDR, CAPACITY, PACKER, HEAD, KEEP = range(10)
+
+
+def new_call_state(capacity: int) -> CallState:
+    """A call state lending a scratch buffer of ``capacity`` bytes (0: none)."""
+    inbox = InBox()
+    scratch = bytearray(max(capacity, 4))  # the hot path reads 4 bytes, whatever is lent
+    keep = (ctypes.c_char * capacity).from_buffer(scratch) if capacity > 0 else None
+    address = ctypes.addressof(keep) if keep is not None else 0
+    # out.ptr is the scratch address whenever the state is not in a call (a reply written into
+    # the scratch buffer leaves it so; calls answered in guest memory put it back), so a call
+    # only has to set out.len.
+    outbox = OutBox(address or None, capacity)
+    return [
+        inbox,
+        outbox,
+        ctypes.byref(inbox),
+        ctypes.byref(outbox),
+        scratch,
+        address,
+        capacity,
+        new_packer(),
+        memoryview(scratch)[:4],
+        keep,
+    ]

@@ -1,0 +1,380 @@
+"""Python functions that call guest functions: the hot path of every call.
+
+:func:`bind` makes, for one guest symbol, a real Python function (so ``help()`` and
+``inspect.signature`` treat it as one) that lowers its arguments with a pooled packer, makes one
+ctypes call lending a pooled scratch buffer, lifts the reply, gives guest memory back to the
+guest's ``virgil_realloc``, and raises a guest failure as a Python exception whose traceback
+continues into the guest's frames.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Dict, List, Optional, Protocol, Tuple, cast
+
+import msgpack
+
+from ._abi import (
+    INBOX,
+    PACKER,
+    PIN_ABOVE,
+    CallState,
+    GuestMemory,
+    Realloc,
+    Symbol,
+    new_call_state,
+    pin,
+)
+from .codec import (
+    DecodeError,
+    _NeedsExactEncoding,
+    describe,
+    encode_exact,
+    lift,
+    needs_exact_writer,
+    new_packer,
+    unpack,
+)
+from .exceptions import (
+    ArgumentError,
+    ForeignError,
+    InternalError,
+    LibraryClosed,
+    ResultError,
+    exception_from_record,
+)
+from .manifest import FunctionInfo
+from .records import ExceptionRecord, RecordError
+
+__all__ = ["Core", "Function", "bind", "cross"]
+
+# Values that need no lifting (most results), so they skip a function call.
+_PLAIN = frozenset((int, str, float, bool, bytes, type(None)))
+# The canonical start of a success envelope: a one-entry map whose key is the str "ok".
+_OK = b"\x81\xa2ok"
+_MISSING = object()
+# After a call with arguments larger than this, its state drops its reference to them, so that a
+# pooled state does not keep them alive; beyond the second limit it also drops its packer, whose
+# buffer grew to their size (below it, keeping the buffer saves growing one again next time).
+_LARGE = 1 << 20
+_KEEP_PACKER = 64 << 20
+
+
+class Core:
+    """What the bound functions of one library share: the guest's allocator, the pool of call
+    states, and whether the library was closed."""
+
+    def __init__(self, path: str, realloc: Realloc, scratch_size: int) -> None:
+        self.path = path
+        self.realloc = realloc
+        self.scratch_size = scratch_size
+        self.pool: List[CallState] = []
+        self.memory = GuestMemory()
+        self.closed = False
+
+    def acquire(self) -> CallState:
+        """A call state no other call is using."""
+        try:
+            return self.pool.pop()
+        except IndexError:
+            return new_call_state(self.scratch_size)
+
+    def release(self, state: CallState) -> None:
+        """Returns a state to the pool (which keeps one state per concurrent call)."""
+        self.pool.append(state)
+
+
+class Function(Protocol):
+    """The type of a bound guest function. The objects are real Python functions (``help()`` and
+    ``inspect.signature`` know them) carrying these attributes.
+
+    Attributes:
+        info: what the manifest says about the function, or None.
+    """
+
+    __name__: str
+    info: Optional[FunctionInfo]
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Lowers the arguments, calls the guest and lifts its result (or raises its exception)."""
+
+    def raw(self, data: bytes) -> Any:
+        """Sends ``data`` as the argument bytes, exactly as they are, and lifts the reply."""
+
+
+# ---- Lowering failures ---------------------------------------------------------------------
+
+
+def _arity_error(name: str, info: FunctionInfo, count: int) -> ArgumentError:
+    params = ", ".join(param.name for param in info.params)
+    expected = len(info.params)
+    plural = "argument" if expected == 1 else "arguments"
+    return ArgumentError(f"{name}: expected {expected} {plural} ({params}), got {count}")
+
+
+def _reason(error: Exception) -> str:
+    text = str(error)
+    if isinstance(error, OverflowError) or "out of range" in text:
+        return "an int outside the 64-bit range (-2**63 .. 2**64-1)"
+    if "recursion limit" in text:
+        return "nested too deeply"
+    return text
+
+
+def _lowering_error(name: str, args: Tuple[Any, ...], error: Exception) -> ArgumentError:
+    """Names the first argument that cannot be sent, and why."""
+    packer = new_packer()
+    for position, arg in enumerate(args, start=1):
+        try:
+            packer.pack(arg)
+        except _NeedsExactEncoding:
+            continue
+        except Exception as failure:
+            return ArgumentError(f"{name}: argument {position}: {_reason(failure)}")
+    return ArgumentError(f"{name}: the arguments cannot be sent: {_reason(error)}")
+
+
+def _encode_slow(state: CallState, name: str, args: Tuple[Any, ...], error: Exception) -> bytes:
+    """After the packer failed: the exact encoding when a Float32 asked for it, else an
+    ArgumentError saying which argument cannot be sent."""
+    state[PACKER] = new_packer()  # a packer that raised may hold a partial buffer
+    if needs_exact_writer(error):
+        try:
+            return encode_exact(args)
+        except Exception as failure:
+            error = failure
+    raise _lowering_error(name, args, error) from None
+
+
+# ---- Reading replies -----------------------------------------------------------------------
+
+
+def _overflow(name: str, length: int, capacity: int) -> InternalError:
+    return InternalError(
+        f"{name}: the guest claims a {length}-byte reply in a {capacity}-byte scratch buffer"
+    )
+
+
+def _decode(name: str, reply: Any) -> Any:
+    """Decodes a whole reply envelope, or says what is wrong with it as a ResultError."""
+    try:
+        return unpack(reply)
+    except DecodeError as error:
+        raise ResultError(f"{name}: {error}") from None
+
+
+def _release_view(view: Any) -> None:
+    """Makes a view of guest memory unusable before the memory is freed."""
+    if isinstance(view, memoryview):
+        with contextlib.suppress(BufferError):  # nothing keeps exports of a reply
+            view.release()
+
+
+def _guest_reply(core: Core, name: str, ptr: Optional[int], length: int) -> Any:
+    """Decodes a reply in guest memory, then frees it with the guest's virgil_realloc."""
+    if not ptr:
+        raise InternalError(f"{name}: the guest returned no reply (it could not allocate one)")
+    try:
+        view = core.memory.view(ptr, length)
+        try:
+            return _decode(name, view)
+        finally:
+            _release_view(view)
+    finally:
+        core.realloc(ptr, 0)
+
+
+def cross(core: Core, state: CallState, fn: Symbol, name: str, data: bytes) -> Any:
+    """One call with argument bytes as they are: lends the scratch buffer, calls, decodes the
+    reply envelope wherever it is and frees guest memory. Returns the decoded envelope; raises
+    InternalError or ResultError. (Bound functions inline this, with a faster success path.)"""
+    inbox, out, inref, outref, scratch, address, capacity, _, _, _ = state
+    inbox.len = size = len(data)
+    if size > PIN_ABOVE:
+        inbox.ptr, _pinned = pin(data)  # kept alive until the call returns
+    else:
+        inbox.ptr = data or None
+    out.ptr = address
+    out.len = capacity
+    fn(inref, outref)
+    ptr = out.ptr
+    length = out.len
+    out.ptr = address
+    if ptr == address:
+        if length > capacity:
+            raise _overflow(name, length, capacity)
+        return _decode(name, scratch[:length])
+    return _guest_reply(core, name, ptr, length)
+
+
+def _forget_large(state: CallState) -> None:
+    """Drops what a call with large arguments left in a state: the reference the in-box keeps
+    to the argument bytes, and a packer's buffer grown past 64 MiB."""
+    inbox = state[INBOX]
+    if inbox.len > _KEEP_PACKER:
+        state[PACKER] = new_packer()
+    inbox.ptr = None
+
+
+def _lift_ok(name: str, value: Any) -> Any:
+    try:
+        return lift(value)
+    except DecodeError as error:
+        raise ResultError(f"{name}: {error}") from None
+
+
+def _failure(name: str, envelope: Any) -> ForeignError:
+    """The exception a reply other than ``{"ok": value}`` stands for: the guest's exception, or a
+    ResultError saying what the reply was instead."""
+    if type(envelope) is dict and len(envelope) == 1:
+        record = envelope.get("error", _MISSING)
+        if record is not _MISSING:
+            try:
+                return exception_from_record(ExceptionRecord.from_wire(lift(record)))
+            except (RecordError, DecodeError) as error:
+                return ResultError(f"{name}: malformed exception record: {error}")
+        (key,) = envelope
+        return ResultError(
+            f"{name}: the reply is an envelope with the key {key!r}, not 'ok' or 'error'"
+        )
+    return ResultError(f"{name}: the reply is {describe(envelope)}, not an envelope")
+
+
+def _result(name: str, envelope: Any) -> Any:
+    """The value of a success envelope; raises the failure any other reply stands for."""
+    if type(envelope) is dict and len(envelope) == 1:
+        value = envelope.get("ok", _MISSING)
+        if value is not _MISSING:
+            return _lift_ok(name, value)
+    raise _failure(name, envelope)
+
+
+# ---- Binding -------------------------------------------------------------------------------
+
+
+def bind(
+    core: Core,
+    name: str,
+    fn: Symbol,
+    info: Optional[FunctionInfo],
+    *,
+    module: str,
+    doc: Optional[str],
+) -> Function:
+    """A Python function calling the guest function ``fn`` (exported as ``name``).
+
+    With ``info`` (from the manifest) it has a real signature, takes keyword arguments by the
+    manifest's parameter names, checks the argument count before crossing and lowers ``float32``
+    parameters as float 32. Without it, arguments go as they are and the guest checks them.
+    """
+    arity = len(info.params) if info is not None else -1
+    signature = info.signature() if info is not None else None
+    convert = info.lowerer() if info is not None else None
+
+    def prepare(args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Tuple[Any, ...]:
+        """Binds keyword arguments and checks the count: the slow path of a call."""
+        if info is None or signature is None:
+            if kwargs:
+                raise ArgumentError(
+                    f"{name}: keyword arguments need a manifest naming the parameters; "
+                    "pass the arguments by position"
+                )
+            return args
+        if kwargs:
+            try:
+                args = signature.bind(*args, **kwargs).args
+            except TypeError as error:
+                raise ArgumentError(f"{name}: {error}") from None
+        if len(args) != arity:
+            raise _arity_error(name, info, len(args))
+        return args
+
+    # The hot path, inlined into one frame, which is also the frame tracebacks show as the call
+    # site in front of the guest's frames. The common reply, {"ok": value} in the scratch
+    # buffer, is recognised by its first four bytes and only its value is decoded.
+    pool = core.pool
+    new_state = core.acquire
+    unpackb = msgpack.unpackb
+    plain = _PLAIN
+    ok = _OK
+    pin_above = PIN_ABOVE
+
+    def function(*args: Any, **kwargs: Any) -> Any:
+        if kwargs or len(args) != arity:
+            args = prepare(args, kwargs)
+        if convert is not None:
+            args = convert(args)
+        if core.closed:
+            raise LibraryClosed(f"{name}: the library {core.path} is closed")
+        try:
+            state = pool.pop()
+        except IndexError:
+            state = new_state()
+        inbox, out, inref, outref, buffer, scratch, capacity, packer, head, _ = state
+        try:
+            data = packer.pack(args)
+        except Exception as error:
+            data = _encode_slow(state, name, args, error)
+        inbox.len = size = len(data)
+        if size > pin_above:
+            inbox.ptr, _pinned = pin(data)  # kept alive until the call returns
+        else:
+            inbox.ptr = data
+        out.len = capacity  # out.ptr is the scratch address already (see new_call_state)
+        fn(inref, outref)
+        ptr = out.ptr
+        length = out.len
+        if size > _LARGE:
+            _forget_large(state)
+        if ptr == scratch and length <= capacity:
+            # {"ok": value} canonically starts 81 a2 6f 6b: then only the value is decoded.
+            if head == ok:
+                try:  # (raw=False and timestamp=0 are msgpack's defaults, as in codec.unpack)
+                    value = unpackb(buffer[4:length], strict_map_key=False)
+                except Exception:
+                    envelope = _decode(name, buffer[:length])
+                else:
+                    pool.append(state)
+                    return value if type(value) in plain else _lift_ok(name, value)
+            else:
+                envelope = _decode(name, buffer[:length])
+            pool.append(state)
+        else:
+            out.ptr = scratch
+            pool.append(state)
+            if ptr == scratch:
+                raise _overflow(name, length, capacity)
+            envelope = _guest_reply(core, name, ptr, length)
+        if type(envelope) is dict and len(envelope) == 1:
+            value = envelope.get("ok", _MISSING)
+            if value is not _MISSING:
+                return value if type(value) in plain else _lift_ok(name, value)
+        failure = _failure(name, envelope)
+        raise failure
+
+    def raw(data: bytes) -> Any:
+        """Sends ``data`` as the argument bytes, exactly as they are, and lifts the reply."""
+        if core.closed:
+            raise LibraryClosed(f"{name}: the library {core.path} is closed")
+        state = core.acquire()
+        try:
+            envelope = cross(core, state, fn, name, bytes(data))
+        finally:
+            if len(data) > _LARGE:
+                state[INBOX].ptr = None
+            core.release(state)
+        return _result(name, envelope)
+
+    python_name = name if name.isidentifier() else "guest_function"
+    # Name the crossing frame after the function, so that tracebacks read "in add".
+    with contextlib.suppress(AttributeError, TypeError, ValueError):
+        function.__code__ = function.__code__.replace(co_name=python_name)
+    function.__name__ = python_name
+    function.__qualname__ = python_name
+    function.__module__ = module
+    function.__doc__ = doc
+    if signature is not None:
+        function.__signature__ = signature  # type: ignore[attr-defined]
+    function.info = info  # type: ignore[attr-defined]
+    function.raw = raw  # type: ignore[attr-defined]
+    return cast(Function, function)

@@ -1,0 +1,105 @@
+"""Python traceback objects that show a guest's frames.
+
+Python prints a traceback from a chain of :class:`types.TracebackType` objects, each pointing at a
+frame object whose code object gives the file name and the function name. A guest's frames have no
+Python frame objects, so this module makes one per foreign frame: it takes a tiny compiled code
+object (``raise _exc``), renames it after the foreign file and function (with the language in
+brackets: ``main.chainLevel [go]``), runs it once to obtain a real frame, and links the frames
+with ``TracebackType(tb_next, frame, lasti, lineno)`` (public since Python 3.7).
+``traceback.print_exc()`` then shows::
+
+    File "/src/guest/main.go", line 94, in main.chainLevel [go]
+      err := errors.WithStack(&ChainError{Level: n, Cause: below})
+
+including the source line when the file exists on this machine. On Python 3.11 and later the
+code object's location table is replaced by one without columns, so that no caret line is drawn
+under a source line that is not Python. Frames are cached (bounded), so a guest failing in a loop
+costs a dictionary lookup per frame after the first time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from functools import lru_cache
+from types import CodeType, FrameType, TracebackType
+from typing import Dict, Optional, Sequence, Tuple
+
+from .records import Frame
+
+__all__ = ["foreign_traceback", "frame_label"]
+
+
+class _Marker(Exception):
+    """Raised by the template code to capture its frame."""
+
+
+def _without_columns(code: CodeType) -> Tuple[CodeType, bool]:
+    """The same code with a location table that has lines but no columns (Python 3.11+).
+
+    Each entry of the table (see CPython's InternalDocs/locations.md) covers up to 8 code units;
+    kind 13 is "no column info" followed by a signed varint line delta, 0 here. If the result does
+    not read back as expected (a future format), the original code is returned, with False.
+    """
+    units = len(code.co_code) // 2
+    table = bytearray()
+    while units:
+        count = min(units, 8)
+        table += bytes((0x80 | (13 << 3) | (count - 1), 0))
+        units -= count
+    try:
+        stripped = code.replace(co_linetable=bytes(table))
+        if all(start is None and end is None for _, _, start, end in stripped.co_positions()):
+            return stripped, True
+    except (ValueError, TypeError):  # pragma: no cover - a location table format we don't know
+        pass
+    return code, False  # pragma: no cover
+
+
+_TEMPLATE = compile("raise _exc", "<virgil>", "exec")
+# Python 3.11+ draws carets from column positions; strip them so no caret line is drawn.
+_TEMPLATE, _NO_COLUMNS = (
+    _without_columns(_TEMPLATE) if hasattr(_TEMPLATE, "co_positions") else (_TEMPLATE, False)
+)
+
+
+def frame_label(function: str, language: str) -> str:
+    """How a foreign frame's function is shown: ``main.chainLevel [go]``."""
+    label = function or "<unknown>"
+    return f"{label} [{language}]" if language else label
+
+
+@lru_cache(maxsize=4096)
+def _frame(file: str, label: str, language: str, line: int) -> Tuple[FrameType, int]:
+    """A finished Python frame whose code says ``file`` and ``label`` at ``line``, and the
+    instruction offset to put in its traceback entry."""
+    names = {"co_filename": file, "co_name": label, "co_firstlineno": max(line, 1)}
+    if sys.version_info >= (3, 11):
+        names["co_qualname"] = label
+    code = _TEMPLATE.replace(**names)  # type: ignore[arg-type]
+    marker = _Marker()
+    namespace: Dict[str, object] = {"__name__": f"<{language or 'guest'}>", "_exc": marker}
+    with contextlib.suppress(_Marker):
+        exec(code, namespace)
+    entry = marker.__traceback__.tb_next if marker.__traceback__ is not None else None
+    del namespace["_exc"], marker
+    if entry is None:  # pragma: no cover - exec always adds the template's own frame
+        raise TypeError("could not capture a frame")
+    # With columns stripped a real offset is safe (no carets); without (Python < 3.11, or an
+    # unknown table format) -1 tells the traceback module there is no position to show.
+    return entry.tb_frame, entry.tb_lasti if _NO_COLUMNS else -1
+
+
+def foreign_traceback(frames: Sequence[Frame], language: str) -> Optional[TracebackType]:
+    """A traceback chain showing ``frames`` (oldest call first), or None when there are none or
+    this Python cannot build traceback objects."""
+    tb: Optional[TracebackType] = None
+    try:
+        for frame in reversed(frames):
+            label = frame_label(frame.function, language)
+            file = frame.file or f"<{language or 'unknown'}>"
+            python_frame, lasti = _frame(file, label, language, frame.line)
+            tb = TracebackType(tb, python_frame, lasti, frame.line)
+    except (TypeError, ValueError, AttributeError):  # pragma: no cover - a Python without them
+        return None
+    return tb

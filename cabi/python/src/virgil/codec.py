@@ -1,0 +1,317 @@
+"""Lowering and lifting: Python values to canonical MessagePack and back (cabi/ABI.md 4, 5, 11).
+
+Encoding uses msgpack's C packer with ``use_bin_type=True``, which already writes every value in
+the smallest encoding of its family (ints, str, bin, arrays, maps, timestamps) and floats as
+float 64. What it cannot write is handed to :func:`lower`:
+
+- an aware :class:`~datetime.datetime` (a :class:`~virgil.Time` keeps its nanoseconds) becomes a
+  timestamp; a naive one is refused, since it names no instant;
+- a dataclass instance becomes a map of its fields in declaration order (a record), any other
+  mapping a map, an object with ``__index__`` (numpy integers) an int;
+- a :class:`~virgil.Float32` switches to a small pure-Python writer for that one value tree, as
+  the C packer has no way to write one float as float 32 and the others as float 64.
+
+Decoding uses msgpack's C unpacker, then :func:`lift` turns timestamps into :class:`~virgil.Time`
+and enforces the nesting limit (512 levels of arrays and maps per value).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import operator
+import struct
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Dict, List, Tuple
+
+import msgpack
+
+from .values import Float32, Time, unix_of
+
+__all__ = [
+    "MAX_DEPTH",
+    "DecodeError",
+    "decode",
+    "describe",
+    "encode",
+    "encode_exact",
+    "lift",
+    "lower",
+    "needs_exact_writer",
+    "new_packer",
+    "split_envelope",
+    "unpack",
+]
+
+#: Deepest nesting of arrays and maps a decoded value may have.
+MAX_DEPTH = 512
+# Deepest nesting the pure-Python writer accepts: more than decoders take (512 per value), well
+# within Python's recursion limit. (msgpack's C packer stops at 511 levels before msgpack 1.2, at
+# 1023 since; the pure-Python writer takes over when it stops.)
+_ENCODE_DEPTH = 600
+
+Timestamp = msgpack.Timestamp
+
+
+class DecodeError(ValueError):
+    """Bytes are not one well-formed MessagePack value within the ABI's limits."""
+
+
+class _NeedsExactEncoding(Exception):
+    """Raised from the C packer's fallback when a value needs the pure-Python writer."""
+
+
+def lower(value: Any) -> Any:
+    """Turns a value msgpack cannot write itself into one it can (the packer's ``default``).
+
+    Raises:
+        TypeError: the value has no Virgil equivalent.
+        ValueError: the value is a naive datetime.
+    """
+    if isinstance(value, datetime):
+        return Timestamp(*unix_of(value))
+    if isinstance(value, Float32):
+        raise _NeedsExactEncoding
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: getattr(value, field.name) for field in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return dict(value)
+    if hasattr(type(value), "__index__"):
+        return operator.index(value)
+    raise TypeError(
+        f"cannot send a {type(value).__module__}.{type(value).__qualname__}: a Virgil value is "
+        "None, bool, int, float, str, bytes, list, tuple, dict, datetime or a dataclass"
+    )
+
+
+def new_packer() -> msgpack.Packer:
+    """A packer writing canonical Virgil MessagePack (not thread-safe: one per call state)."""
+    return msgpack.Packer(use_bin_type=True, default=lower, datetime=False)
+
+
+def encode(value: Any) -> bytes:
+    """The canonical MessagePack encoding of ``value``.
+
+    Raises:
+        TypeError, ValueError, OverflowError: the value cannot be sent (see :func:`lower`; an int
+            outside the 64-bit ranges is an OverflowError).
+    """
+    try:
+        return msgpack.packb(value, use_bin_type=True, default=lower, datetime=False)  # type: ignore[no-any-return]
+    except _NeedsExactEncoding:
+        return encode_exact(value)
+    except ValueError as error:
+        if not needs_exact_writer(error):
+            raise
+        return encode_exact(value)
+
+
+def needs_exact_writer(error: BaseException) -> bool:
+    """Whether the C packer failed only where the pure-Python writer succeeds: a Float32, or a
+    value nested deeper than the packer's own recursion limit."""
+    return isinstance(error, _NeedsExactEncoding) or (
+        isinstance(error, ValueError) and "recursion limit" in str(error)
+    )
+
+
+def encode_exact(value: Any) -> bytes:
+    """The canonical encoding of ``value``, written in Python; handles :class:`Float32`."""
+    out: List[bytes] = []
+    _write(value, out, 0)
+    return b"".join(out)
+
+
+_NATIVE = (bool, int, float, str, bytes, bytearray, memoryview, Timestamp, msgpack.ExtType)
+
+
+def _header(count: int, small: int, codes: Tuple[int, int]) -> bytes:
+    """An array (small=0x90) or map (small=0x80) header for ``count`` entries."""
+    if count < 16:
+        return bytes((small | count,))
+    if count < 0x10000:
+        return struct.pack(">BH", codes[0], count)
+    return struct.pack(">BI", codes[1], count)
+
+
+def _write(value: Any, out: List[bytes], depth: int) -> None:
+    if depth > _ENCODE_DEPTH:
+        raise ValueError("recursion limit exceeded: the value is nested too deeply")
+    while True:
+        if isinstance(value, Float32):
+            out.append(value.packed())
+        elif isinstance(value, (list, tuple)):
+            out.append(_header(len(value), 0x90, (0xDC, 0xDD)))
+            for item in value:
+                _write(item, out, depth + 1)
+        elif isinstance(value, dict):
+            out.append(_header(len(value), 0x80, (0xDE, 0xDF)))
+            for key, item in value.items():
+                _write(key, out, depth + 1)
+                _write(item, out, depth + 1)
+        elif value is None or isinstance(value, _NATIVE):
+            out.append(msgpack.packb(value, use_bin_type=True))
+        else:
+            value = lower(value)
+            continue
+        return
+
+
+def unpack(data: Any) -> Any:
+    """Decodes exactly one MessagePack value from a bytes-like object, without :func:`lift`.
+
+    Raises:
+        DecodeError: saying what is wrong (truncated, trailing bytes, nesting, malformed).
+    """
+    try:
+        return msgpack.unpackb(data, raw=False, strict_map_key=False, timestamp=0)
+    except Exception as error:
+        return _retry_or_raise(data, error)
+
+
+def _retry_or_raise(data: Any, error: Exception) -> Any:
+    """Explains a failed unpack, or decodes again when the only problem was an array used as a
+    map key (which Python can only hold as a tuple)."""
+    if isinstance(error, TypeError) and "unhashable" in str(error):
+        try:
+            return msgpack.unpackb(
+                data,
+                raw=False,
+                strict_map_key=False,
+                timestamp=0,
+                object_pairs_hook=_pairs_to_dict,
+            )
+        except Exception as again:
+            error = again
+    raise DecodeError(_explain(error)) from error
+
+
+def _hashable(key: Any) -> Any:
+    if isinstance(key, list):
+        return tuple(_hashable(item) for item in key)
+    if isinstance(key, dict):
+        raise DecodeError("a map used as a map key cannot be held in a Python dict")
+    return key
+
+
+def _pairs_to_dict(pairs: List[Tuple[Any, Any]]) -> Dict[Any, Any]:
+    return {_hashable(key): value for key, value in pairs}
+
+
+def _explain(error: BaseException) -> str:
+    text = str(error)
+    if isinstance(error, msgpack.ExtraData):
+        return f"unexpected bytes after the value ({len(error.extra)} bytes)"
+    if isinstance(error, (msgpack.exceptions.StackError, RecursionError)):
+        return f"nesting deeper than {MAX_DEPTH} levels"
+    if isinstance(error, msgpack.OutOfData) or "incomplete" in text:
+        return "truncated MessagePack"
+    if isinstance(error, UnicodeDecodeError):
+        return f"a str that is not UTF-8 ({error.reason})"
+    if isinstance(error, msgpack.FormatError):
+        return "malformed MessagePack (an unused type byte)"
+    if isinstance(error, DecodeError):
+        return text
+    return f"malformed MessagePack ({text or type(error).__name__})"
+
+
+def decode(data: Any) -> Any:
+    """Decodes exactly one value: :func:`unpack`, then :func:`lift`.
+
+    Raises:
+        DecodeError: the bytes are not one well-formed value within the limits.
+    """
+    return lift(unpack(data))
+
+
+_TIMESTAMP_OR_CONTAINER = frozenset((list, dict, Timestamp))
+
+
+def _time(stamp: Any) -> Any:
+    """A Time for a msgpack Timestamp; the Timestamp itself when datetime cannot hold it."""
+    try:
+        return Time.from_unix(stamp.seconds, stamp.nanoseconds)
+    except (OverflowError, ValueError):
+        return stamp
+
+
+def lift(value: Any) -> Any:
+    """Finishes a decoded value in place: timestamps become :class:`~virgil.Time` (those outside
+    the years 1 to 9999 stay ``msgpack.Timestamp``), and nesting deeper than :data:`MAX_DEPTH`
+    levels is refused.
+
+    Raises:
+        DecodeError: the value is nested too deeply.
+    """
+    kind = type(value)
+    if kind is list or kind is dict:
+        _lift_tree(value)
+    elif kind is Timestamp:
+        return _time(value)
+    return value
+
+
+def _lift_tree(root: Any) -> None:
+    """Walks the containers level by level (no recursion), converting timestamps."""
+    level = [root]
+    depth = 0
+    while level:
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise DecodeError(f"nesting deeper than {MAX_DEPTH} levels")
+        below: List[Any] = []
+        for node in level:
+            if type(node) is list:
+                if _TIMESTAMP_OR_CONTAINER.isdisjoint(map(type, node)):
+                    continue
+                for index, item in enumerate(node):
+                    kind = type(item)
+                    if kind is list or kind is dict:
+                        below.append(item)
+                    elif kind is Timestamp:
+                        node[index] = _time(item)
+                continue
+            if not _TIMESTAMP_OR_CONTAINER.isdisjoint(map(type, node.values())):
+                for key, item in node.items():
+                    kind = type(item)
+                    if kind is list or kind is dict:
+                        below.append(item)
+                    elif kind is Timestamp:
+                        node[key] = _time(item)
+            if Timestamp in set(map(type, node)):
+                items = [(_time(k) if type(k) is Timestamp else k, v) for k, v in node.items()]
+                node.clear()
+                node.update(items)
+        level = below
+
+
+def describe(value: Any) -> str:
+    """How a decoded value is named in error messages: ``a str``, ``a map with 2 entries``."""
+    if value is None:
+        return "nil"
+    if isinstance(value, bool):
+        return "a bool"
+    if isinstance(value, dict):
+        return f"a map with {len(value)} entries" if len(value) != 1 else "a map with 1 entry"
+    names: Dict[type, str] = {int: "an int", float: "a float", str: "a str", bytes: "bytes"}
+    for kind, name in names.items():
+        if isinstance(value, kind):
+            return name
+    if isinstance(value, list):
+        return "an array"
+    return f"a {type(value).__name__}"
+
+
+def split_envelope(envelope: Any) -> Tuple[bool, Any]:
+    """``(True, value)`` for ``{"ok": value}``, ``(False, record)`` for ``{"error": record}``.
+
+    Raises:
+        DecodeError: anything else, saying what it is.
+    """
+    if isinstance(envelope, dict) and len(envelope) == 1:
+        ((key, payload),) = envelope.items()
+        if key == "ok":
+            return True, payload
+        if key == "error":
+            return False, payload
+        raise DecodeError(f"an envelope has the key 'ok' or 'error', not {key!r}")
+    raise DecodeError(f"{describe(envelope)}, not an envelope")

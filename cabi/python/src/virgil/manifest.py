@@ -1,0 +1,423 @@
+"""The manifest (cabi/ABI.md section 8): what a library says about itself and its functions.
+
+:class:`Manifest` reads the value ``virgil_manifest`` replies. Each function's parameter and result
+types are strings in the ABI's small type vocabulary (``int``, ``[float]``, ``{str: int}``,
+``{"count": int, "mean": float}``, ``str?``, ``fn(int) -> int``); :func:`parse_type` reads them
+into :class:`TypeSpec` trees, from which this module derives Python annotations for
+``inspect.signature`` and the lowering a ``float32`` parameter needs.
+"""
+
+from __future__ import annotations
+
+import inspect
+import keyword
+from dataclasses import dataclass
+from datetime import datetime
+from types import GenericAlias
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    cast,
+)
+
+from .values import Float32
+
+__all__ = [
+    "ABI_VERSION",
+    "FunctionInfo",
+    "Manifest",
+    "ManifestError",
+    "Param",
+    "TypeSpec",
+    "parse_type",
+]
+
+#: The ABI version this host speaks.
+ABI_VERSION = 1
+
+
+class ManifestError(ValueError):
+    """A manifest value is malformed."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter: its name and its type in the ABI's vocabulary."""
+
+    name: str
+    type: str = "any"
+
+    def to_wire(self) -> Dict[str, Any]:
+        """The parameter as its canonical map."""
+        return {"name": self.name, "type": self.type}
+
+
+@dataclass(frozen=True)
+class FunctionInfo:
+    """What the manifest says about one function."""
+
+    name: str
+    params: Tuple[Param, ...] = ()
+    result: str = "nil"
+    doc: str = ""
+
+    def describe(self) -> str:
+        """The language-neutral signature: ``add(a: int, b: int) -> int``."""
+        params = ", ".join(f"{param.name}: {param.type}" for param in self.params)
+        return f"{self.name}({params}) -> {self.result}"
+
+    def to_wire(self) -> Dict[str, Any]:
+        """The function as its canonical map: ``name, params, result, doc``."""
+        return {
+            "name": self.name,
+            "params": [param.to_wire() for param in self.params],
+            "result": self.result,
+            "doc": self.doc,
+        }
+
+    @classmethod
+    def from_wire(cls, value: Any) -> FunctionInfo:
+        """Reads a function entry, ignoring unknown keys."""
+        if not isinstance(value, Mapping):
+            raise ManifestError(f"a function entry is a map, not {type(value).__name__}")
+        name = _text(value, "name", "a function", required=True)
+        params = []
+        for param in _list(value, "params", name):
+            if not isinstance(param, Mapping):
+                raise ManifestError(f"{name}: a parameter is a map, not {type(param).__name__}")
+            params.append(
+                Param(
+                    _text(param, "name", name, required=True),
+                    _text(param, "type", name) or "any",
+                )
+            )
+        return cls(
+            name, tuple(params), _text(value, "result", name) or "nil", _text(value, "doc", name)
+        )
+
+    def signature(self) -> inspect.Signature:
+        """A Python signature: parameters by their manifest names (positional or keyword) with
+        annotations from their types. A name that is not a usable identifier becomes ``argN``."""
+        parameters = []
+        seen = set()
+        for position, param in enumerate(self.params, start=1):
+            name = param.name
+            if not name.isidentifier() or keyword.iskeyword(name) or name in seen:
+                name = f"arg{position}"
+            seen.add(name)
+            parameters.append(
+                inspect.Parameter(
+                    name,
+                    inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                    annotation=parse_type(param.type).annotation(),
+                )
+            )
+        return inspect.Signature(parameters, return_annotation=parse_type(self.result).annotation())
+
+    def lowerer(self) -> Optional[Callable[[Tuple[Any, ...]], Tuple[Any, ...]]]:
+        """A function preparing an argument tuple for the declared types (floats sent as float 32
+        where a parameter says ``float32``), or None when the arguments go out as they are."""
+        converters = [parse_type(param.type).lowerer() for param in self.params]
+        if all(converter is None for converter in converters):
+            return None
+
+        def lower(args: Tuple[Any, ...]) -> Tuple[Any, ...]:
+            return (
+                tuple(
+                    converter(arg) if converter is not None else arg
+                    for converter, arg in zip(converters, args)
+                )
+                + args[len(converters) :]
+            )
+
+        return lower
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A library's manifest: ABI version, library name, language, version and functions."""
+
+    abi: int
+    library: str = ""
+    language: str = ""
+    version: str = ""
+    functions: Tuple[FunctionInfo, ...] = ()
+
+    def function(self, name: str) -> Optional[FunctionInfo]:
+        """The entry of the function called ``name``, or None."""
+        for info in self.functions:
+            if info.name == name:
+                return info
+        return None
+
+    def to_wire(self) -> Dict[str, Any]:
+        """The manifest as its canonical map: ``abi, library, language, version, functions``."""
+        return {
+            "abi": self.abi,
+            "library": self.library,
+            "language": self.language,
+            "version": self.version,
+            "functions": [info.to_wire() for info in self.functions],
+        }
+
+    @staticmethod
+    def abi_of(value: Any) -> Any:
+        """The ``abi`` entry of a manifest value (None when there is none), read before anything
+        else so that a manifest from another ABI version is refused for its version alone."""
+        return value.get("abi") if isinstance(value, Mapping) else None
+
+    @classmethod
+    def from_wire(cls, value: Any) -> Manifest:
+        """Reads a manifest value, ignoring unknown keys.
+
+        Raises:
+            ManifestError: the value is not a manifest.
+        """
+        if not isinstance(value, Mapping):
+            raise ManifestError(f"a manifest is a map, not {type(value).__name__}")
+        abi = value.get("abi")
+        if isinstance(abi, bool) or not isinstance(abi, int):
+            raise ManifestError(f"the manifest's 'abi' must be an int, not {abi!r}")
+        return cls(
+            abi=abi,
+            library=_text(value, "library", "the manifest"),
+            language=_text(value, "language", "the manifest"),
+            version=_text(value, "version", "the manifest"),
+            functions=tuple(
+                FunctionInfo.from_wire(entry) for entry in _list(value, "functions", "the manifest")
+            ),
+        )
+
+
+def _text(value: Mapping[Any, Any], key: str, owner: str, *, required: bool = False) -> str:
+    text = value.get(key)
+    if text is None and not required:
+        return ""
+    if not isinstance(text, str):
+        raise ManifestError(f"{owner}: {key!r} must be a str, not {type(text).__name__}")
+    return text
+
+
+def _list(value: Mapping[Any, Any], key: str, owner: str) -> Sequence[Any]:
+    items = value.get(key)
+    if items is None:
+        return ()
+    if not isinstance(items, (list, tuple)):
+        raise ManifestError(f"{owner}: {key!r} must be an array, not {type(items).__name__}")
+    return items
+
+
+# ---- The type vocabulary -------------------------------------------------------------------
+
+_SCALARS: Dict[str, Any] = {
+    "nil": None,
+    "bool": bool,
+    "int": int,
+    "uint": int,
+    "float": float,
+    "float32": float,
+    "str": str,
+    "bytes": bytes,
+    "time": datetime,
+    "any": Any,
+}
+
+
+@dataclass(frozen=True)
+class TypeSpec:
+    """A parsed type of the vocabulary.
+
+    ``kind`` is a scalar name (``"int"``, ``"any"``, ...) or one of ``"list"`` (``args``: the item
+    type), ``"map"`` (key and value types), ``"record"`` (field types, with ``fields`` naming them),
+    ``"optional"`` (the inner type), ``"fn"`` (parameter types, then the result type) or
+    ``"unknown"`` for text this host cannot read (treated as ``any``).
+    """
+
+    kind: str
+    args: Tuple[TypeSpec, ...] = ()
+    fields: Tuple[str, ...] = ()
+
+    def annotation(self) -> Any:
+        """The Python annotation for this type."""
+        if self.kind in _SCALARS:
+            return _SCALARS[self.kind]
+        inner = [arg.annotation() for arg in self.args]
+        if self.kind == "list":
+            return GenericAlias(list, (inner[0],))
+        if self.kind == "map":
+            return GenericAlias(dict, (inner[0], inner[1]))
+        if self.kind == "record":
+            return dict[str, Any]
+        if self.kind == "optional":
+            return cast(Any, Optional)[inner[0]]
+        if self.kind == "fn":
+            return cast(Any, Callable)[inner[:-1], inner[-1]]
+        return Any
+
+    def lowerer(self) -> Optional[Callable[[Any], Any]]:
+        """A converter sending the floats of this type as float 32 where it says ``float32``,
+        or None when values of this type go out as they are."""
+        if self.kind == "float32":
+            return _to_float32
+        converters = [arg.lowerer() for arg in self.args]
+        if all(converter is None for converter in converters) or self.kind == "fn":
+            return None
+        if self.kind == "optional":
+            inner = converters[0]
+            assert inner is not None
+            return lambda value: None if value is None else inner(value)
+        if self.kind == "list":
+            item = converters[0]
+            assert item is not None
+            return lambda value: value if value is None else [item(x) for x in value]
+        if self.kind == "map":
+            key = converters[0] or _same
+            val = converters[1] or _same
+            return lambda value: (
+                value if value is None else {key(k): val(v) for k, v in value.items()}
+            )
+        if self.kind == "record":
+            by_field = {name: c for name, c in zip(self.fields, converters) if c is not None}
+            return lambda value: _lower_record(value, by_field)
+        return None  # pragma: no cover - scalars have no arguments
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _to_float32(value: Any) -> Any:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return Float32(value)
+    return value  # anything else goes as it is, and the guest says what is wrong with it
+
+
+def _lower_record(value: Any, by_field: Mapping[str, Callable[[Any], Any]]) -> Any:
+    if isinstance(value, Mapping):
+        return {k: by_field[k](v) if k in by_field else v for k, v in value.items()}
+    return value
+
+
+class _TypeParser:
+    """A recursive-descent reader of the type grammar in cabi/ABI.md section 8, tolerant of
+    extra spaces."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def fail(self, what: str) -> ManifestError:
+        return ManifestError(f"type {self.text!r}: {what} at position {self.pos}")
+
+    def skip(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos] == " ":
+            self.pos += 1
+
+    def peek(self) -> str:
+        self.skip()
+        return self.text[self.pos : self.pos + 1]
+
+    def expect(self, token: str) -> None:
+        self.skip()
+        if not self.text.startswith(token, self.pos):
+            raise self.fail(f"expected {token!r}")
+        self.pos += len(token)
+
+    def word(self) -> str:
+        self.skip()
+        start = self.pos
+        while self.pos < len(self.text) and (
+            self.text[self.pos].isalnum() or self.text[self.pos] == "_"
+        ):
+            self.pos += 1
+        return self.text[start : self.pos]
+
+    def parse(self) -> TypeSpec:
+        spec = self.type()
+        self.skip()
+        if self.pos != len(self.text):
+            raise self.fail("unexpected text")
+        return spec
+
+    def type(self) -> TypeSpec:
+        spec = self.base()
+        while self.peek() == "?":
+            self.pos += 1
+            spec = TypeSpec("optional", (spec,))
+        return spec
+
+    def base(self) -> TypeSpec:
+        head = self.peek()
+        if head == "[":
+            self.pos += 1
+            item = self.type()
+            self.expect("]")
+            return TypeSpec("list", (item,))
+        if head == "{":
+            self.pos += 1
+            return self.record() if self.peek() == '"' else self.map()
+        name = self.word()
+        if name == "fn" and self.peek() == "(":
+            return self.function()
+        if name in _SCALARS:
+            return TypeSpec(name)
+        raise self.fail("expected a type")
+
+    def map(self) -> TypeSpec:
+        key = self.type()
+        self.expect(":")
+        value = self.type()
+        self.expect("}")
+        return TypeSpec("map", (key, value))
+
+    def record(self) -> TypeSpec:
+        names: List[str] = []
+        types: List[TypeSpec] = []
+        while True:
+            self.expect('"')
+            end = self.text.find('"', self.pos)
+            if end < 0:
+                raise self.fail("unterminated field name")
+            names.append(self.text[self.pos : end])
+            self.pos = end + 1
+            self.expect(":")
+            types.append(self.type())
+            if self.peek() == "}":
+                self.pos += 1
+                return TypeSpec("record", tuple(types), tuple(names))
+            self.expect(",")
+
+    def function(self) -> TypeSpec:
+        self.expect("(")
+        params: List[TypeSpec] = []
+        if self.peek() != ")":
+            params.append(self.type())
+            while self.peek() == ",":
+                self.pos += 1
+                params.append(self.type())
+        self.expect(")")
+        self.expect("->")
+        return TypeSpec("fn", (*params, self.type()))
+
+
+_PARSED: Dict[str, TypeSpec] = {}
+
+
+def parse_type(text: str) -> TypeSpec:
+    """Reads a type of the vocabulary; text this host cannot read is ``TypeSpec("unknown")``,
+    which behaves as ``any`` (a newer guest's types must not stop an older host)."""
+    spec = _PARSED.get(text)
+    if spec is None:
+        try:
+            spec = _TypeParser(text).parse()
+        except (ManifestError, IndexError):
+            spec = TypeSpec("unknown")
+        if len(_PARSED) < 4096:
+            _PARSED[text] = spec
+    return spec

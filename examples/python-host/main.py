@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""A Python program calling a Go library as if it were Python.
+
+It loads the conformance library built from examples/go-guest with ``go build -buildmode=c-shared``,
+calls its functions with Python values, and shows what a failure three levels deep inside Go looks
+like from Python: a real exception, caught with ``except``, whose traceback continues from this
+file into the Go frames and whose causes are chained with ``__cause__``.
+
+    make guests                     # builds build/libconformance_go.so (and the C guest)
+    python3 examples/python-host/main.py build/libconformance_go.so
+
+Any conforming library works the same way (build/libconformance_c.so, a Rust or Haskell one).
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+import traceback
+from datetime import datetime, timezone
+
+try:
+    import virgil
+except ImportError:  # not installed (pip install ./cabi/python): use the checkout's copy
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    sys.path.insert(0, os.path.join(root, "cabi", "python", "src"))
+    import virgil
+
+
+def main() -> int:
+    if len(sys.argv) != 2:
+        print("usage: main.py LIBRARY.so", file=sys.stderr)
+        return 2
+    lib = virgil.load(sys.argv[1])
+    manifest = lib.manifest
+    if manifest is not None:
+        print(
+            f"== {manifest.library} {manifest.version}, written in {manifest.language} ({lib.path})"
+        )
+
+    # Functions are attributes, with signatures and docs from the library's manifest.
+    print(f"add{inspect.signature(lib.add)}: {inspect.getdoc(lib.add).splitlines()[0]}")
+    print("add(40, 2)          =", lib.add(40, 2))
+    print("greet('Pythonista') =", repr(lib.greet("Pythonista")))
+    print("divide(a=1, b=4)    =", lib.divide(a=1, b=4))
+    print("stats([3, 1, 4, 1]) =", lib.stats([3, 1, 4, 1]))
+    value = {
+        "name": "probe",
+        "tags": ["a", "b"],
+        "raw": b"\x00\x01",
+        "at": datetime(2024, 1, 2, tzinfo=timezone.utc),
+    }
+    print("echo(...)           =", lib.echo(value))
+    print("echo_bytes(1 MiB)   =", len(lib.echo_bytes(bytes(1 << 20))), "bytes back")
+
+    # A guest's exception is a Python exception: built-in names map to built-ins.
+    try:
+        lib.divide(1.0, 0.0)
+    except ZeroDivisionError as error:
+        print(f"divide(1, 0) raised {type(error).__name__}: {error} (from {error.language})")
+
+    # And a failure deep inside the guest tells its whole story, across the languages.
+    print("\nfail_chain(3), as traceback.print_exc() shows it:\n")
+    try:
+        lib.fail_chain(3)
+    except virgil.ForeignError:
+        traceback.print_exc(file=sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
