@@ -42,10 +42,10 @@ $(HASKELL_GUEST): $(wildcard cabi/haskell/src/*.hs cabi/haskell/src/*/*.hs cabi/
 	$(MAKE) -s -C cabi/haskell guest OUT=$(abspath $@)
 
 # The demo: a Go service (built without cgo) calling the Go, C and Haskell libraries, then a
-# Python program calling the Go library through ctypes.
+# Python program calling the Go and Haskell libraries through ctypes.
 demo: guests python-env
 	CGO_ENABLED=0 $(GO) run ./examples/go-host $(GUESTS)
-	$(PY_ENV)/bin/python examples/python-host/main.py $(GO_GUEST)
+	$(PY_ENV)/bin/python examples/python-host/main.py $(GO_GUEST) $(HASKELL_GUEST)
 
 # A virtual environment with the Python kit and pytest (Debian's system Python refuses pip).
 $(PY_ENV)/bin/python:

@@ -7,9 +7,10 @@ like from Python: a real exception, caught with ``except``, whose traceback cont
 file into the Go frames and whose causes are chained with ``__cause__``.
 
     make guests                     # builds build/libconformance_go.so (and the C guest)
-    python3 examples/python-host/main.py build/libconformance_go.so
+    python3 examples/python-host/main.py build/libconformance_go.so [build/libconformance_haskell.so ...]
 
-Any conforming library works the same way (build/libconformance_c.so, a Rust or Haskell one).
+Any conforming library works the same way (the C, Rust and Haskell conformance libraries), and
+several can be given.
 """
 
 from __future__ import annotations
@@ -29,10 +30,17 @@ except ImportError:  # not installed (pip install ./cabi/python): use the checko
 
 
 def main() -> int:
-    if len(sys.argv) != 2:
-        print("usage: main.py LIBRARY.so", file=sys.stderr)
+    if len(sys.argv) < 2:
+        print("usage: main.py LIBRARY.so...", file=sys.stderr)
         return 2
-    lib = virgil.load(sys.argv[1])
+    for path in sys.argv[1:]:
+        demo(path)
+    return 0
+
+
+def demo(path: str) -> None:
+    """Loads the library at path and shows calls, values and one cross-language traceback."""
+    lib = virgil.load(path)
     manifest = lib.manifest
     if manifest is not None:
         print(
@@ -66,7 +74,7 @@ def main() -> int:
         lib.fail_chain(3)
     except virgil.ForeignError:
         traceback.print_exc(file=sys.stdout)
-    return 0
+    print()
 
 
 if __name__ == "__main__":
