@@ -100,14 +100,20 @@ func benchEchoBytes(b *testing.B, language string) {
 	}
 }
 
-func BenchmarkRawAddC(b *testing.B)          { benchRawAdd(b, "c") }
-func BenchmarkCallAddC(b *testing.B)         { benchCallAdd(b, "c") }
-func BenchmarkTypedAddC(b *testing.B)        { benchTypedAdd(b, "c") }
-func BenchmarkRawAddGo(b *testing.B)         { benchRawAdd(b, "go") }
-func BenchmarkCallAddGo(b *testing.B)        { benchCallAdd(b, "go") }
-func BenchmarkTypedAddGo(b *testing.B)       { benchTypedAdd(b, "go") }
-func BenchmarkEchoBytes16MiBC(b *testing.B)  { benchEchoBytes(b, "c") }
-func BenchmarkEchoBytes16MiBGo(b *testing.B) { benchEchoBytes(b, "go") }
+// eachGuest runs bench once per conformance guest, as a sub-benchmark named after its language.
+func eachGuest(b *testing.B, bench func(*testing.B, string)) {
+	for _, language := range []string{"c", "go", "haskell", "rust"} {
+		if testlibs.ConformanceGuests()[language] == nil {
+			continue
+		}
+		b.Run(language, func(b *testing.B) { bench(b, language) })
+	}
+}
+
+func BenchmarkRawAdd(b *testing.B)         { eachGuest(b, benchRawAdd) }
+func BenchmarkCallAdd(b *testing.B)        { eachGuest(b, benchCallAdd) }
+func BenchmarkTypedAdd(b *testing.B)       { eachGuest(b, benchTypedAdd) }
+func BenchmarkEchoBytes16MiB(b *testing.B) { eachGuest(b, benchEchoBytes) }
 
 // BenchmarkCopy16MiB is the memcpy baseline for the large payloads.
 func BenchmarkCopy16MiB(b *testing.B) {
