@@ -9,13 +9,17 @@ CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -fPIC -shared -I cabi
 GO_GUEST := $(BUILD)/libconformance_go.so
 C_GUEST := $(BUILD)/libconformance_c.so
 HASKELL_GUEST := $(BUILD)/libconformance_haskell.so
-GUESTS := $(GO_GUEST) $(C_GUEST) $(HASKELL_GUEST)
+RUST_GUEST := $(BUILD)/libconformance_rust.so
+GUESTS := $(GO_GUEST) $(C_GUEST) $(HASKELL_GUEST) $(RUST_GUEST)
+CARGO ?= cargo
+RUST_WS := cabi/rust
+export PATH := $(HOME)/.cargo/bin:$(PATH)
 PYTHON ?= python3
 PY_ENV := $(BUILD)/python-env
 # Tests use the guests built here instead of building their own (internal/testlibs).
 export VIRGIL_GUEST_DIR := $(abspath $(BUILD))
 
-.PHONY: all deps guests demo test vet fmt-check check-generated test-go test-race test-nocgo test-haskell test-python python-env bench fuzz clean
+.PHONY: all deps guests demo test vet fmt-check check-generated test-go test-race test-nocgo test-haskell test-rust test-python python-env bench fuzz clean
 
 all: guests
 
@@ -24,6 +28,7 @@ all: guests
 deps:
 	@command -v $(GO) >/dev/null || { echo "Go is required: https://go.dev/dl/"; exit 1; }
 	@command -v gcc >/dev/null || { echo "installing gcc"; apt-get update -qq && apt-get install -y -qq gcc libc6-dev; }
+	@command -v $(CARGO) >/dev/null || { echo "installing Rust (Debian's cargo)"; apt-get update -qq && apt-get install -y -qq cargo rustfmt rust-clippy; }
 	$(MAKE) -s -C cabi/haskell deps
 	$(GO) mod download
 
@@ -41,11 +46,16 @@ $(HASKELL_GUEST): $(wildcard cabi/haskell/src/*.hs cabi/haskell/src/*/*.hs cabi/
 	@mkdir -p $(BUILD)
 	$(MAKE) -s -C cabi/haskell guest OUT=$(abspath $@)
 
-# The demo: a Go service (built without cgo) calling the Go, C and Haskell libraries, then a
-# Python program calling the Go and Haskell libraries through ctypes.
+$(RUST_GUEST): $(shell find $(RUST_WS)/virgil $(RUST_WS)/virgil-macros examples/rust-guest \( -name '*.rs' -o -name Cargo.toml \) -not -path '*/target/*') $(RUST_WS)/Cargo.toml $(RUST_WS)/Cargo.lock | deps
+	@mkdir -p $(BUILD)
+	$(CARGO) build --release --locked --manifest-path $(RUST_WS)/Cargo.toml --target-dir $(RUST_WS)/target -p conformance-rust
+	cp --remove-destination $(RUST_WS)/target/release/libconformance_rust.so $@
+
+# The demo: a Go service (built without cgo) calling the Go, C, Haskell and Rust libraries, then
+# a Python program calling the Go, Haskell and Rust libraries through ctypes.
 demo: guests python-env
 	CGO_ENABLED=0 $(GO) run ./examples/go-host $(GUESTS)
-	$(PY_ENV)/bin/python examples/python-host/main.py $(GO_GUEST) $(HASKELL_GUEST)
+	$(PY_ENV)/bin/python examples/python-host/main.py $(GO_GUEST) $(HASKELL_GUEST) $(RUST_GUEST)
 
 # A virtual environment with the Python kit and pytest (Debian's system Python refuses pip).
 $(PY_ENV)/bin/python:
@@ -55,7 +65,7 @@ $(PY_ENV)/bin/python:
 python-env: $(PY_ENV)/bin/python
 	$(PY_ENV)/bin/python -m pip install --quiet --disable-pip-version-check ./cabi/python pytest
 
-test: deps vet fmt-check check-generated test-go test-race test-nocgo test-haskell test-python
+test: deps vet fmt-check check-generated test-go test-race test-nocgo test-haskell test-rust test-python
 
 vet:
 	$(GO) vet ./...
@@ -79,6 +89,12 @@ test-race: guests
 # threads, tracebacks.
 test-python: guests python-env
 	$(PY_ENV)/bin/python -m pytest -q -p no:cacheprovider cabi/python/tests
+
+# The Rust kit's own tests, formatting and lints.
+test-rust: | deps
+	$(CARGO) fmt --manifest-path $(RUST_WS)/Cargo.toml --all --check
+	$(CARGO) clippy --manifest-path $(RUST_WS)/Cargo.toml --locked --workspace --all-targets -- -D warnings
+	$(CARGO) test --manifest-path $(RUST_WS)/Cargo.toml --locked --workspace
 
 # The Haskell kit's own tests: every vector byte for byte, the codec, exceptions, a C host check.
 test-haskell: | deps

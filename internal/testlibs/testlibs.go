@@ -151,8 +151,26 @@ func HaskellGuest(t testing.TB) string {
 	})
 }
 
+// RustGuest returns the Rust conformance guest, built with cargo. The library is copied out of
+// cargo's target directory, so a later build never replaces a file a test has loaded.
+func RustGuest(t testing.TB) string {
+	return path(t, "rust", []string{"cargo"}, func(dir string) (string, error) {
+		target := filepath.Join(typedjson.RepoRoot(), "cabi", "rust", "target")
+		if err := run("cargo", "build", "--release", "--locked", "--manifest-path", "cabi/rust/Cargo.toml",
+			"--target-dir", target, "-p", "conformance-rust"); err != nil {
+			return "", err
+		}
+		data, err := os.ReadFile(filepath.Join(target, "release", "libconformance_rust.so"))
+		if err != nil {
+			return "", err
+		}
+		out := filepath.Join(dir, "libconformance_rust.so")
+		return out, os.WriteFile(out, data, 0o755)
+	})
+}
+
 // ConformanceGuests lists every conformance guest with a builder, by language. A guest whose
 // toolchain is missing skips its tests (fails them under CI=true).
 func ConformanceGuests() map[string]func(testing.TB) string {
-	return map[string]func(testing.TB) string{"go": GoGuest, "c": CGuest, "haskell": HaskellGuest}
+	return map[string]func(testing.TB) string{"go": GoGuest, "c": CGuest, "haskell": HaskellGuest, "rust": RustGuest}
 }

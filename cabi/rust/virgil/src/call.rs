@@ -1,0 +1,390 @@
+//! One call of an exported function: check and lift the arguments, run the function under
+//! `catch_unwind`, lower the result or the failure into the reply envelope (ABI.md, sections 2-4).
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::{self, ArgsError};
+use crate::codec;
+use crate::convert::IntoException;
+use crate::exception::{Exception, Frame};
+use crate::ffi::{VirgilBox, VirgilFn, box_bytes};
+use crate::panic::{self, ActiveCall};
+use crate::reply::Reply;
+use crate::types::{AbiType, Ty};
+
+/// The bytes of `{"ok":` before the value.
+const OK_HEAD: &[u8] = &[0x81, 0xa2, b'o', b'k'];
+/// The bytes of `{"error":` before the record.
+const ERROR_HEAD: &[u8] = &[0x81, 0xa5, b'e', b'r', b'r', b'o', b'r'];
+
+/// The names of the framework's own exceptions (ABI.md, section 7).
+pub mod names {
+    /// The arguments could not be lifted.
+    pub const ARGUMENT_ERROR: &str = "virgil.ArgumentError";
+    /// The result could not be lowered.
+    pub const RESULT_ERROR: &str = "virgil.ResultError";
+    /// The framework itself failed.
+    pub const INTERNAL_ERROR: &str = "virgil.InternalError";
+    /// A Rust panic.
+    pub const PANIC: &str = crate::panic::PANIC;
+}
+
+/// A parameter of an exported function.
+#[derive(Clone, Copy, Debug)]
+pub struct Param {
+    /// Its name in the Rust source.
+    pub name: &'static str,
+    /// Its type.
+    pub ty: Ty,
+}
+
+/// An exported function, as `#[virgil::export]` registers it.
+#[derive(Debug)]
+pub struct Export {
+    /// The exported symbol.
+    pub name: &'static str,
+    /// The parameters, in order.
+    pub params: &'static [Param],
+    /// The result type.
+    pub result: Ty,
+    /// The doc comment.
+    pub doc: &'static str,
+    /// The Rust function's path (`my_crate::add`).
+    pub function: &'static str,
+    /// Its source file.
+    pub file: &'static str,
+    /// The line of its name.
+    pub line: u32,
+    /// The package it was defined in (the manifest's default library name).
+    pub package: &'static str,
+    /// That package's version.
+    pub version: &'static str,
+    /// The exported symbol's function.
+    pub symbol: VirgilFn,
+}
+
+impl Export {
+    /// The frame that names this function: the traceback of a failure that has no frames of its
+    /// own.
+    pub fn frame(&self) -> Frame {
+        Frame {
+            function: self.function.to_owned(),
+            file: self.file.to_owned(),
+            line: self.line,
+            column: 0,
+        }
+    }
+}
+
+/// What an exported function may return: a value of an [`AbiType`] (`()` for none), or a
+/// `Result` of one whose error becomes an exception record ([`IntoException`]).
+pub trait IntoReply {
+    /// The value that goes into `{"ok": value}`.
+    type Value: Serialize;
+    /// The result type for the manifest.
+    const RESULT: Ty;
+    /// The value, or the failure.
+    fn into_reply(self) -> Result<Self::Value, Exception>;
+}
+
+impl<T: Serialize + AbiType> IntoReply for T {
+    type Value = T;
+    const RESULT: Ty = T::TYPE;
+
+    fn into_reply(self) -> Result<T, Exception> {
+        Ok(self)
+    }
+}
+
+impl<T: Serialize + AbiType, E: IntoException> IntoReply for Result<T, E> {
+    type Value = T;
+    const RESULT: Ty = T::TYPE;
+
+    fn into_reply(self) -> Result<T, Exception> {
+        self.map_err(IntoException::into_exception)
+    }
+}
+
+/// The arguments of one call and its reply, handed to the generated body of an export.
+pub struct Call<'a> {
+    export: &'static Export,
+    args: &'a [u8],
+    start: usize,
+    ends: &'a [usize],
+    next: usize,
+    reply: &'a mut Reply,
+}
+
+impl<'a> Call<'a> {
+    /// Lifts the next argument. The arguments were already checked against the parameter types,
+    /// so this fails only where serde is stricter than the type (an integer out of a narrow
+    /// type's range, a record without a required field).
+    pub fn arg<T: Deserialize<'a>>(&mut self) -> Result<T, Exception> {
+        let index = self.next;
+        let start = if index == 0 {
+            self.start
+        } else {
+            self.ends[index - 1]
+        };
+        let bytes: &'a [u8] = &self.args[start..self.ends[index]];
+        self.next += 1;
+        let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
+        T::deserialize(&mut de).map_err(|e| {
+            let message = format!(
+                "{}: argument {}: {}",
+                self.export.name,
+                index + 1,
+                shorten(&e.to_string())
+            );
+            Exception::new(names::ARGUMENT_ERROR, message).with_frame(self.export.frame())
+        })
+    }
+
+    /// Writes the reply for the function's outcome. A failure without frames of its own gets the
+    /// frame of the exported function.
+    pub fn reply<R: IntoReply>(&mut self, outcome: R) {
+        let result = outcome
+            .into_reply()
+            .and_then(|value| write_ok(self.reply, &value));
+        if let Err(mut x) = result {
+            if x.traceback.is_empty() {
+                x.traceback.push(self.export.frame());
+            }
+            write_error(self.reply, x);
+        }
+    }
+}
+
+/// Messages from serde quote values; a long one is cut.
+fn shorten(message: &str) -> &str {
+    const MAX: usize = 200;
+    match message.char_indices().nth(MAX) {
+        Some((end, _)) => &message[..end],
+        None => message,
+    }
+}
+
+/// Writes `{"ok": value}`. On failure the reply is left to be reset and the failure is returned:
+/// `virgil.InternalError` when memory ran out, else `virgil.ResultError`.
+pub(crate) fn write_ok<T: Serialize + ?Sized>(
+    reply: &mut Reply,
+    value: &T,
+) -> Result<(), Exception> {
+    use std::io::Write;
+    let written = match reply.write_all(OK_HEAD) {
+        Ok(()) => value
+            .serialize(&mut codec::serializer(&mut *reply))
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match written {
+        Ok(()) => Ok(()),
+        Err(_) if reply.failed() => Err(Exception::new(
+            names::INTERNAL_ERROR,
+            "the guest could not allocate memory for its reply",
+        )),
+        Err(e) => Err(Exception::new(
+            names::RESULT_ERROR,
+            format!("the result could not be lowered: {e}"),
+        )),
+    }
+}
+
+/// Replaces the reply with `{"error": record}`. When even that cannot be written, a bare
+/// `virgil.InternalError` is tried, and failing that the reply stays failed (`{NULL, 0}`).
+pub(crate) fn write_error(reply: &mut Reply, mut x: Exception) {
+    use std::io::Write;
+    x.enforce_limits();
+    for attempt in [Some(x), None] {
+        reply.reset();
+        let record = attempt.unwrap_or_else(|| {
+            Exception::new(
+                names::INTERNAL_ERROR,
+                "the guest could not write its error reply",
+            )
+        });
+        let written = reply.write_all(ERROR_HEAD).is_ok()
+            && record
+                .serialize(&mut codec::serializer(&mut *reply))
+                .is_ok();
+        if written {
+            return;
+        }
+    }
+}
+
+/// The message of an argument array that cannot be lifted (ABI.md, section 7).
+fn argument_message(name: &str, error: ArgsError) -> String {
+    let plural = |n: u64| if n == 1 { "" } else { "s" };
+    match error {
+        ArgsError::Empty => format!("{name}: malformed arguments: empty input, expected an array"),
+        ArgsError::NotAnArray(got) => format!("{name}: arguments must be an array, got {got}"),
+        ArgsError::Malformed(problem) => format!("{name}: malformed arguments: {problem}"),
+        ArgsError::Count { want, got } => {
+            format!(
+                "{name}: expected {want} argument{}, got {got}",
+                plural(want as u64)
+            )
+        }
+        ArgsError::Argument { index, error } => format!("{name}: argument {index}: {error}"),
+        ArgsError::Trailing(n) => format!(
+            "{name}: malformed arguments: {n} trailing byte{} after the array",
+            plural(n as u64)
+        ),
+    }
+}
+
+/// The generated body of an export: lifts the arguments, calls the function, writes the reply.
+pub type Body = for<'a, 'b> fn(&'b mut Call<'a>) -> Result<(), Exception>;
+
+/// Serves one call of an exported function. Every `#[virgil::export]` symbol calls this, with
+/// room for the ends of its arguments in `ends` (one per parameter).
+///
+/// It never unwinds: a panic of the function, of its arguments' `Deserialize` or its result's
+/// `Serialize` becomes `virgil.Panic`. It always leaves a reply in `output`, or `{NULL, 0}` when
+/// no memory could be had for one.
+///
+/// # Safety
+///
+/// `input` and `output` follow the ABI (sections 2 and 3): `input` is null or a readable box,
+/// `output` is null or a box that is `{NULL, 0}` or lends a writable scratch buffer.
+#[inline(never)]
+pub unsafe fn serve(
+    input: *const VirgilBox,
+    output: *mut VirgilBox,
+    export: &'static Export,
+    ends: &mut [usize],
+    body: Body,
+) {
+    // SAFETY: the caller's promise.
+    let Some(out) = (unsafe { output.as_mut() }) else {
+        return;
+    };
+    panic::install_hook();
+    let _active = ActiveCall::enter();
+    // SAFETY: the caller's promise; `in` is borrowed for the call only.
+    let input = unsafe { box_bytes(input) };
+    // SAFETY: the caller's promise.
+    let mut reply = unsafe { Reply::for_out(out, input) };
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        lift_and_run(input, export, ends, body, &mut reply)
+    }));
+    match outcome {
+        Ok(Ok(())) => {}
+        Ok(Err(x)) => write_error(&mut reply, x),
+        Err(payload) => write_error(&mut reply, panic::exception(payload, &export.frame())),
+    }
+    reply.finish(out);
+}
+
+fn lift_and_run(
+    input: &[u8],
+    export: &'static Export,
+    ends: &mut [usize],
+    body: Body,
+    reply: &mut Reply,
+) -> Result<(), Exception> {
+    let mut patches = Vec::new();
+    let start = check::check_args(
+        input,
+        export.params.iter().map(|p| &p.ty),
+        ends,
+        &mut patches,
+    )
+    .map_err(|e| {
+        Exception::new(names::ARGUMENT_ERROR, argument_message(export.name, e))
+            .with_frame(export.frame())
+    })?;
+    let patched;
+    let args = if patches.is_empty() {
+        input
+    } else {
+        // Nils that stand for empty lists, maps and records become them (both one byte).
+        let mut copy = input.to_vec();
+        for (offset, byte) in patches {
+            copy[offset] = byte;
+        }
+        patched = copy;
+        &patched[..]
+    };
+    body(&mut Call {
+        export,
+        args,
+        start,
+        ends,
+        next: 0,
+        reply,
+    })
+}
+
+/// Serves a built-in symbol (`virgil_manifest`, `virgil_stats`): `write` writes the reply.
+///
+/// # Safety
+///
+/// As for [`serve`].
+pub(crate) unsafe fn serve_builtin(
+    output: *mut VirgilBox,
+    name: &str,
+    write: impl FnOnce(&mut Reply) -> Result<(), Exception>,
+) {
+    // SAFETY: the caller's promise.
+    let Some(out) = (unsafe { output.as_mut() }) else {
+        return;
+    };
+    // SAFETY: the caller's promise; there are no arguments to overlap.
+    let mut reply = unsafe { Reply::for_out(out, &[]) };
+    match catch_unwind(AssertUnwindSafe(|| write(&mut reply))) {
+        Ok(Ok(())) => {}
+        Ok(Err(x)) => write_error(&mut reply, x),
+        Err(_) => write_error(
+            &mut reply,
+            Exception::new(names::INTERNAL_ERROR, format!("{name} panicked")),
+        ),
+    }
+    reply.finish(out);
+}
+
+/// Writes bytes that already hold a whole envelope.
+pub(crate) fn reply_raw(reply: &mut Reply, envelope: &[u8]) -> Result<(), Exception> {
+    use std::io::Write;
+    reply.write_all(envelope).map_err(|_| {
+        Exception::new(
+            names::INTERNAL_ERROR,
+            "the guest could not allocate memory for its reply",
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argument_messages() {
+        assert_eq!(
+            argument_message("add", ArgsError::Count { want: 2, got: 1 }),
+            "add: expected 2 arguments, got 1"
+        );
+        assert_eq!(
+            argument_message("f", ArgsError::Count { want: 1, got: 0 }),
+            "f: expected 1 argument, got 0"
+        );
+        assert_eq!(
+            argument_message("add", ArgsError::Trailing(1)),
+            "add: malformed arguments: 1 trailing byte after the array"
+        );
+        assert_eq!(
+            argument_message("add", ArgsError::NotAnArray("map".into())),
+            "add: arguments must be an array, got map"
+        );
+    }
+
+    #[test]
+    fn long_serde_messages_are_cut() {
+        let long = "é".repeat(500);
+        assert_eq!(shorten(&long).chars().count(), 200);
+        assert_eq!(shorten("short"), "short");
+    }
+}

@@ -1,0 +1,659 @@
+//! Checks MessagePack bytes before serde lifts them: well formed, nested at most 512 deep
+//! (ABI.md, section 11), nothing after the value, and of the declared [`Ty`].
+//!
+//! serde's visitors are more forgiving than the ABI (a `String` accepts bin, a byte buffer accepts
+//! str, rmp-serde reads a record from an array), and their messages quote the offending value.
+//! This pass enforces the ABI's lifting rules (section 5) and words failures in the vocabulary:
+//! `argument 2: expected int, got str`, `argument 1: element 2: expected float, got str`. It never
+//! recurses on the input's own nesting (only on the declared type's, which is a constant), so a
+//! hostile input cannot exhaust the stack. It also notes where a nil stands for an empty list,
+//! map or record, which serde would refuse, so that the caller can lift it as one.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use crate::timestamp::{TIMESTAMP_EXT, Timestamp};
+use crate::types::Ty;
+
+/// The deepest nesting of arrays and maps a value may have.
+pub const MAX_DEPTH: usize = 512;
+
+/// The marker bytes of an empty array and an empty map, which replace a nil that stands for one.
+const EMPTY_ARRAY: u8 = 0x90;
+const EMPTY_MAP: u8 = 0x80;
+
+/// Why bytes are not a value of the declared type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    /// Not MessagePack, or cut short.
+    Malformed(Cow<'static, str>),
+    /// MessagePack, but not a valid value of its family (a str that is not UTF-8).
+    Invalid(Cow<'static, str>),
+    /// Arrays and maps nested deeper than [`MAX_DEPTH`].
+    TooDeep,
+    /// A well-formed value of another type.
+    Mismatch {
+        /// The declared type.
+        expected: Ty,
+        /// What the value is: `str`, `negative int`, `ext 5`, ...
+        got: Cow<'static, str>,
+    },
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Problem::Malformed(what) | Problem::Invalid(what) => f.write_str(what),
+            Problem::TooDeep => write!(f, "nested deeper than {MAX_DEPTH} levels"),
+            Problem::Mismatch { expected, got } => write!(f, "expected {expected}, got {got}"),
+        }
+    }
+}
+
+/// A [`Problem`] and where it is inside the value: `element 2`, `field "count"`, ...
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckError {
+    /// The path from the outermost value inwards.
+    pub path: Vec<String>,
+    /// What is wrong there.
+    pub problem: Problem,
+}
+
+impl CheckError {
+    fn inside(mut self, segment: impl FnOnce() -> String) -> Self {
+        self.path.insert(0, segment());
+        self
+    }
+
+    /// Whether the bytes are not MessagePack at all (rather than a value that does not fit).
+    pub fn is_malformed(&self) -> bool {
+        matches!(self.problem, Problem::Malformed(_))
+    }
+}
+
+impl From<Problem> for CheckError {
+    fn from(problem: Problem) -> Self {
+        CheckError {
+            path: Vec::new(),
+            problem,
+        }
+    }
+}
+
+impl fmt::Display for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for segment in &self.path {
+            write!(f, "{segment}: ")?;
+        }
+        write!(f, "{}", self.problem)
+    }
+}
+
+fn truncated() -> Problem {
+    Problem::Malformed("truncated input".into())
+}
+
+/// The head of one MessagePack value: its family and length, scalars already read.
+#[derive(Clone, Copy, Debug)]
+enum Head {
+    Nil,
+    Bool,
+    Int { negative: bool },
+    Float32,
+    Float64,
+    Str(usize),
+    Bin(usize),
+    Array(u64),
+    Map(u64),
+    Ext(i8, usize),
+}
+
+impl Head {
+    /// The value's family in the words of the vocabulary.
+    fn family(self) -> Cow<'static, str> {
+        match self {
+            Head::Nil => "nil".into(),
+            Head::Bool => "bool".into(),
+            Head::Int { negative: false } => "int".into(),
+            Head::Int { negative: true } => "negative int".into(),
+            Head::Float32 => "float32".into(),
+            Head::Float64 => "float".into(),
+            Head::Str(_) => "str".into(),
+            Head::Bin(_) => "bytes".into(),
+            Head::Array(_) => "list".into(),
+            Head::Map(_) => "map".into(),
+            Head::Ext(TIMESTAMP_EXT, _) => "time".into(),
+            Head::Ext(tag, _) => format!("ext {tag}").into(),
+        }
+    }
+}
+
+/// A cursor over MessagePack bytes.
+pub struct Reader<'a> {
+    data: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    /// A reader at the start of `data`.
+    pub fn new(data: &'a [u8]) -> Self {
+        Reader { data, pos: 0 }
+    }
+
+    /// The offset of the next unread byte.
+    pub fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// How many bytes are left.
+    pub fn remaining(&self) -> usize {
+        self.data.len() - self.pos
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], Problem> {
+        if n > self.remaining() {
+            return Err(truncated());
+        }
+        let bytes = &self.data[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(bytes)
+    }
+
+    fn uint(&mut self, n: usize) -> Result<u64, Problem> {
+        Ok(self
+            .take(n)?
+            .iter()
+            .fold(0, |acc, &b| acc << 8 | u64::from(b)))
+    }
+
+    fn len(&mut self, n: usize) -> Result<usize, Problem> {
+        // A length that does not fit memory cannot be satisfied by the bytes that remain.
+        usize::try_from(self.uint(n)?).map_err(|_| truncated())
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.data.get(self.pos).copied()
+    }
+
+    /// Reads the head of the next value. Scalars are read whole; for str, bin and ext the payload
+    /// follows, for arrays and maps their elements.
+    fn head(&mut self) -> Result<Head, Problem> {
+        let marker = self.take(1)?[0];
+        Ok(match marker {
+            0x00..=0x7f => Head::Int { negative: false },
+            0x80..=0x8f => Head::Map(u64::from(marker & 0x0f)),
+            0x90..=0x9f => Head::Array(u64::from(marker & 0x0f)),
+            0xa0..=0xbf => Head::Str(usize::from(marker & 0x1f)),
+            0xc0 => Head::Nil,
+            0xc1 => return Err(Problem::Malformed("the reserved byte 0xc1".into())),
+            0xc2 | 0xc3 => Head::Bool,
+            0xc4 => Head::Bin(self.len(1)?),
+            0xc5 => Head::Bin(self.len(2)?),
+            0xc6 => Head::Bin(self.len(4)?),
+            0xc7 => self.ext_head(1)?,
+            0xc8 => self.ext_head(2)?,
+            0xc9 => self.ext_head(4)?,
+            0xca => {
+                self.take(4)?;
+                Head::Float32
+            }
+            0xcb => {
+                self.take(8)?;
+                Head::Float64
+            }
+            0xcc..=0xcf => {
+                self.take(1 << (marker - 0xcc))?;
+                Head::Int { negative: false }
+            }
+            0xd0..=0xd3 => {
+                let bytes = self.take(1 << (marker - 0xd0))?;
+                Head::Int {
+                    negative: bytes[0] & 0x80 != 0,
+                }
+            }
+            0xd4..=0xd8 => {
+                let len = 1 << (marker - 0xd4);
+                Head::Ext(self.take(1)?[0] as i8, len)
+            }
+            0xd9 => Head::Str(self.len(1)?),
+            0xda => Head::Str(self.len(2)?),
+            0xdb => Head::Str(self.len(4)?),
+            0xdc => Head::Array(self.uint(2)?),
+            0xdd => Head::Array(self.uint(4)?),
+            0xde => Head::Map(self.uint(2)?),
+            0xdf => Head::Map(self.uint(4)?),
+            0xe0..=0xff => Head::Int { negative: true },
+        })
+    }
+
+    fn ext_head(&mut self, len_bytes: usize) -> Result<Head, Problem> {
+        let len = self.len(len_bytes)?;
+        Ok(Head::Ext(self.take(1)?[0] as i8, len))
+    }
+
+    /// Reads the payload that follows a scalar head (str, bin, ext); checks that a str is UTF-8.
+    fn payload(&mut self, head: Head) -> Result<&'a [u8], Problem> {
+        match head {
+            Head::Str(n) => {
+                let bytes = self.take(n)?;
+                std::str::from_utf8(bytes)
+                    .map_err(|_| Problem::Invalid("a str that is not valid UTF-8".into()))?;
+                Ok(bytes)
+            }
+            Head::Bin(n) | Head::Ext(_, n) => self.take(n),
+            _ => Ok(&[]),
+        }
+    }
+
+    /// Skips one well-formed value of any type whose enclosing arrays and maps are `depth` deep.
+    /// Iterative: the input's nesting costs heap, at most [`MAX_DEPTH`] counters, never stack.
+    pub fn skip(&mut self, depth: usize) -> Result<(), Problem> {
+        let mut open: Vec<u64> = Vec::new(); // the values still to read in each open container
+        loop {
+            let head = self.head()?;
+            self.payload(head)?;
+            let items = match head {
+                Head::Array(n) => Some(n),
+                Head::Map(n) => Some(n.saturating_mul(2)),
+                _ => None,
+            };
+            if let Some(items) = items {
+                if depth + open.len() + 1 > MAX_DEPTH {
+                    return Err(Problem::TooDeep);
+                }
+                if items > 0 {
+                    open.push(items);
+                    continue;
+                }
+            }
+            // One value is complete: count it off, closing every container it completes.
+            loop {
+                match open.last_mut() {
+                    None => return Ok(()),
+                    Some(left) => {
+                        *left -= 1;
+                        if *left > 0 {
+                            break;
+                        }
+                        open.pop();
+                    }
+                }
+            }
+        }
+    }
+
+    /// Checks one value against `ty`, inside containers `depth` deep. Offsets of nils that stand
+    /// for an empty list, map or record go to `patches` with the byte that replaces them.
+    pub fn check(
+        &mut self,
+        ty: &Ty,
+        depth: usize,
+        patches: &mut Vec<(usize, u8)>,
+    ) -> Result<(), CheckError> {
+        let start = self.pos;
+        match ty {
+            Ty::Any => return Ok(self.skip(depth)?),
+            Ty::Optional(inner) => {
+                if self.peek() == Some(0xc0) {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                return self.check(inner, depth, patches);
+            }
+            _ => {}
+        }
+        let head = self.head()?;
+        let mismatch = || Problem::Mismatch {
+            expected: *ty,
+            got: head.family(),
+        };
+        match (ty, head) {
+            (Ty::Nil, Head::Nil) | (Ty::Bool, Head::Bool) => {}
+            (Ty::Int, Head::Int { .. }) | (Ty::UInt, Head::Int { negative: false }) => {}
+            (Ty::Float | Ty::Float32, Head::Int { .. } | Head::Float32 | Head::Float64) => {}
+            (Ty::Str, Head::Str(_)) | (Ty::Bytes, Head::Bin(_)) => {
+                self.payload(head)?;
+            }
+            (Ty::Time, Head::Ext(TIMESTAMP_EXT, _)) => {
+                if Timestamp::from_ext(self.payload(head)?).is_none() {
+                    return Err(Problem::Invalid("a malformed timestamp".into()).into());
+                }
+            }
+            (Ty::Func(..), Head::Ext(64, _)) => {
+                self.payload(head)?;
+            }
+            (Ty::List(_), Head::Nil) => patches.push((start, EMPTY_ARRAY)),
+            (Ty::Map(..) | Ty::Record(_), Head::Nil) => patches.push((start, EMPTY_MAP)),
+            (Ty::List(item), Head::Array(n)) => {
+                Self::enter(depth)?;
+                for i in 0..n {
+                    self.check(item, depth + 1, patches)
+                        .map_err(|e| e.inside(|| format!("element {}", i + 1)))?;
+                }
+            }
+            (Ty::Map(key, value), Head::Map(n)) => {
+                Self::enter(depth)?;
+                for i in 0..n {
+                    self.check(key, depth + 1, patches)
+                        .map_err(|e| e.inside(|| format!("key of entry {}", i + 1)))?;
+                    self.check(value, depth + 1, patches)
+                        .map_err(|e| e.inside(|| format!("entry {}", i + 1)))?;
+                }
+            }
+            (Ty::Record(fields), Head::Map(n)) => {
+                Self::enter(depth)?;
+                for _ in 0..n {
+                    let key_head = self.head()?;
+                    let key = self.payload(key_head)?;
+                    let field = match key_head {
+                        Head::Str(_) => fields.iter().find(|f| f.name.as_bytes() == key),
+                        _ => {
+                            self.skip_rest(key_head, depth + 1)?;
+                            None
+                        }
+                    };
+                    match field {
+                        Some(field) => self
+                            .check(&field.ty, depth + 1, patches)
+                            .map_err(|e| e.inside(|| format!("field {:?}", field.name)))?,
+                        None => self.skip(depth + 1)?, // keys that name no field are ignored
+                    }
+                }
+            }
+            _ => return Err(mismatch().into()),
+        }
+        Ok(())
+    }
+
+    /// Skips the elements of a container whose head was already read.
+    fn skip_rest(&mut self, head: Head, depth: usize) -> Result<(), Problem> {
+        let items = match head {
+            Head::Array(n) => n,
+            Head::Map(n) => n.saturating_mul(2),
+            _ => return Ok(()),
+        };
+        Self::enter(depth)?;
+        for _ in 0..items {
+            self.skip(depth + 1)?;
+        }
+        Ok(())
+    }
+
+    fn enter(depth: usize) -> Result<(), Problem> {
+        if depth + 1 > MAX_DEPTH {
+            Err(Problem::TooDeep)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Checks that `data` is exactly one well-formed value of any type.
+pub fn validate(data: &[u8]) -> Result<(), CheckError> {
+    let mut r = Reader::new(data);
+    r.skip(0)?;
+    match r.remaining() {
+        0 => Ok(()),
+        n => Err(Problem::Malformed(trailing(n).into()).into()),
+    }
+}
+
+/// `"3 trailing bytes after the value"`, in the singular when it is one.
+pub fn trailing(n: usize) -> String {
+    format!(
+        "{n} trailing byte{} after the value",
+        if n == 1 { "" } else { "s" }
+    )
+}
+
+/// Why an argument array cannot be lifted; [`crate::call`] words it with the function's name.
+#[derive(Debug)]
+pub enum ArgsError {
+    /// `in` is empty.
+    Empty,
+    /// `in` holds something other than an array.
+    NotAnArray(Cow<'static, str>),
+    /// `in` is not well-formed MessagePack.
+    Malformed(Problem),
+    /// The array has the wrong number of elements.
+    Count {
+        /// The function's number of parameters.
+        want: usize,
+        /// The array's length.
+        got: u64,
+    },
+    /// Argument `index` (from 1) is not of its parameter's type.
+    Argument {
+        /// Its position, from 1.
+        index: usize,
+        /// What is wrong with it.
+        error: CheckError,
+    },
+    /// Bytes follow the array.
+    Trailing(usize),
+}
+
+/// Checks an argument array against the parameter types. On success `ends[i]` is the offset just
+/// after argument `i`, and the returned offset is where argument 0 starts.
+pub fn check_args<'t>(
+    input: &[u8],
+    params: impl ExactSizeIterator<Item = &'t Ty>,
+    ends: &mut [usize],
+    patches: &mut Vec<(usize, u8)>,
+) -> Result<usize, ArgsError> {
+    debug_assert_eq!(params.len(), ends.len());
+    if input.is_empty() {
+        return Err(ArgsError::Empty);
+    }
+    let mut r = Reader::new(input);
+    let count = match r.head().map_err(ArgsError::Malformed)? {
+        Head::Array(n) => n,
+        other => return Err(ArgsError::NotAnArray(other.family())),
+    };
+    if count != params.len() as u64 {
+        return Err(ArgsError::Count {
+            want: params.len(),
+            got: count,
+        });
+    }
+    let start = r.position();
+    for (i, (ty, end)) in params.zip(ends.iter_mut()).enumerate() {
+        r.check(ty, 0, patches).map_err(|error| {
+            if error.is_malformed() && error.path.is_empty() {
+                ArgsError::Malformed(error.problem)
+            } else {
+                ArgsError::Argument {
+                    index: i + 1,
+                    error,
+                }
+            }
+        })?;
+        *end = r.position();
+    }
+    match r.remaining() {
+        0 => Ok(start),
+        n => Err(ArgsError::Trailing(n)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Field;
+
+    fn check(ty: Ty, bytes: &[u8]) -> Result<Vec<(usize, u8)>, String> {
+        let mut patches = Vec::new();
+        let mut r = Reader::new(bytes);
+        r.check(&ty, 0, &mut patches).map_err(|e| e.to_string())?;
+        assert_eq!(r.remaining(), 0, "check stopped early");
+        Ok(patches)
+    }
+
+    #[test]
+    fn scalars_follow_the_lifting_rules() {
+        assert!(check(Ty::Int, &[0x05]).is_ok());
+        assert!(check(Ty::Int, &[0xd3, 0x80, 0, 0, 0, 0, 0, 0, 0]).is_ok());
+        assert_eq!(
+            check(Ty::Int, &[0xa1, b'x']).unwrap_err(),
+            "expected int, got str"
+        );
+        assert_eq!(
+            check(Ty::Int, &[0xcb, 0, 0, 0, 0, 0, 0, 0, 0]).unwrap_err(),
+            "expected int, got float"
+        );
+        assert_eq!(
+            check(Ty::UInt, &[0xff]).unwrap_err(),
+            "expected uint, got negative int"
+        );
+        assert!(check(Ty::Float, &[0x05]).is_ok());
+        assert!(check(Ty::Float, &[0xca, 0, 0, 0, 0]).is_ok());
+        assert_eq!(
+            check(Ty::Str, &[0xc4, 0x01, b'x']).unwrap_err(),
+            "expected str, got bytes"
+        );
+        assert_eq!(
+            check(Ty::Bytes, &[0xa1, b'x']).unwrap_err(),
+            "expected bytes, got str"
+        );
+        assert_eq!(
+            check(Ty::Str, &[0xa2, 0xff, 0xfe]).unwrap_err(),
+            "a str that is not valid UTF-8"
+        );
+        assert_eq!(
+            check(Ty::Bool, &[0xc0]).unwrap_err(),
+            "expected bool, got nil"
+        );
+        assert_eq!(
+            check(Ty::Int, &[0xd5, 0x05, 0, 0]).unwrap_err(),
+            "expected int, got ext 5"
+        );
+    }
+
+    #[test]
+    fn containers_name_the_path() {
+        static STATS: Ty = Ty::List(&Ty::Float);
+        assert_eq!(
+            check(STATS, &[0x92, 0x01, 0xa1, b'x']).unwrap_err(),
+            "element 2: expected float, got str"
+        );
+        static REC: Ty = Ty::Record(&[Field {
+            name: "count",
+            ty: Ty::Int,
+        }]);
+        // Unknown keys are ignored, known ones checked.
+        assert!(
+            check(
+                REC,
+                &[
+                    0x82, 0xa1, b'z', 0x90, 0xa5, b'c', b'o', b'u', b'n', b't', 1
+                ]
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            check(REC, &[0x81, 0xa5, b'c', b'o', b'u', b'n', b't', 0xc2]).unwrap_err(),
+            "field \"count\": expected int, got bool"
+        );
+        assert_eq!(
+            check(REC, &[0x91, 0x01]).unwrap_err(),
+            format!("expected {REC}, got list")
+        );
+    }
+
+    #[test]
+    fn nil_stands_for_empty_containers_but_not_in_optionals() {
+        assert_eq!(
+            check(Ty::List(&Ty::Int), &[0xc0]),
+            Ok(vec![(0, EMPTY_ARRAY)])
+        );
+        assert_eq!(
+            check(Ty::Map(&Ty::Str, &Ty::Int), &[0xc0]),
+            Ok(vec![(0, EMPTY_MAP)])
+        );
+        assert_eq!(
+            check(Ty::Optional(&Ty::List(&Ty::Int)), &[0xc0]),
+            Ok(vec![])
+        );
+        assert_eq!(
+            check(Ty::List(&Ty::List(&Ty::Int)), &[0x92, 0x90, 0xc0]),
+            Ok(vec![(2, EMPTY_ARRAY)])
+        );
+    }
+
+    #[test]
+    fn depth_is_limited_without_recursion() {
+        let nested = |depth: usize| {
+            let mut v = vec![0x91; depth];
+            v.push(0x01);
+            v
+        };
+        assert!(validate(&nested(MAX_DEPTH)).is_ok());
+        assert_eq!(
+            validate(&nested(MAX_DEPTH + 1)).unwrap_err().problem,
+            Problem::TooDeep
+        );
+        // Far beyond the limit: rejected, not a stack overflow.
+        assert_eq!(
+            validate(&nested(1_000_000)).unwrap_err().problem,
+            Problem::TooDeep
+        );
+        let mut empty = vec![0x91; MAX_DEPTH];
+        empty.push(0x90); // an empty array one level too deep is too deep as well
+        assert_eq!(validate(&empty).unwrap_err().problem, Problem::TooDeep);
+    }
+
+    #[test]
+    fn malformed_input() {
+        assert_eq!(
+            validate(&[0xc1]).unwrap_err().to_string(),
+            "the reserved byte 0xc1"
+        );
+        assert_eq!(
+            validate(&[0x92, 0x01]).unwrap_err().to_string(),
+            "truncated input"
+        );
+        assert_eq!(
+            validate(&[0xdb, 0xff, 0xff, 0xff, 0xff])
+                .unwrap_err()
+                .to_string(),
+            "truncated input"
+        );
+        assert_eq!(
+            validate(&[0xdd, 0xff, 0xff, 0xff, 0xff])
+                .unwrap_err()
+                .to_string(),
+            "truncated input"
+        );
+        assert_eq!(
+            validate(&[0x01, 0x02]).unwrap_err().to_string(),
+            "1 trailing byte after the value"
+        );
+        assert_eq!(validate(&[]).unwrap_err().to_string(), "truncated input");
+    }
+
+    #[test]
+    fn argument_arrays() {
+        let params = [Ty::Int, Ty::Int];
+        let run = |input: &[u8]| {
+            let mut ends = [0; 2];
+            check_args(input, params.iter(), &mut ends, &mut Vec::new()).map(|start| (start, ends))
+        };
+        assert_eq!(run(&[0x92, 0x01, 0xcd, 0x01, 0x00]).unwrap(), (1, [2, 5]));
+        assert!(matches!(run(&[]), Err(ArgsError::Empty)));
+        assert!(matches!(run(&[0x81, 0xa1, b'a', 1]), Err(ArgsError::NotAnArray(g)) if g == "map"));
+        assert!(matches!(
+            run(&[0x91, 0x01]),
+            Err(ArgsError::Count { want: 2, got: 1 })
+        ));
+        assert!(matches!(run(&[0x92, 0x01]), Err(ArgsError::Malformed(_))));
+        assert!(matches!(
+            run(&[0x92, 0x01, 0x02, 0xff]),
+            Err(ArgsError::Trailing(1))
+        ));
+        assert!(matches!(run(&[0xc1, 0xc1]), Err(ArgsError::Malformed(_))));
+        assert!(matches!(
+            run(&[0x92, 0x01, 0xa1, b'x']),
+            Err(ArgsError::Argument { index: 2, .. })
+        ));
+    }
+}

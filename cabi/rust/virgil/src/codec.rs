@@ -1,0 +1,190 @@
+//! MessagePack in the ABI's canonical form (ABI.md, section 5), through rmp-serde.
+//!
+//! rmp-serde already writes integers, strings, byte strings, arrays and maps in their smallest
+//! encoding and floats as float 64 (float 32 only for `f32`). The one setting that matters is
+//! `with_struct_map`: the ABI writes structs as maps keyed by field name, in declaration order,
+//! where rmp-serde's default is an array of the fields.
+
+use std::fmt;
+use std::io;
+
+use rmp_serde::config::{DefaultConfig, StructMapConfig};
+use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use crate::check;
+use crate::exception::Exception;
+use crate::value::Value;
+
+/// The serializer every reply is written with: rmp-serde with structs as maps.
+pub fn serializer<W: io::Write>(
+    writer: W,
+) -> rmp_serde::Serializer<W, StructMapConfig<DefaultConfig>> {
+    rmp_serde::Serializer::new(writer).with_struct_map()
+}
+
+/// A value that could not be encoded or decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodecError(String);
+
+impl fmt::Display for CodecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for CodecError {}
+
+/// Encodes a value in the canonical form.
+pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, CodecError> {
+    let mut bytes = Vec::new();
+    value
+        .serialize(&mut serializer(&mut bytes))
+        .map_err(|e| CodecError(e.to_string()))?;
+    Ok(bytes)
+}
+
+/// Decodes one value that must fill `bytes` exactly. The bytes are checked first: well formed,
+/// nested at most 512 deep, nothing after the value; then serde lifts them.
+pub fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, CodecError> {
+    check::validate(bytes).map_err(|e| CodecError(e.to_string()))?;
+    let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
+    T::deserialize(&mut de).map_err(|e| CodecError(e.to_string()))
+}
+
+impl Exception {
+    /// Decodes a record, checking the chain and traceback limits (ABI.md, section 6).
+    pub fn decode(bytes: &[u8]) -> Result<Exception, CodecError> {
+        let x: Exception = decode(bytes)?;
+        x.check_limits().map_err(CodecError)?;
+        Ok(x)
+    }
+
+    /// Encodes the record in the canonical form, cut to the limits first.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut x = self.clone();
+        x.enforce_limits();
+        encode(&x).expect("an exception record always encodes")
+    }
+}
+
+/// A reply envelope (ABI.md, section 4): `{"ok": value}` or `{"error": record}`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Envelope<T = Value> {
+    /// Success, with the function's result.
+    Ok(T),
+    /// Failure, with its record.
+    Error(Exception),
+}
+
+impl<T> Envelope<T> {
+    /// The result, or the record as an error.
+    pub fn into_result(self) -> Result<T, Exception> {
+        match self {
+            Envelope::Ok(v) => Ok(v),
+            Envelope::Error(x) => Err(x),
+        }
+    }
+}
+
+impl<T: Serialize> Serialize for Envelope<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(1))?;
+        match self {
+            Envelope::Ok(v) => map.serialize_entry("ok", v)?,
+            Envelope::Error(x) => map.serialize_entry("error", x)?,
+        }
+        map.end()
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Envelope<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct EnvelopeVisitor<T>(std::marker::PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for EnvelopeVisitor<T> {
+            type Value = Envelope<T>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(r#"a map with the one key "ok" or "error""#)
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope<T>, A::Error> {
+                let key: String = map
+                    .next_key()?
+                    .ok_or_else(|| de::Error::custom("an empty map is not an envelope"))?;
+                let envelope = match key.as_str() {
+                    "ok" => Envelope::Ok(map.next_value()?),
+                    "error" => {
+                        let x: Exception = map.next_value()?;
+                        x.check_limits().map_err(de::Error::custom)?;
+                        Envelope::Error(x)
+                    }
+                    other => {
+                        return Err(de::Error::custom(format_args!(
+                            "an envelope has no key {other:?}"
+                        )));
+                    }
+                };
+                if map.next_key::<de::IgnoredAny>()?.is_some() {
+                    return Err(de::Error::custom("an envelope has exactly one key"));
+                }
+                Ok(envelope)
+            }
+        }
+
+        d.deserialize_map(EnvelopeVisitor(std::marker::PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Summary {
+        count: usize,
+        mean: f64,
+    }
+
+    #[test]
+    fn structs_are_maps_in_declaration_order() {
+        let bytes = encode(&Summary {
+            count: 3,
+            mean: 3.0,
+        })
+        .unwrap();
+        assert_eq!(bytes, b"\x82\xa5count\x03\xa4mean\xcb\x40\x08\0\0\0\0\0\0");
+        assert_eq!(
+            decode::<Summary>(&bytes).unwrap(),
+            Summary {
+                count: 3,
+                mean: 3.0
+            }
+        );
+    }
+
+    #[test]
+    fn decode_rejects_trailing_and_deep_input() {
+        assert!(decode::<Value>(&[0x01, 0x02]).is_err());
+        let deep = vec![0x91; 600];
+        assert!(
+            decode::<Value>(&deep)
+                .unwrap_err()
+                .to_string()
+                .contains("nested deeper")
+        );
+    }
+
+    #[test]
+    fn envelopes() {
+        let ok = encode(&Envelope::Ok(3u8)).unwrap();
+        assert_eq!(ok, b"\x81\xa2ok\x03");
+        assert_eq!(decode::<Envelope<u8>>(&ok).unwrap(), Envelope::Ok(3));
+        let two = b"\x82\xa2ok\x03\xa5error\xc0";
+        assert!(decode::<Envelope<u8>>(two).is_err());
+        assert!(decode::<Envelope<u8>>(b"\x81\xa3yes\x03").is_err());
+        assert!(decode::<Envelope<u8>>(b"\x80").is_err());
+    }
+}

@@ -1,0 +1,132 @@
+//! The Virgil conformance library (`cabi/ABI.md`, section 9) written in Rust with the `virgil`
+//! kit: every host runs `cabi/conformance/cases.json` against it, as against the Go, C and Haskell
+//! guests. Build it from the repository root:
+//!
+//! ```sh
+//! cargo build --release --manifest-path cabi/rust/Cargo.toml -p conformance-rust
+//! # -> cabi/rust/target/release/libconformance_rust.so
+//! ```
+
+use serde::Serialize;
+use virgil::{AbiType, Value};
+
+mod errors;
+
+pub use errors::{ChainLevel, OverflowError, ValueError, ZeroDivisionError};
+
+virgil::library!(name = "conformance");
+
+/// add returns a + b; a sum outside int64 raises OverflowError.
+#[virgil::export]
+pub fn add(a: i64, b: i64) -> Result<i64, OverflowError> {
+    a.checked_add(b).ok_or(OverflowError)
+}
+
+/// greet returns "Hello, " + name + "!".
+#[virgil::export]
+pub fn greet(name: &str) -> String {
+    format!("Hello, {name}!")
+}
+
+/// divide returns a / b; b == 0 raises ZeroDivisionError.
+#[virgil::export]
+pub fn divide(a: f64, b: f64) -> Result<f64, ZeroDivisionError> {
+    if b == 0.0 {
+        Err(ZeroDivisionError)
+    } else {
+        Ok(a / b)
+    }
+}
+
+/// echo returns v unchanged.
+#[virgil::export]
+pub fn echo(v: Value) -> Value {
+    v
+}
+
+/// echo_bytes returns b.
+///
+/// The bytes are borrowed from the arguments and copied once, into the reply.
+#[virgil::export]
+pub fn echo_bytes(b: &[u8]) -> &[u8] {
+    b
+}
+
+/// The result of `stats`.
+#[derive(Debug, PartialEq, Serialize, serde::Deserialize, AbiType)]
+pub struct Summary {
+    /// How many numbers (`int`, as the conformance library declares it).
+    pub count: i64,
+    /// Their mean.
+    pub mean: f64,
+    /// The smallest.
+    pub min: f64,
+    /// The largest.
+    pub max: f64,
+}
+
+/// stats summarizes xs; an empty list raises ValueError.
+#[virgil::export]
+pub fn stats(xs: Vec<f64>) -> Result<Summary, ValueError> {
+    if xs.is_empty() {
+        return Err(ValueError("stats: empty list".to_owned()));
+    }
+    let sum: f64 = xs.iter().sum();
+    Ok(Summary {
+        count: xs.len() as i64,
+        mean: sum / xs.len() as f64,
+        min: xs.iter().copied().fold(f64::INFINITY, f64::min),
+        max: xs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+    })
+}
+
+/// fail_chain raises ChainLevel{depth}, caused by ChainLevel{depth-1}, ... down to ChainLevel1;
+/// depth must be 1 to 100.
+#[virgil::export]
+pub fn fail_chain(depth: i64) -> Result<(), virgil::Error> {
+    match u32::try_from(depth) {
+        Ok(depth @ 1..=100) => Err(chain(1, depth, None).into()),
+        _ => Err(ValueError(format!(
+            "fail_chain: depth must be between 1 and 100, got {depth}"
+        ))
+        .into()),
+    }
+}
+
+/// Creates level `level` (caused by `below`) and then the levels above it, each in a frame of its
+/// own, so that every level's backtrace is its own.
+#[inline(never)]
+fn chain(level: u32, depth: u32, below: Option<ChainLevel>) -> ChainLevel {
+    let this = ChainLevel::new(level, below);
+    if level == depth {
+        this
+    } else {
+        std::hint::black_box(chain(level + 1, depth, Some(this)))
+    }
+}
+
+/// crash panics, to show that a Rust panic comes back to the host as virgil.Panic.
+#[virgil::export]
+pub fn crash() {
+    let empty: Vec<u32> = Vec::new();
+    let index = std::hint::black_box(3);
+    let _ = empty[index]; // index out of bounds: a real panic
+}
+
+/// sleep_ms sleeps ms milliseconds (0 to 10000).
+#[virgil::export]
+pub fn sleep_ms(ms: i64) -> Result<(), ValueError> {
+    let ms = u64::try_from(ms)
+        .ok()
+        .filter(|ms| *ms <= 10_000)
+        .ok_or_else(|| {
+            ValueError(format!(
+                "sleep_ms: ms must be between 0 and 10000, got {ms}"
+            ))
+        })?;
+    std::thread::sleep(std::time::Duration::from_millis(ms));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
