@@ -11,6 +11,7 @@ C_GUEST := $(BUILD)/libconformance_c.so
 HASKELL_GUEST := $(BUILD)/libconformance_haskell.so
 RUST_GUEST := $(BUILD)/libconformance_rust.so
 GUESTS := $(GO_GUEST) $(C_GUEST) $(HASKELL_GUEST) $(RUST_GUEST)
+ORDERS := $(BUILD)/liborders_go.so
 CARGO ?= cargo
 RUST_WS := cabi/rust
 export PATH := $(HOME)/.cargo/bin:$(PATH)
@@ -38,6 +39,10 @@ $(GO_GUEST): $(shell find examples/go-guest guest uncurry codec exceptions byteb
 	@mkdir -p $(BUILD)
 	$(GO) build -buildmode=c-shared -o $@ ./examples/go-guest
 
+# The middle of the exception-chain example: a Go guest that is also a host of the Rust library.
+$(ORDERS): $(wildcard examples/exception-chain/orders/*.go) $(GO_GUEST)
+	$(GO) build -buildmode=c-shared -o $@ ./examples/exception-chain/orders
+
 $(C_GUEST): $(wildcard examples/c-guest/*.c examples/c-guest/*.h) cabi/virgil.h
 	@mkdir -p $(BUILD)
 	gcc $(CFLAGS) -o $@ examples/c-guest/*.c -lm
@@ -53,9 +58,10 @@ $(RUST_GUEST): $(shell find $(RUST_WS)/virgil $(RUST_WS)/virgil-macros examples/
 
 # The demo: a Go service (built without cgo) calling the Go, C, Haskell and Rust libraries, then
 # a Python program calling the Go, Haskell and Rust libraries through ctypes.
-demo: guests python-env
+demo: guests $(ORDERS) python-env
 	CGO_ENABLED=0 $(GO) run ./examples/go-host $(GUESTS)
 	$(PY_ENV)/bin/python examples/python-host/main.py $(GO_GUEST) $(HASKELL_GUEST) $(RUST_GUEST)
+	$(PY_ENV)/bin/python examples/exception-chain/main.py $(ORDERS) $(RUST_GUEST)
 
 # A virtual environment with the Python kit and pytest (Debian's system Python refuses pip).
 $(PY_ENV)/bin/python:
@@ -87,8 +93,8 @@ test-race: guests
 
 # The Python kit's suite: vectors, every conformance case against every guest in build/, leaks,
 # threads, tracebacks.
-test-python: guests python-env
-	$(PY_ENV)/bin/python -m pytest -q -p no:cacheprovider cabi/python/tests
+test-python: guests $(ORDERS) python-env
+	$(PY_ENV)/bin/python -m pytest -q -p no:cacheprovider cabi/python/tests examples/exception-chain
 
 # The Rust kit's own tests, formatting and lints.
 test-rust: | deps
