@@ -3,7 +3,9 @@
 
 For each library: the per-call time of ``lib.add(1, 2)`` against a raw ctypes call of the same
 ``add`` symbol on pre-encoded argument bytes (prebuilt boxes, a scratch buffer, no decoding), both
-measured in this run, best of several rounds; and the throughput of ``echo_bytes`` at 16 MiB
+measured in this run, best of several rounds; for guests with closures, ``lib.apply(f, 21)``
+(a Python callable passed to the guest, which calls it back once) against ``add``; and the
+throughput of ``echo_bytes`` at 16 MiB
 against copying 16 MiB into a new ``bytearray``. Prints a table.
 
     python3 cabi/python/bench.py                      # every build/libconformance_*.so
@@ -119,6 +121,31 @@ def measure(path: str, calls: int, rounds: int) -> List[Tuple[str, str, str, str
             f"{host_ns / raw_ns:.2f}x raw ctypes ({raw_ns:,.0f} ns)",
         )
     ]
+
+    if "apply" in lib:  # closures (cabi/ABI.md section 15): one crossing each way
+        apply = lib.apply
+        double = lambda x: 2 * x  # noqa: E731 - the same callable every call
+        assert apply(double, 21) == 42
+        apply_ns = fresh_ns = float("inf")
+        for _ in range(rounds):
+            apply_ns = min(apply_ns, best_ns(lambda: apply(double, 21), calls // 4, 1))
+            fresh_ns = min(fresh_ns, best_ns(lambda: apply(lambda x: 2 * x, 21), calls // 4, 1))
+        rows.append(
+            (
+                name,
+                "apply(double, 21)",
+                f"{apply_ns:,.0f} ns",
+                f"{apply_ns / host_ns:.1f}x add(1, 2)",
+            )
+        )
+        rows.append(
+            (
+                name,
+                "apply(lambda x: 2*x, 21)",
+                f"{fresh_ns:,.0f} ns",
+                f"{fresh_ns / host_ns:.1f}x add(1, 2); a fresh lambda each call",
+            )
+        )
 
     echo = lib.echo
     value = {"name": "x", "list": [1, 2.5, None, True], "blob": b"\x00" * 32}

@@ -75,6 +75,31 @@ def demo(path: str) -> None:
     except virgil.ForeignError:
         traceback.print_exc(file=sys.stdout)
     print()
+    if "apply" in lib:
+        callbacks(lib)
+
+
+class CallbackError(Exception):
+    """An exception of this program's own, raised inside a callback the guest calls."""
+
+
+def callbacks(lib: virgil.Library) -> None:
+    """Python functions passed to the guest, which calls them back (closures)."""
+    print("apply(lambda x: 2 * x, 21)     =", lib.apply(lambda x: 2 * x, 21))
+    print("map_ints(lambda x: x * x, ...) =", lib.map_ints(lambda x: x * x, [1, 2, 3]))
+    print("fold(lambda a, b: a + b, 0, ..)=", lib.fold(lambda a, b: a + b, 0, [1, 2, 3, 4]))
+
+    def fail(x: int) -> int:
+        raise CallbackError(f"callback failed on {x}")
+
+    # The exception travels into the guest and back out: the callback's frames, the guest's
+    # (when it wraps the failure) and this call site, in one traceback.
+    print("\napply(fail, 1), as traceback.print_exc() shows it:\n")
+    try:
+        lib.apply(fail, 1)
+    except Exception:
+        traceback.print_exc(file=sys.stdout)
+    print()
 
 
 if __name__ == "__main__":

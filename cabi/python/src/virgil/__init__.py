@@ -18,6 +18,7 @@ exception with the guest's frames in its traceback and its causes as ``__cause__
 from __future__ import annotations
 
 from ._binding import Function
+from ._closures import live_closures
 from .codec import decode, encode
 from .exceptions import (
     AbiMismatch,
@@ -66,5 +67,6 @@ __all__ = [
     "decode",
     "encode",
     "errors",
+    "live_closures",
     "load",
 ]

@@ -25,7 +25,9 @@ from ._abi import (
     new_call_state,
     pin,
 )
+from ._closures import Scope
 from .codec import (
+    ClosureInContext,
     DecodeError,
     _NeedsExactEncoding,
     describe,
@@ -41,7 +43,7 @@ from .exceptions import (
     InternalError,
     LibraryClosed,
     ResultError,
-    exception_from_record,
+    exception_with_originals,
 )
 from .manifest import FunctionInfo
 from .records import ExceptionRecord, RecordError
@@ -127,20 +129,27 @@ def _lowering_error(name: str, args: Tuple[Any, ...], error: Exception) -> Argum
     for position, arg in enumerate(args, start=1):
         try:
             packer.pack(arg)
-        except _NeedsExactEncoding:
+        except (_NeedsExactEncoding, ClosureInContext):
             continue
         except Exception as failure:
             return ArgumentError(f"{name}: argument {position}: {_reason(failure)}")
     return ArgumentError(f"{name}: the arguments cannot be sent: {_reason(error)}")
 
 
-def _encode_slow(state: CallState, name: str, args: Tuple[Any, ...], error: Exception) -> bytes:
-    """After the packer failed: the exact encoding when a Float32 asked for it, else an
-    ArgumentError saying which argument cannot be sent."""
+def _encode_slow(
+    state: CallState, name: str, args: Tuple[Any, ...], error: Exception
+) -> Optional[bytes]:
+    """After the packer failed: the exact encoding when a Float32 asked for it, None when the
+    arguments hold callables (the call then lowers them as closures), else an ArgumentError
+    saying which argument cannot be sent."""
     state[PACKER] = new_packer()  # a packer that raised may hold a partial buffer
+    if type(error) is ClosureInContext:
+        return None
     if needs_exact_writer(error):
         try:
             return encode_exact(args)
+        except ClosureInContext:
+            return None
         except Exception as failure:
             error = failure
     raise _lowering_error(name, args, error) from None
@@ -223,14 +232,16 @@ def _lift_ok(name: str, value: Any) -> Any:
         raise ResultError(f"{name}: {error}") from None
 
 
-def _failure(name: str, envelope: Any) -> ForeignError:
+def _failure(name: str, envelope: Any, scope: Optional[Scope] = None) -> BaseException:
     """The exception a reply other than ``{"ok": value}`` stands for: the guest's exception, or a
-    ResultError saying what the reply was instead."""
+    ResultError saying what the reply was instead. With the scope of the call's closures, a level
+    that is the record of an exception one of them raised is that exception object itself."""
     if type(envelope) is dict and len(envelope) == 1:
         record = envelope.get("error", _MISSING)
         if record is not _MISSING:
             try:
-                return exception_from_record(ExceptionRecord.from_wire(lift(record)))
+                originals = scope.raised if scope is not None else None
+                return exception_with_originals(ExceptionRecord.from_wire(lift(record)), originals)
             except (RecordError, DecodeError) as error:
                 return ResultError(f"{name}: malformed exception record: {error}")
         (key,) = envelope
@@ -247,6 +258,39 @@ def _result(name: str, envelope: Any) -> Any:
         if value is not _MISSING:
             return _lift_ok(name, value)
     raise _failure(name, envelope)
+
+
+def _call_with_closures(
+    core: Core, fn: Symbol, name: str, args: Tuple[Any, ...]
+) -> Tuple[bool, Any]:
+    """A call whose arguments hold callables: they cross as closures of a new scope, which closes
+    (invalidating those the guest did not retain) when the guest returns. Returns ``(True,
+    value)`` or ``(False, exception to raise)``."""
+    scope = Scope()
+    try:
+        try:
+            data = scope.encode(args)
+        except Exception as error:
+            return False, _lowering_error(name, args, error)
+        state = core.acquire()
+        try:
+            envelope = cross(core, state, fn, name, data)
+        finally:
+            if len(data) > _LARGE:
+                state[INBOX].ptr = None
+            core.release(state)
+    except (ForeignError, DecodeError) as error:
+        return False, error
+    finally:
+        scope.close()
+    if type(envelope) is dict and len(envelope) == 1:
+        value = envelope.get("ok", _MISSING)
+        if value is not _MISSING:
+            try:
+                return True, lift(value)
+            except DecodeError as error:
+                return False, ResultError(f"{name}: {error}")
+    return False, _failure(name, envelope, scope)
 
 
 # ---- Binding -------------------------------------------------------------------------------
@@ -315,6 +359,14 @@ def bind(
             data = packer.pack(args)
         except Exception as error:
             data = _encode_slow(state, name, args, error)
+        if data is None:  # callables in the arguments: they cross as closures
+            pool.append(state)
+            # (Raised outside the except clause, which would become the failure's __context__.)
+            succeeded, outcome = _call_with_closures(core, fn, name, args)
+            if succeeded:
+                return outcome
+            failure = outcome
+            raise failure
         inbox.len = size = len(data)
         if size > pin_above:
             inbox.ptr, _pinned = pin(data)  # kept alive until the call returns

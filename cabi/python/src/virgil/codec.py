@@ -18,11 +18,13 @@ and enforces the nesting limit (512 levels of arrays and maps per value).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import operator
 import struct
+import types
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 import msgpack
 
@@ -30,6 +32,7 @@ from .values import Float32, Time, unix_of
 
 __all__ = [
     "MAX_DEPTH",
+    "ClosureInContext",
     "DecodeError",
     "decode",
     "describe",
@@ -61,6 +64,22 @@ class _NeedsExactEncoding(Exception):
     """Raised from the C packer's fallback when a value needs the pure-Python writer."""
 
 
+class ClosureInContext(TypeError):
+    """Raised by :func:`lower` for a callable: a function value can only be sent as (part of)
+    the arguments of a call, which lowers it as a closure valid during that call (section 15)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "a function can be sent only in the arguments of a call (as a closure), "
+            "not as a result or on its own"
+        )
+
+
+_FUNCTIONS = frozenset(
+    (types.FunctionType, types.BuiltinFunctionType, types.MethodType, functools.partial)
+)
+
+
 def lower(value: Any) -> Any:
     """Turns a value msgpack cannot write itself into one it can (the packer's ``default``).
 
@@ -68,6 +87,8 @@ def lower(value: Any) -> Any:
         TypeError: the value has no Virgil equivalent.
         ValueError: the value is a naive datetime.
     """
+    if type(value) in _FUNCTIONS:  # the common callables, recognised first
+        raise ClosureInContext
     if isinstance(value, datetime):
         return Timestamp(*unix_of(value))
     if isinstance(value, Float32):
@@ -78,6 +99,8 @@ def lower(value: Any) -> Any:
         return dict(value)
     if hasattr(type(value), "__index__"):
         return operator.index(value)
+    if callable(value):
+        raise ClosureInContext
     raise TypeError(
         f"cannot send a {type(value).__module__}.{type(value).__qualname__}: a Virgil value is "
         "None, bool, int, float, str, bytes, list, tuple, dict, datetime or a dataclass"
@@ -114,10 +137,11 @@ def needs_exact_writer(error: BaseException) -> bool:
     )
 
 
-def encode_exact(value: Any) -> bytes:
-    """The canonical encoding of ``value``, written in Python; handles :class:`Float32`."""
+def encode_exact(value: Any, default: Callable[[Any], Any] = lower) -> bytes:
+    """The canonical encoding of ``value``, written in Python; handles :class:`Float32`.
+    ``default`` lowers what is not a plain value (see :func:`lower`)."""
     out: List[bytes] = []
-    _write(value, out, 0)
+    _write(value, out, 0, default)
     return b"".join(out)
 
 
@@ -133,25 +157,27 @@ def _header(count: int, small: int, codes: Tuple[int, int]) -> bytes:
     return struct.pack(">BI", codes[1], count)
 
 
-def _write(value: Any, out: List[bytes], depth: int) -> None:
+def _write(value: Any, out: List[bytes], depth: int, default: Callable[[Any], Any]) -> None:
     if depth > _ENCODE_DEPTH:
         raise ValueError("recursion limit exceeded: the value is nested too deeply")
     while True:
         if isinstance(value, Float32):
             out.append(value.packed())
+        elif isinstance(value, msgpack.ExtType):  # a namedtuple, not an array
+            out.append(msgpack.packb(value))
         elif isinstance(value, (list, tuple)):
             out.append(_header(len(value), 0x90, (0xDC, 0xDD)))
             for item in value:
-                _write(item, out, depth + 1)
+                _write(item, out, depth + 1, default)
         elif isinstance(value, dict):
             out.append(_header(len(value), 0x80, (0xDE, 0xDF)))
             for key, item in value.items():
-                _write(key, out, depth + 1)
-                _write(item, out, depth + 1)
+                _write(key, out, depth + 1, default)
+                _write(item, out, depth + 1, default)
         elif value is None or isinstance(value, _NATIVE):
             out.append(msgpack.packb(value, use_bin_type=True))
         else:
-            value = lower(value)
+            value = default(value)
             continue
         return
 

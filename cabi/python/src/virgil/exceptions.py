@@ -25,7 +25,19 @@ import builtins
 import keyword
 import re
 import threading
-from typing import Any, Callable, ClassVar, Dict, Iterator, List, Optional, Tuple, Type, cast
+from typing import (
+    Any,
+    Callable,
+    ClassVar,
+    Dict,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Tuple,
+    Type,
+    cast,
+)
 
 from ._tracebacks import foreign_traceback, frame_label
 from .records import ExceptionRecord
@@ -45,6 +57,7 @@ __all__ = [
     "bare_name",
     "errors",
     "exception_from_record",
+    "exception_with_originals",
 ]
 
 
@@ -314,7 +327,32 @@ def exception_from_record(record: ExceptionRecord) -> ForeignError:
     Raise it where the call was made: Python then puts the caller's frames in front of the
     guest's.
     """
+    return cast(ForeignError, exception_with_originals(record, None))
+
+
+def exception_with_originals(
+    record: ExceptionRecord,
+    originals: Optional[Mapping[Tuple[Any, ...], BaseException]],
+) -> BaseException:
+    """:func:`exception_from_record`, where ``originals`` maps the keys
+    (:func:`virgil._closures.record_key`) of records made from exceptions that Python callbacks
+    raised during the call to those exceptions: the first level of the chain that is one of them
+    is that exception object itself (with its own traceback and causes), so the caller can catch
+    the very exception its callback raised. Without originals the result is a ForeignError.
+    """
     chain = record.chain()
+    original: Optional[BaseException] = None
+    if originals:
+        from ._closures import record_key, strip_trampoline
+
+        for depth, level in enumerate(chain):
+            original = originals.get(record_key(level))
+            if original is not None:
+                strip_trampoline(original)
+                chain = chain[:depth]
+                break
+    if original is not None and not chain:
+        return original
     made = [errors[level.name](level.message, record=level) for level in chain]
     for exception, level in zip(made, chain):
         tb = foreign_traceback(level.traceback, level.language)
@@ -325,4 +363,6 @@ def exception_from_record(record: ExceptionRecord) -> ForeignError:
             exception.__notes__ = [*getattr(exception, "__notes__", []), "guest frames:", *lines]
     for outer, inner in zip(made, made[1:]):
         outer.__cause__ = inner
+    if original is not None:
+        made[-1].__cause__ = original
     return made[0]
