@@ -10,9 +10,10 @@
  * The reply is written straight into the scratch buffer while it fits, and moves to memory from
  * virgil_realloc only when it outgrows it, so small calls allocate nothing.  The allocator, the
  * reply handover, exception records and the manifest and stats replies come from
- * virgil_guest.c, shared with the Go host's C test guests.  Nothing has mutable state apart from
- * the allocation counters, which are atomic: every function may be called from many threads at
- * once.
+ * virgil_guest.c, shared with the Go host's C test guests, and so does calling closures
+ * (section 15) for apply, map_ints, fold and fire.  The only mutable state is the allocation
+ * counters, which are atomic, and the closure register keeps, behind a mutex: every function
+ * may be called from many threads at once.
  */
 #define _POSIX_C_SOURCE 200809L /* nanosleep */
 
@@ -21,6 +22,7 @@
 #include "virgil_guest.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +40,15 @@ void stats(const virgil_box *in, virgil_box *out);
 void fail_chain(const virgil_box *in, virgil_box *out);
 void crash(const virgil_box *in, virgil_box *out);
 void sleep_ms(const virgil_box *in, virgil_box *out);
+
+/* The closure functions (ABI.md section 15, cabi/conformance/callbacks.json).  `register` is a C
+ * keyword, so its C name is register_closure and the assembler label gives the symbol its name. */
+void apply(const virgil_box *in, virgil_box *out);
+void map_ints(const virgil_box *in, virgil_box *out);
+void fold(const virgil_box *in, virgil_box *out);
+void register_closure(const virgil_box *in, virgil_box *out) __asm__("register");
+void fire(const virgil_box *in, virgil_box *out);
+void unregister(const virgil_box *in, virgil_box *out);
 
 #define ARGUMENT_ERROR "virgil.ArgumentError"
 
@@ -224,6 +235,127 @@ static bool arg_any(call *c, const uint8_t **bytes, size_t *len)
     *len = c->args.pos - start;
     return true;
 }
+
+/* A closure (ABI.md section 15).  Any other value, an ext of another type included, is
+ * `expected fn, got ...`; a closure whose function pointers are NULL could never be called. */
+static bool arg_fn(call *c, vg_closure *f)
+{
+    mpl_error err = vg_read_closure(&c->args, f);
+    if (err != MPL_OK)
+        return bad_value(c, 0, "fn", err);
+    if (f->call == NULL || f->realloc == NULL || f->retain == NULL || f->release == NULL) {
+        FAIL(c, ARGUMENT_ERROR, "%s: argument %u: a closure with a NULL function pointer",
+             c->function, c->next);
+        return false;
+    }
+    c->next++;
+    return true;
+}
+
+/* An [int] argument (nil is the empty list), checked whole before any of it is used, so that
+ * a bad element is an ArgumentError before any callback has run.  `items` is left at the first
+ * element: mpl_read_int on it then cannot fail. */
+typedef struct int_list {
+    mpl_reader items;
+    uint32_t count;
+} int_list;
+
+static bool arg_int_list(call *c, int_list *xs)
+{
+    xs->count = 0;
+    if (mpl_read_nil(&c->args) != MPL_OK) {
+        mpl_error err = mpl_read_array(&c->args, &xs->count);
+        if (err != MPL_OK)
+            return bad_value(c, 0, "array", err);
+    }
+    xs->items = c->args;
+    for (uint32_t i = 0; i < xs->count; i++) {
+        int64_t x;
+        mpl_error err = mpl_read_int(&c->args, &x);
+        if (err != MPL_OK)
+            return bad_value(c, i + 1, "int", err);
+    }
+    c->next++;
+    return true;
+}
+
+static int64_t next_int(int_list *xs)
+{
+    int64_t x = 0;
+    (void)mpl_read_int(&xs->items, &x); /* checked by arg_int_list */
+    return x;
+}
+
+/* ---- Calling closures ------------------------------------------------------------------ */
+
+/* Replies the failure of a callback: an exception of this function's, CallbackFailed, whose
+ * cause is the callback's record copied as it came, so the caller sees this level and then the
+ * closure's side's (ABI.md section 15).  A chain that has no room for another level (section 6)
+ * is replied as it came.  Use it through CALLBACK_FAILED. */
+static void callback_failed(call *c, const char *function, int line, const vg_callback *cb)
+{
+    const vg_frame where = frame_at(function, line);
+    char message[128];
+    snprintf(message, sizeof message, "%s: the callback failed", c->function);
+    mpl_writer_reset(&c->reply);
+    vg_write_error(&c->reply);
+    if (cb->chain < VG_MAX_CHAIN)
+        vg_write_exception_head(&c->reply, "CallbackFailed", message, &where, 1);
+    mpl_write_raw(&c->reply, cb->value, cb->value_len);
+}
+
+/* Calls `f` with the integer arguments and lifts its int result.  When the call fails, or its
+ * reply is not an int, the reply is the error and the result false.  Use it through CALL_INT,
+ * which names the C function and line for the traceback. */
+static bool call_int(call *c, const char *function, int line, const vg_closure *f,
+                     const int64_t *args, size_t nargs, int64_t *result)
+{
+    uint8_t buf[32]; /* [a, b]: at most 1 + 2 * 9 bytes */
+    mpl_writer w;
+    mpl_writer_init(&w, vg_realloc, buf, sizeof buf);
+    mpl_write_array(&w, nargs);
+    for (size_t i = 0; i < nargs; i++)
+        mpl_write_int(&w, args[i]);
+    if (mpl_writer_error(&w) != MPL_OK) {
+        fail(c, function, line, "virgil.InternalError", "%s: could not write the arguments: %s",
+             c->function, mpl_strerror(mpl_writer_error(&w)));
+        mpl_writer_destroy(&w);
+        return false;
+    }
+
+    vg_callback cb;
+    bool done = false;
+    switch (vg_callback_call(&cb, f, w.buf, w.len)) {
+    case VG_CALL_OK: {
+        mpl_reader value;
+        mpl_type got;
+        mpl_reader_init(&value, cb.value, cb.value_len);
+        mpl_error err = mpl_read_int(&value, result);
+        if (err == MPL_OK)
+            done = true;
+        else if (err == MPL_ERR_TYPE && mpl_peek_type(&value, &got) == MPL_OK)
+            fail(c, function, line, "virgil.ResultError",
+                 "%s: the callback's result: expected int, got %s", c->function,
+                 mpl_type_name(got));
+        else
+            fail(c, function, line, "virgil.ResultError", "%s: the callback's result: %s",
+                 c->function, mpl_strerror(err));
+        break;
+    }
+    case VG_CALL_ERROR:
+        callback_failed(c, function, line, &cb);
+        break;
+    case VG_CALL_BROKEN:
+        fail(c, function, line, cb.problem_name, "%s: %s", c->function, cb.problem);
+        break;
+    }
+    vg_callback_done(&cb);
+    mpl_writer_destroy(&w);
+    return done;
+}
+
+#define CALL_INT(c, f, args, nargs, result)                                                       \
+    call_int((c), __func__, __LINE__, (f), (args), (nargs), (result))
 
 /* ---- The conformance functions --------------------------------------------------------- */
 
@@ -431,12 +563,154 @@ EXPORT void sleep_ms(const virgil_box *in, virgil_box *out)
     call_finish(&c);
 }
 
+/* ---- Closures ------------------------------------------------------------------------- */
+
+EXPORT void apply(const virgil_box *in, virgil_box *out)
+{
+    call c;
+    vg_closure f;
+    int64_t x, y;
+    call_init(&c, "apply", in, out);
+    if (take_args(&c, 2) && arg_fn(&c, &f) && arg_int(&c, &x) && CALL_INT(&c, &f, &x, 1, &y)) {
+        ok(&c);
+        mpl_write_int(&c.reply, y);
+    }
+    call_finish(&c);
+}
+
+/* The results are written as they come, after the array's header: the length is known. */
+EXPORT void map_ints(const virgil_box *in, virgil_box *out)
+{
+    call c;
+    vg_closure f;
+    int_list xs;
+    call_init(&c, "map_ints", in, out);
+    if (take_args(&c, 2) && arg_fn(&c, &f) && arg_int_list(&c, &xs)) {
+        ok(&c);
+        mpl_write_array(&c.reply, xs.count);
+        for (uint32_t i = 0; i < xs.count; i++) {
+            int64_t x = next_int(&xs), y;
+            if (!CALL_INT(&c, &f, &x, 1, &y))
+                break; /* the reply is now the error */
+            mpl_write_int(&c.reply, y);
+        }
+    }
+    call_finish(&c);
+}
+
+EXPORT void fold(const virgil_box *in, virgil_box *out)
+{
+    call c;
+    vg_closure f;
+    int64_t acc[2];
+    int_list xs;
+    call_init(&c, "fold", in, out);
+    if (take_args(&c, 3) && arg_fn(&c, &f) && arg_int(&c, &acc[0]) && arg_int_list(&c, &xs)) {
+        bool failed = false;
+        for (uint32_t i = 0; i < xs.count && !failed; i++) {
+            acc[1] = next_int(&xs);
+            failed = !CALL_INT(&c, &f, acc, 2, &acc[0]);
+        }
+        if (!failed) {
+            ok(&c);
+            mpl_write_int(&c.reply, acc[0]);
+        }
+    }
+    call_finish(&c);
+}
+
+/* The closure register keeps for fire, retained (ABI.md section 15), and its lock.  The lock is
+ * held only to read or swap the closure, never while calling into the closure's side beyond
+ * one retain: a callback may itself call register, fire or unregister. */
+static pthread_mutex_t registered_lock = PTHREAD_MUTEX_INITIALIZER;
+static vg_closure registered;
+static bool has_registered;
+
+/* Takes the registered closure out (has_registered becomes false), if there is one. */
+static bool take_registered(vg_closure *f)
+{
+    pthread_mutex_lock(&registered_lock);
+    bool had = has_registered;
+    *f = registered;
+    has_registered = false;
+    pthread_mutex_unlock(&registered_lock);
+    return had;
+}
+
+/* register(f): keeps f for fire, retaining it before this call returns; the closure it replaces
+ * is released. */
+EXPORT void register_closure(const virgil_box *in, virgil_box *out)
+{
+    call c;
+    vg_closure f, old;
+    call_init(&c, "register", in, out);
+    if (take_args(&c, 1) && arg_fn(&c, &f)) {
+        f.retain(f.env);
+        pthread_mutex_lock(&registered_lock);
+        bool had = has_registered;
+        old = registered;
+        registered = f;
+        has_registered = true;
+        pthread_mutex_unlock(&registered_lock);
+        if (had)
+            old.release(old.env);
+        ok(&c);
+        mpl_write_nil(&c.reply);
+    }
+    call_finish(&c);
+}
+
+/* fire(x): the registered closure's f(x).  fire takes a retain of its own for the call, so an
+ * unregister on another thread meanwhile cannot invalidate the closure under it. */
+EXPORT void fire(const virgil_box *in, virgil_box *out)
+{
+    call c;
+    vg_closure f;
+    int64_t x, y;
+    call_init(&c, "fire", in, out);
+    if (take_args(&c, 1) && arg_int(&c, &x)) {
+        pthread_mutex_lock(&registered_lock);
+        bool have = has_registered;
+        f = registered;
+        if (have)
+            f.retain(f.env);
+        pthread_mutex_unlock(&registered_lock);
+        if (!have) {
+            FAIL(&c, "ValueError", "fire: no callback registered");
+        } else {
+            if (CALL_INT(&c, &f, &x, 1, &y)) {
+                ok(&c);
+                mpl_write_int(&c.reply, y);
+            }
+            f.release(f.env);
+        }
+    }
+    call_finish(&c);
+}
+
+/* unregister(): releases the registered closure; nothing to do when there is none. */
+EXPORT void unregister(const virgil_box *in, virgil_box *out)
+{
+    call c;
+    vg_closure f;
+    call_init(&c, "unregister", in, out);
+    if (take_args(&c, 0)) {
+        if (take_registered(&f))
+            f.release(f.env);
+        ok(&c);
+        mpl_write_nil(&c.reply);
+    }
+    call_finish(&c);
+}
+
 /* ---- Manifest and diagnostics ---------------------------------------------------------- */
 
 /* Sorted by name, as the manifest requires (ABI.md section 8). */
 static const vg_function functions[] = {
     {"add", 2, (const vg_param[]){{"a", "int"}, {"b", "int"}}, "int",
      "add returns a + b; a sum outside int64 raises OverflowError."},
+    {"apply", 2, (const vg_param[]){{"f", "fn(int) -> int"}, {"x", "int"}}, "int",
+     "apply returns f(x)."},
     {"crash", 0, NULL, "nil", "crash replies virgil.Panic."},
     {"divide", 2, (const vg_param[]){{"a", "float"}, {"b", "float"}}, "float",
      "divide returns a / b; b == 0 raises ZeroDivisionError."},
@@ -445,13 +719,22 @@ static const vg_function functions[] = {
     {"fail_chain", 1, (const vg_param[]){{"depth", "int"}}, "nil",
      "fail_chain raises ChainLevel{depth}, caused by ChainLevel{depth-1}, ... down to "
      "ChainLevel1; depth must be 1 to 100."},
+    {"fire", 1, (const vg_param[]){{"x", "int"}}, "int",
+     "fire returns f(x) for the f that register keeps; without one it raises ValueError."},
+    {"fold", 3, (const vg_param[]){{"f", "fn(int, int) -> int"}, {"init", "int"}, {"xs", "[int]"}},
+     "int", "fold returns f(...f(f(init, x0), x1)..., xn)."},
     {"greet", 1, (const vg_param[]){{"name", "str"}}, "str",
      "greet returns \"Hello, \" + name + \"!\"."},
+    {"map_ints", 2, (const vg_param[]){{"f", "fn(int) -> int"}, {"xs", "[int]"}}, "[int]",
+     "map_ints returns [f(x) for x in xs]."},
+    {"register", 1, (const vg_param[]){{"f", "fn(int) -> int"}}, "nil",
+     "register keeps f (retained) for fire, releasing the one it replaces."},
     {"sleep_ms", 1, (const vg_param[]){{"ms", "int"}}, "nil",
      "sleep_ms sleeps ms milliseconds (0 to 10000)."},
     {"stats", 1, (const vg_param[]){{"xs", "[float]"}},
      "{\"count\": int, \"mean\": float, \"min\": float, \"max\": float}",
      "stats summarizes xs; an empty list raises ValueError."},
+    {"unregister", 0, NULL, "nil", "unregister releases the f that register keeps, if any."},
 };
 
 EXPORT void virgil_manifest(const virgil_box *in, virgil_box *out)

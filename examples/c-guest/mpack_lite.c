@@ -355,6 +355,21 @@ mpl_error mpl_read_bin(mpl_reader *r, const uint8_t **bin, size_t *len)
     return MPL_OK;
 }
 
+mpl_error mpl_read_ext(mpl_reader *r, int8_t *type, const uint8_t **body, size_t *len)
+{
+    header h;
+    mpl_error err = expect(r, MPL_EXT, &h);
+    if (err != MPL_OK)
+        return err;
+    /* The ext type is the last byte of every ext header (fixext and ext 8/16/32 alike). */
+    uint8_t code = r->data[r->pos + h.size - 1];
+    *type = (int8_t)(code < 0x80 ? (int)code : (int)code - 256);
+    *body = r->data + r->pos + h.size;
+    *len = (size_t)h.length;
+    advance(r, &h);
+    return MPL_OK;
+}
+
 static mpl_error read_container(mpl_reader *r, mpl_type type, uint32_t *count)
 {
     header h;

@@ -95,6 +95,10 @@ MPL_API mpl_error mpl_read_str(mpl_reader *r, const char **str, size_t *len);
 /* A view of the byte string inside the input. */
 MPL_API mpl_error mpl_read_bin(mpl_reader *r, const uint8_t **bin, size_t *len);
 
+/* An extension value (fixext 1/2/4/8/16 or ext 8/16/32): its type code and a view of its body
+ * inside the input. */
+MPL_API mpl_error mpl_read_ext(mpl_reader *r, int8_t *type, const uint8_t **body, size_t *len);
+
 /* Array and map headers: the number of elements (of key-value pairs for a map) that follow.
  * A count that cannot possibly fit in the remaining bytes is MPL_ERR_TRUNCATED right away. */
 MPL_API mpl_error mpl_read_array(mpl_reader *r, uint32_t *count);

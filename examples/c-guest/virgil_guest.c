@@ -1,8 +1,11 @@
 /* virgil_guest.c: see virgil_guest.h. */
 #include "virgil_guest.h"
 
+#include <stdarg.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* ---- Allocation ------------------------------------------------------------------------ */
 
@@ -120,6 +123,189 @@ void vg_write_exception_head(mpl_writer *w, const char *name, const char *messag
     for (size_t i = 0; i < nframes; i++)
         write_frame(w, &frames[i]);
     mpl_write_cstr(w, "cause");
+}
+
+/* ---- Closures ------------------------------------------------------------------------- */
+
+_Static_assert(sizeof(void *) == 8 && sizeof(void (*)(void)) == 8,
+               "a closure's words are 64-bit pointers");
+_Static_assert(sizeof(vg_closure) == VG_CLOSURE_SIZE, "vg_closure is the closure payload");
+
+mpl_error vg_read_closure(mpl_reader *r, vg_closure *f)
+{
+    mpl_reader at = *r;
+    int8_t type;
+    const uint8_t *body;
+    size_t len;
+    mpl_error err = mpl_read_ext(&at, &type, &body, &len);
+    if (err != MPL_OK)
+        return err;
+    if (type != VG_CLOSURE_EXT || len != VG_CLOSURE_SIZE)
+        return MPL_ERR_TYPE;
+    /* Five words in the platform's byte order, in the order of vg_closure's fields; copied one
+     * by one rather than as a struct, so that padding could never matter. */
+    memcpy(&f->call, body, 8);
+    memcpy(&f->env, body + 8, 8);
+    memcpy(&f->realloc, body + 16, 8);
+    memcpy(&f->retain, body + 24, 8);
+    memcpy(&f->release, body + 32, 8);
+    *r = at;
+    return MPL_OK;
+}
+
+__attribute__((format(printf, 3, 4))) static vg_call_status broken(vg_callback *cb,
+                                                                   const char *name,
+                                                                   const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    vsnprintf(cb->problem, sizeof cb->problem, format, ap);
+    va_end(ap);
+    cb->problem_name = name;
+    return VG_CALL_BROKEN;
+}
+
+static bool key_is(const char *key, size_t len, const char *want)
+{
+    return len == strlen(want) && memcmp(key, want, len) == 0;
+}
+
+/* The number of records in the exception chain at `r`, the outermost included: 0 when it is not
+ * a record (a map with a str "name" and a nil or record "cause"), and VG_MAX_CHAIN + 1 when it
+ * is longer than the ABI allows.  A loop, not recursion: the chain can be long.  The value is
+ * known to be well formed (mpl_skip checked it), so only its shape is checked here. */
+static size_t chain_length(mpl_reader r)
+{
+    for (size_t n = 1; n <= VG_MAX_CHAIN; n++) {
+        uint32_t keys;
+        bool named = false, caused = false;
+        mpl_reader cause = r;
+        if (mpl_read_map(&r, &keys) != MPL_OK)
+            return 0;
+        for (uint32_t i = 0; i < keys; i++) {
+            const char *key, *name;
+            size_t len, name_len;
+            mpl_type type;
+            if (mpl_read_str(&r, &key, &len) != MPL_OK) { /* a key of another type: unknown */
+                if (mpl_skip(&r) != MPL_OK)
+                    return 0;
+            } else if (key_is(key, len, "name")) {
+                if (mpl_read_str(&r, &name, &name_len) != MPL_OK)
+                    return 0;
+                named = true;
+                continue;
+            } else if (key_is(key, len, "cause") && mpl_peek_type(&r, &type) == MPL_OK &&
+                       type != MPL_NIL) {
+                if (type != MPL_MAP)
+                    return 0;
+                cause = r;
+                caused = true;
+            }
+            if (mpl_skip(&r) != MPL_OK) /* the value of a key not looked at */
+                return 0;
+        }
+        if (!named)
+            return 0;
+        if (!caused)
+            return n;
+        r = cause;
+    }
+    return VG_MAX_CHAIN + 1;
+}
+
+/* Checks the envelope in cb->reply (known to be readable: a non-empty view of memory). */
+static vg_call_status check_envelope(vg_callback *cb)
+{
+    mpl_reader r;
+    uint32_t entries;
+    const char *key;
+    size_t len;
+    mpl_type type;
+    mpl_reader_init(&r, cb->reply.ptr, (size_t)cb->reply.len);
+
+    mpl_error err = mpl_read_map(&r, &entries);
+    if (err == MPL_ERR_TYPE && mpl_peek_type(&r, &type) == MPL_OK)
+        return broken(cb, "virgil.ResultError", "the callback replied a %s, not an envelope",
+                      mpl_type_name(type));
+    if (err != MPL_OK)
+        return broken(cb, "virgil.ResultError", "the callback's reply is malformed: %s",
+                      mpl_strerror(err));
+    if (entries != 1)
+        return broken(cb, "virgil.ResultError",
+                      "the callback replied a map of %u entries, not an envelope",
+                      (unsigned)entries);
+    if ((err = mpl_read_str(&r, &key, &len)) != MPL_OK && err != MPL_ERR_TYPE)
+        return broken(cb, "virgil.ResultError", "the callback's reply is malformed: %s",
+                      mpl_strerror(err));
+    bool ok = err == MPL_OK && key_is(key, len, "ok");
+    if (!ok && !(err == MPL_OK && key_is(key, len, "error")))
+        return broken(cb, "virgil.ResultError",
+                      "the callback's reply is not an envelope: its key is not \"ok\" or "
+                      "\"error\"");
+    size_t start = r.pos;
+    if ((err = mpl_skip(&r)) != MPL_OK)
+        return broken(cb, "virgil.ResultError", "the callback's reply is malformed: %s",
+                      mpl_strerror(err));
+    if (mpl_reader_remaining(&r) != 0)
+        return broken(cb, "virgil.ResultError",
+                      "the callback's reply has %zu trailing bytes after the envelope",
+                      mpl_reader_remaining(&r));
+    cb->value = r.data + start;
+    cb->value_len = r.pos - start;
+    if (ok)
+        return VG_CALL_OK;
+
+    mpl_reader record;
+    mpl_reader_init(&record, cb->value, cb->value_len);
+    cb->chain = chain_length(record);
+    if (cb->chain == 0)
+        return broken(cb, "virgil.ResultError",
+                      "the callback's error is not an exception record");
+    if (cb->chain > VG_MAX_CHAIN)
+        return broken(cb, "virgil.ResultError",
+                      "the callback's exception chain is longer than %d records", VG_MAX_CHAIN);
+    return VG_CALL_ERROR;
+}
+
+vg_call_status vg_callback_call(vg_callback *cb, const vg_closure *f, const uint8_t *args,
+                                size_t len)
+{
+    const virgil_box in = {(uint8_t *)args, len}; /* borrowed by the callback, never written */
+    cb->f = f;
+    cb->reply = (virgil_box){cb->scratch, sizeof cb->scratch};
+    cb->value = NULL;
+    cb->value_len = 0;
+    cb->chain = 0;
+    cb->problem_name = NULL;
+    cb->problem[0] = '\0';
+
+    f->call(f->env, &in, &cb->reply);
+
+    /* What the reply is before reading it (ABI.md section 2). */
+    if (cb->reply.ptr == NULL && cb->reply.len == 0)
+        return broken(cb, "virgil.InternalError", "the callback could not allocate its reply");
+    if (cb->reply.ptr == NULL)
+        return broken(cb, "virgil.ResultError",
+                      "the callback replied a NULL pointer with length %llu",
+                      (unsigned long long)cb->reply.len);
+    if (cb->reply.ptr == cb->scratch && cb->reply.len > sizeof cb->scratch)
+        return broken(cb, "virgil.InternalError",
+                      "the callback claims %llu bytes of a %zu-byte scratch buffer",
+                      (unsigned long long)cb->reply.len, sizeof cb->scratch);
+    if (cb->reply.len == 0)
+        return broken(cb, "virgil.ResultError", "the callback's reply is empty");
+    if (cb->reply.len > SIZE_MAX)
+        return broken(cb, "virgil.ResultError", "the callback's reply is too long");
+    return check_envelope(cb);
+}
+
+void vg_callback_done(vg_callback *cb)
+{
+    if (cb->reply.ptr != NULL && cb->reply.ptr != cb->scratch && cb->f->realloc != NULL)
+        cb->f->realloc(cb->reply.ptr, 0);
+    cb->reply = (virgil_box){NULL, 0};
+    cb->value = NULL;
+    cb->value_len = 0;
 }
 
 /* ---- Manifest and diagnostics ---------------------------------------------------------- */

@@ -71,6 +71,57 @@ typedef struct vg_frame {
 MPL_API void vg_write_exception_head(mpl_writer *w, const char *name, const char *message,
                                      const vg_frame *frames, size_t nframes);
 
+/* ---- Closures (ABI.md section 15) ------------------------------------------------------ */
+
+/* A closure's five words, in the order of its ext 64 payload. */
+typedef struct vg_closure {
+    void (*call)(void *env, const virgil_box *in, virgil_box *out);
+    void *env; /* the other side's handle: passed along, never dereferenced */
+    void *(*realloc)(void *ptr, size_t size); /* frees replies `call` put in its own memory */
+    void (*retain)(void *env);
+    void (*release)(void *env);
+} vg_closure;
+
+#define VG_CLOSURE_EXT 64   /* the extension type of a closure */
+#define VG_CLOSURE_SIZE 40  /* its payload: five native-endian 64-bit words */
+#define VG_MAX_CHAIN 256    /* the most records an exception chain may hold (ABI.md section 6) */
+
+/* Lifts a closure: an extension value of type 64 with a 40-byte payload.  Anything else is
+ * MPL_ERR_TYPE and the reader does not move.  The words are taken as they are; whether they are
+ * usable (not NULL) is for the caller to check. */
+MPL_API mpl_error vg_read_closure(mpl_reader *r, vg_closure *f);
+
+/* The scratch buffer lent to every call of a closure: small replies cost no allocation. */
+#define VG_CALLBACK_SCRATCH 256
+
+typedef enum vg_call_status {
+    VG_CALL_OK,     /* {"ok": value}: `value` is the value's bytes */
+    VG_CALL_ERROR,  /* {"error": record}: `value` is the record's bytes, `chain` its length */
+    VG_CALL_BROKEN  /* no usable reply: `problem_name` and `problem` say what was wrong */
+} vg_call_status;
+
+/* One call of a closure and its reply, which stays readable until vg_callback_done. */
+typedef struct vg_callback {
+    const vg_closure *f;
+    uint8_t scratch[VG_CALLBACK_SCRATCH];
+    virgil_box reply; /* as the closure returned it */
+    const uint8_t *value;
+    size_t value_len;
+    size_t chain; /* VG_CALL_ERROR: records in the chain, the outermost included */
+    const char *problem_name; /* VG_CALL_BROKEN: a framework exception name ... */
+    char problem[128];        /* ... and what was wrong, without the function's name */
+} vg_callback;
+
+/* Calls `f` with the encoded argument array `args`, lending it cb->scratch (ABI.md sections 3
+ * and 15), and checks the reply envelope: one map {"ok": value} or {"error": record}, well
+ * formed, nothing after it, the record a map with a "name" and a chain of at most VG_MAX_CHAIN
+ * records.  Always call vg_callback_done afterwards, whatever the status. */
+MPL_API vg_call_status vg_callback_call(vg_callback *cb, const vg_closure *f, const uint8_t *args,
+                                        size_t len);
+
+/* Gives the reply back: with the closure's realloc when it is not in cb->scratch. */
+MPL_API void vg_callback_done(vg_callback *cb);
+
 /* ---- Manifest and diagnostics ---------------------------------------------------------- */
 
 typedef struct vg_param {
