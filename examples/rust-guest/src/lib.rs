@@ -7,8 +7,10 @@
 //! # -> cabi/rust/target/release/libconformance_rust.so
 //! ```
 
+use std::sync::{Arc, Mutex};
+
 use serde::Serialize;
-use virgil::{AbiType, Value};
+use virgil::{AbiType, Callback, ClosureError, RetainedCallback, Value};
 
 mod errors;
 
@@ -126,6 +128,61 @@ pub fn sleep_ms(ms: i64) -> Result<(), ValueError> {
         })?;
     std::thread::sleep(std::time::Duration::from_millis(ms));
     Ok(())
+}
+
+/// apply returns f(x).
+#[virgil::export]
+pub fn apply(f: Callback<fn(i64) -> i64>, x: i64) -> Result<i64, ClosureError> {
+    f.call(x)
+}
+
+/// map_ints returns [f(x) for x in xs], stopping at the first failure.
+#[virgil::export]
+pub fn map_ints(f: Callback<fn(i64) -> i64>, xs: Vec<i64>) -> Result<Vec<i64>, ClosureError> {
+    xs.into_iter().map(|x| f.call(x)).collect()
+}
+
+/// fold returns f(...f(f(init, x0), x1)..., xn).
+#[virgil::export]
+pub fn fold(
+    f: Callback<fn(i64, i64) -> i64>,
+    init: i64,
+    xs: Vec<i64>,
+) -> Result<i64, ClosureError> {
+    xs.into_iter().try_fold(init, |acc, x| f.call(acc, x))
+}
+
+/// The callback `register` keeps for `fire`, shared so that `fire` calls it without holding the
+/// lock (the callback may call `register` or `unregister` itself).
+type Registered = Option<Arc<RetainedCallback<fn(i64) -> i64>>>;
+
+static REGISTERED: Mutex<Registered> = Mutex::new(None);
+
+fn registered() -> std::sync::MutexGuard<'static, Registered> {
+    REGISTERED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// register keeps f (retained) for fire, releasing one registered before.
+#[virgil::export]
+pub fn register(f: Callback<fn(i64) -> i64>) {
+    let previous = registered().replace(Arc::new(f.retain()));
+    drop(previous); // released outside the lock
+}
+
+/// fire returns f(x) for the registered f; without one it raises ValueError.
+#[virgil::export]
+pub fn fire(x: i64) -> Result<i64, virgil::Error> {
+    let f = registered()
+        .clone()
+        .ok_or_else(|| ValueError("no callback registered".to_owned()))?;
+    Ok(f.call(x)?)
+}
+
+/// unregister releases the registered f, if any.
+#[virgil::export]
+pub fn unregister() {
+    let previous = registered().take();
+    drop(previous);
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@ use virgil::{Exception, Value};
 
 use super::Summary;
 
+mod callbacks;
+
 #[test]
 fn add() {
     assert_eq!(call::<i64>("add", &(1, 2)), Ok(3));
@@ -201,14 +203,20 @@ fn manifest() {
         names,
         [
             "add",
+            "apply",
             "crash",
             "divide",
             "echo",
             "echo_bytes",
             "fail_chain",
+            "fire",
+            "fold",
             "greet",
+            "map_ints",
+            "register",
             "sleep_ms",
-            "stats"
+            "stats",
+            "unregister"
         ]
     );
     let stats = m.functions.iter().find(|f| f.name == "stats").unwrap();

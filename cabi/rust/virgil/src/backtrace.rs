@@ -274,7 +274,8 @@ impl<'a> Seen<'a> {
             || (self.name == "serve" && self.in_kit_file("call.rs"))
     }
 
-    /// The kit's capture of a backtrace: the panic hook, `Backtrace::capture`, `virgil::Error`.
+    /// The kit's capture of a backtrace: the panic hook, `Backtrace::capture`, `virgil::Error`, the
+    /// call of a closure that failed.
     fn is_capture(&self) -> bool {
         const FULL: &[&str] = &[
             "backtrace::",
@@ -283,10 +284,13 @@ impl<'a> Seen<'a> {
             "virgil::panic::record",
             "virgil::error::Error::",
             "<virgil::error::Error as ",
+            "virgil::closure::",
+            "<virgil::closure::",
         ];
         let closure = self.name.starts_with('{');
         FULL.iter().any(|p| self.function.starts_with(p))
             || (self.in_kit_file("backtrace.rs") && self.name == "capture")
+            || self.in_kit_file("closure.rs")
             || (self.in_kit_file("panic.rs")
                 && (closure || ["record", "install_hook"].contains(&self.name)))
             || (self.in_kit_file("error.rs")

@@ -29,6 +29,8 @@ pub mod names {
     pub const INTERNAL_ERROR: &str = "virgil.InternalError";
     /// A Rust panic.
     pub const PANIC: &str = crate::panic::PANIC;
+    /// A closure was called after it stopped being valid (ABI.md, section 15).
+    pub const RELEASED_CLOSURE: &str = "virgil.ReleasedClosure";
 }
 
 /// A parameter of an exported function.
@@ -131,7 +133,7 @@ impl<'a> Call<'a> {
         let bytes: &'a [u8] = &self.args[start..self.ends[index]];
         self.next += 1;
         let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
-        T::deserialize(&mut de).map_err(|e| {
+        crate::closure::lifting_arguments(|| T::deserialize(&mut de)).map_err(|e| {
             let message = format!(
                 "{}: argument {}: {}",
                 self.export.name,

@@ -12,6 +12,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::closure::{CLOSURE_EXT, RawClosure};
 use crate::timestamp::{TIMESTAMP_EXT, Timestamp};
 use crate::types::Ty;
 
@@ -45,6 +46,12 @@ impl fmt::Display for Problem {
         match self {
             Problem::Malformed(what) | Problem::Invalid(what) => f.write_str(what),
             Problem::TooDeep => write!(f, "nested deeper than {MAX_DEPTH} levels"),
+            // A closure of the wrong type cannot be told from one of the right type (its type is
+            // not on the wire), so a mismatch is only ever "not a closure at all".
+            Problem::Mismatch {
+                expected: Ty::Func(..),
+                got,
+            } => write!(f, "expected fn, got {got}"),
             Problem::Mismatch { expected, got } => write!(f, "expected {expected}, got {got}"),
         }
     }
@@ -123,6 +130,7 @@ impl Head {
             Head::Array(_) => "list".into(),
             Head::Map(_) => "map".into(),
             Head::Ext(TIMESTAMP_EXT, _) => "time".into(),
+            Head::Ext(CLOSURE_EXT, _) => "fn".into(),
             Head::Ext(tag, _) => format!("ext {tag}").into(),
         }
     }
@@ -319,8 +327,9 @@ impl<'a> Reader<'a> {
                     return Err(Problem::Invalid("a malformed timestamp".into()).into());
                 }
             }
-            (Ty::Func(..), Head::Ext(64, _)) => {
-                self.payload(head)?;
+            (Ty::Func(..), Head::Ext(CLOSURE_EXT, _)) => {
+                RawClosure::check_payload(self.payload(head)?)
+                    .map_err(|e| Problem::Invalid(e.into()))?;
             }
             (Ty::List(_), Head::Nil) => patches.push((start, EMPTY_ARRAY)),
             (Ty::Map(..) | Ty::Record(_), Head::Nil) => patches.push((start, EMPTY_MAP)),
@@ -404,6 +413,45 @@ pub fn trailing(n: usize) -> String {
         "{n} trailing byte{} after the value",
         if n == 1 { "" } else { "s" }
     )
+}
+
+/// Reads the head of a reply envelope (ABI.md, section 4): whether it is `ok` (else `error`), and
+/// where its value starts. The value itself is left to the caller.
+pub(crate) fn envelope(reply: &[u8]) -> Result<(bool, usize), String> {
+    let mut r = Reader::new(reply);
+    match r.head().map_err(|p| p.to_string())? {
+        Head::Map(1) => {}
+        Head::Map(n) => return Err(format!("a map of {n} entries is not an envelope")),
+        other => {
+            return Err(format!(
+                "expected an envelope (a map), got {}",
+                other.family()
+            ));
+        }
+    }
+    let key_head = r.head().map_err(|p| p.to_string())?;
+    let key = r.payload(key_head).map_err(|p| p.to_string())?;
+    let ok = match (key_head, key) {
+        (Head::Str(_), b"ok") => true,
+        (Head::Str(_), b"error") => false,
+        _ => return Err("an envelope's key is \"ok\" or \"error\"".to_owned()),
+    };
+    Ok((ok, r.position()))
+}
+
+/// Checks that `bytes` are exactly one value of type `ty` (a reply's value, on its own: nesting
+/// counts from 0), noting nils that stand for empty containers in `patches`.
+pub(crate) fn check_value(
+    bytes: &[u8],
+    ty: &Ty,
+    patches: &mut Vec<(usize, u8)>,
+) -> Result<(), CheckError> {
+    let mut r = Reader::new(bytes);
+    r.check(ty, 0, patches)?;
+    match r.remaining() {
+        0 => Ok(()),
+        n => Err(Problem::Malformed(trailing(n).into()).into()),
+    }
 }
 
 /// Why an argument array cannot be lifted; [`crate::call`] words it with the function's name.

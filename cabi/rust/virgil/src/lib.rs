@@ -60,6 +60,14 @@
 //! or `std::backtrace::Backtrace`), or from the one [`Error`] captures when `?` converts into it.
 //! The outermost level of a failure without frames gets one frame naming the exported function.
 //!
+//! # Closures
+//!
+//! A parameter of type [`Callback<fn(A, ...) -> R>`](Callback) takes a function of the host's
+//! (ABI.md, section 15), called with [`Callback::call`]; a failure is a [`ClosureError`] that
+//! carries the closure's record whole. A `Callback` is valid during its call only (its lifetime is
+//! the call's); [`Callback::retain`] gives a [`RetainedCallback`] that may be kept anywhere and
+//! releases the closure when dropped.
+//!
 //! # Panics
 //!
 //! Every export runs its function under `catch_unwind`: a panic becomes `virgil.Panic` with the
@@ -100,6 +108,7 @@ mod alloc;
 mod backtrace;
 mod call;
 mod check;
+mod closure;
 mod codec;
 mod convert;
 mod error;
@@ -118,6 +127,10 @@ pub use alloc::{Stats, stats};
 pub use backtrace::{Backtrace, Traceback, enabled as backtraces_enabled};
 pub use call::{IntoReply, names};
 pub use check::MAX_DEPTH;
+pub use closure::{
+    CLOSURE_ERROR, CLOSURE_EXT, CLOSURE_LEN, Callback, ClosureCallFn, ClosureEnvFn, ClosureError,
+    ClosureReallocFn, RawClosure, RetainedCallback, Signature,
+};
 pub use codec::{CodecError, Envelope, decode, encode};
 pub use convert::{ExceptionInfo, IntoException};
 pub use error::Error;

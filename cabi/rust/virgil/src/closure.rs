@@ -1,0 +1,732 @@
+//! Closures (ABI.md, section 15): function values a host passes to an exported function, which
+//! the guest calls back across the boundary.
+//!
+//! A closure crosses as the extension type 64 with five little-endian words: `call`, `env`,
+//! `realloc`, `retain`, `release` ([`RawClosure`]). A parameter of type [`Callback`] lifts it into
+//! something that is called like a Rust function, with typed arguments and result:
+//!
+//! ```
+//! use virgil::{Callback, ClosureError};
+//!
+//! /// apply returns f(x).
+//! #[virgil::export]
+//! fn apply(f: Callback<fn(i64) -> i64>, x: i64) -> Result<i64, ClosureError> {
+//!     f.call(x)
+//! }
+//! # fn main() {}
+//! ```
+//!
+//! A [`Callback`] is valid only during the call it was passed to, which its lifetime enforces: it
+//! borrows the call's arguments, so it cannot be kept in a `static`. To keep one, [`retain`] it:
+//! the [`RetainedCallback`] it returns is `'static`, `Send` and `Sync`, and releases the closure
+//! exactly once when dropped.
+//!
+//! [`retain`]: Callback::retain
+
+use std::cell::Cell;
+use std::ffi::c_void;
+use std::fmt;
+use std::io;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeOwned, Deserializer};
+use serde::ser::Serializer;
+use serde::{Deserialize, Serialize};
+use serde_bytes::{ByteBuf, Bytes};
+
+use crate::backtrace::{Backtrace, Traceback};
+use crate::call::names;
+use crate::check;
+use crate::codec;
+use crate::convert::{ExceptionInfo, ExceptionType};
+use crate::exception::Exception;
+use crate::ffi::VirgilBox;
+use crate::timestamp::EXT_STRUCT;
+use crate::types::{AbiType, Ty};
+
+/// The extension type of a closure.
+pub const CLOSURE_EXT: i8 = 64;
+
+/// The length of a closure's payload: five 64-bit words.
+pub const CLOSURE_LEN: usize = 40;
+
+/// A closure's `call`: `void (*)(void *env, const virgil_box *in, virgil_box *out)`, with the
+/// contract of an exported function (scratch buffer included).
+pub type ClosureCallFn =
+    unsafe extern "C" fn(env: *mut c_void, input: *const VirgilBox, output: *mut VirgilBox);
+
+/// A closure side's allocator, `realloc` semantics: frees a reply `call` put in its own memory.
+pub type ClosureReallocFn = unsafe extern "C" fn(ptr: *mut c_void, size: usize) -> *mut c_void;
+
+/// A closure's `retain` or `release`: `void (*)(void *env)`.
+pub type ClosureEnvFn = unsafe extern "C" fn(env: *mut c_void);
+
+/// The five words of a closure as they cross (ABI.md, section 15).
+///
+/// Serializing one writes the extension value (`c7 28 40` and the words); hosts written in Rust,
+/// and tests, pass closures that way. Making one from bytes is `unsafe`
+/// ([`from_payload`](RawClosure::from_payload)): the words are code and data pointers.
+#[derive(Clone, Copy, Debug)]
+pub struct RawClosure {
+    /// Calls the function.
+    pub call: ClosureCallFn,
+    /// The closure side's handle, given to every call, retain and release.
+    pub env: *mut c_void,
+    /// Frees a reply `call` put in the closure side's memory.
+    pub realloc: ClosureReallocFn,
+    /// Keeps the closure valid after the call it was passed to.
+    pub retain: ClosureEnvFn,
+    /// Gives up one retain.
+    pub release: ClosureEnvFn,
+}
+
+// SAFETY: the words are a C function pointer and a handle; ABI.md, section 15 lets `call`,
+// `retain` and `release` be called from any thread, concurrently.
+unsafe impl Send for RawClosure {}
+// SAFETY: as above.
+unsafe impl Sync for RawClosure {}
+
+impl RawClosure {
+    /// The 40 bytes of the extension's payload: the five words, little-endian.
+    pub fn to_payload(&self) -> [u8; CLOSURE_LEN] {
+        let words = [
+            self.call as usize,
+            self.env as usize,
+            self.realloc as usize,
+            self.retain as usize,
+            self.release as usize,
+        ];
+        let mut payload = [0u8; CLOSURE_LEN];
+        for (chunk, word) in payload.chunks_exact_mut(8).zip(words) {
+            chunk.copy_from_slice(&(word as u64).to_le_bytes());
+        }
+        payload
+    }
+
+    /// Why `payload` cannot be a closure's: not 40 bytes, or a null function pointer. Reading the
+    /// words is safe; making function pointers of them is not.
+    pub fn check_payload(payload: &[u8]) -> Result<(), &'static str> {
+        if payload.len() != CLOSURE_LEN {
+            return Err("a closure's payload is 40 bytes");
+        }
+        let word = |i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&payload[i * 8..i * 8 + 8]);
+            u64::from_le_bytes(w)
+        };
+        match (word(0), word(2), word(3), word(4)) {
+            (0, _, _, _) => Err("a closure with a null call pointer"),
+            (_, 0, _, _) => Err("a closure with a null realloc pointer"),
+            (_, _, 0, _) => Err("a closure with a null retain pointer"),
+            (_, _, _, 0) => Err("a closure with a null release pointer"),
+            _ => Ok(()),
+        }
+    }
+
+    /// The closure whose payload is `payload`.
+    ///
+    /// # Safety
+    ///
+    /// The words are a closure of this process as ABI.md, section 15 describes it: `call`,
+    /// `realloc`, `retain` and `release` are functions with those signatures.
+    pub unsafe fn from_payload(payload: &[u8]) -> Result<Self, &'static str> {
+        Self::check_payload(payload)?;
+        let word = |i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&payload[i * 8..i * 8 + 8]);
+            u64::from_le_bytes(w) as usize
+        };
+        // SAFETY: the words are non-null (checked) and, by the caller's promise, functions of
+        // these signatures.
+        unsafe {
+            Ok(RawClosure {
+                call: std::mem::transmute::<usize, ClosureCallFn>(word(0)),
+                env: word(1) as *mut c_void,
+                realloc: std::mem::transmute::<usize, ClosureReallocFn>(word(2)),
+                retain: std::mem::transmute::<usize, ClosureEnvFn>(word(3)),
+                release: std::mem::transmute::<usize, ClosureEnvFn>(word(4)),
+            })
+        }
+    }
+}
+
+impl Serialize for RawClosure {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer
+            .serialize_newtype_struct(EXT_STRUCT, &(CLOSURE_EXT, Bytes::new(&self.to_payload())))
+    }
+}
+
+thread_local! {
+    /// Whether this thread is lifting the arguments of an export call: the only bytes a closure
+    /// may be lifted from, since only the host vouches for the pointers in them.
+    static LIFTING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` (the lifting of an export's argument) with closures allowed.
+pub(crate) fn lifting_arguments<T>(f: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            LIFTING.with(|l| l.set(self.0));
+        }
+    }
+    let _restore = Restore(LIFTING.with(|l| l.replace(true)));
+    f()
+}
+
+/// A function type that a [`Callback`] can have: `fn(A, B, ...) -> R` with up to six parameters,
+/// each an [`AbiType`] that serializes, and a result that is an [`AbiType`] and deserializes
+/// (`()` for none). Parameter types are owned (`String`, not `&str`).
+pub trait Signature: 'static {
+    /// `fn(A, B) -> R` in the vocabulary.
+    const TYPE: Ty;
+}
+
+/// What a [`Callback`] holds besides its words: the call's lifetime and, without owning one, `F`.
+type CallbackMarker<'a, F> = (&'a (), fn() -> F);
+
+/// A closure the host passed to an exported function, valid during that call: `'a` is the call's.
+///
+/// `F` is its Rust type, `fn(i64) -> i64`, which is also its type in the manifest
+/// (`fn(int) -> int`). [`call`](Callback::call) takes the arguments and returns the result or a
+/// [`ClosureError`] carrying the closure's exception record.
+///
+/// It is `Send` and `Sync`: a closure may be called from any thread (scoped threads, for
+/// instance), while the call it was passed to lasts.
+pub struct Callback<'a, F: Signature> {
+    raw: RawClosure,
+    _marker: PhantomData<CallbackMarker<'a, F>>,
+}
+
+impl<F: Signature> Clone for Callback<'_, F> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<F: Signature> Copy for Callback<'_, F> {}
+
+impl<F: Signature> fmt::Debug for Callback<'_, F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Callback({})", F::TYPE)
+    }
+}
+
+impl<F: Signature> AbiType for Callback<'_, F> {
+    const TYPE: Ty = F::TYPE;
+}
+
+impl<'a, F: Signature> Callback<'a, F> {
+    /// The callback of these words, valid for `'a`.
+    ///
+    /// # Safety
+    ///
+    /// `raw` is a closure of type `F` (ABI.md, section 15) that stays valid for `'a`.
+    pub unsafe fn from_raw(raw: RawClosure) -> Self {
+        Callback {
+            raw,
+            _marker: PhantomData,
+        }
+    }
+
+    /// Its words.
+    pub fn raw(&self) -> RawClosure {
+        self.raw
+    }
+
+    /// Keeps the closure beyond the call it was passed to: calls its `retain`. The handle releases
+    /// it, once, when dropped.
+    pub fn retain(&self) -> RetainedCallback<F> {
+        // SAFETY: the closure is valid during this call ('a), which is when retain must come.
+        unsafe { (self.raw.retain)(self.raw.env) };
+        RetainedCallback {
+            raw: self.raw,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<'de, F: Signature> Deserialize<'de> for Callback<'de, F> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ClosureVisitor;
+
+        impl<'de> de::Visitor<'de> for ClosureVisitor {
+            type Value = RawClosure;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a closure (the MessagePack extension 64)")
+            }
+
+            fn visit_newtype_struct<D: Deserializer<'de>>(
+                self,
+                d: D,
+            ) -> Result<RawClosure, D::Error> {
+                let (tag, data): (i8, ByteBuf) = Deserialize::deserialize(d)?;
+                if tag != CLOSURE_EXT {
+                    return Err(de::Error::custom(format_args!(
+                        "expected a closure (extension 64), got extension {tag}"
+                    )));
+                }
+                if !LIFTING.with(Cell::get) {
+                    return Err(de::Error::custom(
+                        "a closure can only be lifted as an argument of an exported function",
+                    ));
+                }
+                // SAFETY: these are the arguments of an export call, whose host lowered the
+                // closure following ABI.md, section 15.
+                unsafe { RawClosure::from_payload(&data) }.map_err(de::Error::custom)
+            }
+        }
+
+        let raw = deserializer.deserialize_newtype_struct(EXT_STRUCT, ClosureVisitor)?;
+        // SAFETY: a closure lifted from the arguments of a call is valid while the arguments are
+        // ('de is the call's lifetime); its type is the parameter's, which the host was told in
+        // the manifest.
+        Ok(unsafe { Callback::from_raw(raw) })
+    }
+}
+
+/// A retained closure: valid until dropped, when it calls the closure's `release` exactly once.
+///
+/// It is `'static`, `Send` and `Sync`, so it can live in a global `Mutex` or another thread.
+/// `clone` retains the closure once more.
+pub struct RetainedCallback<F: Signature> {
+    raw: RawClosure,
+    _marker: PhantomData<fn() -> F>,
+}
+
+impl<F: Signature> RetainedCallback<F> {
+    /// Its words.
+    pub fn raw(&self) -> RawClosure {
+        self.raw
+    }
+}
+
+impl<F: Signature> Clone for RetainedCallback<F> {
+    fn clone(&self) -> Self {
+        // SAFETY: retained, hence valid.
+        unsafe { (self.raw.retain)(self.raw.env) };
+        RetainedCallback {
+            raw: self.raw,
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<F: Signature> Drop for RetainedCallback<F> {
+    fn drop(&mut self) {
+        // SAFETY: the retain this handle holds, given up once.
+        unsafe { (self.raw.release)(self.raw.env) };
+    }
+}
+
+impl<F: Signature> fmt::Debug for RetainedCallback<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RetainedCallback({})", F::TYPE)
+    }
+}
+
+macro_rules! signatures {
+    ($(($($arg:ident $var:ident),*)),* $(,)?) => {$(
+        impl<$($arg: Serialize + AbiType + 'static,)* R: DeserializeOwned + AbiType + 'static>
+            Signature for fn($($arg),*) -> R
+        {
+            const TYPE: Ty = Ty::Func(&[$($arg::TYPE),*], &R::TYPE);
+        }
+
+        impl<$($arg: Serialize + AbiType + 'static,)* R: DeserializeOwned + AbiType + 'static>
+            Callback<'_, fn($($arg),*) -> R>
+        {
+            /// Calls the closure with these arguments: its result, or a [`ClosureError`] with the
+            /// exception record it replied (or the kit's, when the reply could not be read).
+            #[allow(clippy::too_many_arguments)]
+            pub fn call(&self, $($var: $arg),*) -> Result<R, ClosureError> {
+                invoke(&self.raw, &($($var,)*), &<fn($($arg),*) -> R as Signature>::TYPE)
+            }
+        }
+
+        impl<$($arg: Serialize + AbiType + 'static,)* R: DeserializeOwned + AbiType + 'static>
+            RetainedCallback<fn($($arg),*) -> R>
+        {
+            /// Calls the closure with these arguments: its result, or a [`ClosureError`] with the
+            /// exception record it replied (or the kit's, when the reply could not be read).
+            #[allow(clippy::too_many_arguments)]
+            pub fn call(&self, $($var: $arg),*) -> Result<R, ClosureError> {
+                invoke(&self.raw, &($($var,)*), &<fn($($arg),*) -> R as Signature>::TYPE)
+            }
+        }
+    )*};
+}
+
+signatures! {
+    (),
+    (A a),
+    (A a, B b),
+    (A a, B b, C c),
+    (A a, B b, C c, D d),
+    (A a, B b, C c, D d, E e),
+    (A a, B b, C c, D d, E e, G g),
+}
+
+/// A closure's call failed: the closure raised (its exception record, verbatim, from whatever
+/// language), or its reply could not be read (a record of the kit's: `virgil.ResultError`,
+/// `virgil.InternalError`), or it had been released (`virgil.ReleasedClosure`, the host's record).
+///
+/// As an error it is a level of the guest's own, `virgil::ClosureError`, with the Rust frames that
+/// led to the call and the record as its cause: returned from an export (directly or through
+/// [`virgil::Error`](crate::Error)), the reply's record shows the guest's level and then the
+/// closure's levels with their own language's frames. [`into_record`](ClosureError::into_record)
+/// gives the closure's record alone, to pass it on as it came.
+pub struct ClosureError(Box<Failure>);
+
+/// What a [`ClosureError`] holds, boxed so that a `Result` of one stays small.
+struct Failure {
+    record: Exception,
+    signature: Ty,
+    backtrace: Backtrace,
+}
+
+/// The name of the guest's level of a [`ClosureError`].
+pub const CLOSURE_ERROR: &str = "virgil::ClosureError";
+
+impl ClosureError {
+    #[inline(never)]
+    fn new(record: Exception, signature: &Ty) -> Self {
+        ClosureError(Box::new(Failure {
+            record,
+            signature: *signature,
+            backtrace: Backtrace::capture(),
+        }))
+    }
+
+    /// The closure's record: its name, message, language, frames and causes.
+    pub fn record(&self) -> &Exception {
+        &self.0.record
+    }
+
+    /// The closure's record, to return it unchanged (`Result<T, virgil::Exception>`).
+    pub fn into_record(self) -> Exception {
+        self.0.record
+    }
+
+    /// The record's name (`ValueError`, `*errors.errorString`, `virgil.ReleasedClosure`).
+    pub fn name(&self) -> &str {
+        &self.0.record.name
+    }
+
+    /// Whether the closure had been released (`virgil.ReleasedClosure`).
+    pub fn is_released(&self) -> bool {
+        self.0.record.name == names::RELEASED_CLOSURE
+    }
+}
+
+impl fmt::Debug for ClosureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClosureError")
+            .field("signature", &self.0.signature.to_string())
+            .field("record", &self.0.record)
+            .finish()
+    }
+}
+
+impl fmt::Display for ClosureError {
+    /// `callback fn(int) -> int failed: ` and the record (its outermost level).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "callback {} failed: {}", self.0.signature, self.0.record)
+    }
+}
+
+impl std::error::Error for ClosureError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0.record)
+    }
+}
+
+impl ExceptionInfo for ClosureError {
+    fn exception_name(&self) -> std::borrow::Cow<'_, str> {
+        CLOSURE_ERROR.into()
+    }
+
+    fn exception_backtrace(&self) -> Option<&dyn Traceback> {
+        Some(&self.0.backtrace)
+    }
+}
+
+impl From<ClosureError> for Exception {
+    /// The closure's record alone, as it came.
+    fn from(e: ClosureError) -> Self {
+        e.0.record
+    }
+}
+
+fn find_closure_error<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a dyn ExceptionInfo> {
+    error
+        .downcast_ref::<ClosureError>()
+        .map(|e| e as &dyn ExceptionInfo)
+}
+
+#[linkme::distributed_slice(crate::convert::EXCEPTION_TYPES)]
+static CLOSURE_ERROR_TYPE: ExceptionType = ExceptionType(find_closure_error);
+
+/// The arguments, on the stack while they fit.
+struct ArgBuf {
+    stack: [u8; ARG_STACK],
+    len: usize,
+    heap: Vec<u8>,
+}
+
+const ARG_STACK: usize = 256;
+
+/// The scratch buffer lent to a closure's call.
+const SCRATCH: usize = 1024;
+
+impl ArgBuf {
+    fn bytes(&self) -> &[u8] {
+        if self.heap.is_empty() {
+            &self.stack[..self.len]
+        } else {
+            &self.heap
+        }
+    }
+}
+
+impl io::Write for ArgBuf {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.heap.is_empty() && self.len + data.len() <= ARG_STACK {
+            self.stack[self.len..self.len + data.len()].copy_from_slice(data);
+            self.len += data.len();
+        } else {
+            if self.heap.is_empty() {
+                self.heap.extend_from_slice(&self.stack[..self.len]);
+            }
+            self.heap.extend_from_slice(data);
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A reply in the closure side's memory, freed with its `realloc` when dropped.
+struct Owned {
+    ptr: *mut u8,
+    realloc: ClosureReallocFn,
+}
+
+impl Drop for Owned {
+    fn drop(&mut self) {
+        // SAFETY: the closure's reply, in its memory, freed once with its allocator (ABI.md,
+        // section 3, step 4).
+        unsafe { (self.realloc)(self.ptr.cast(), 0) };
+    }
+}
+
+/// One call of a closure: lowers the arguments (a tuple, `()` for none), calls, lifts the reply.
+#[inline(never)]
+fn invoke<A: Serialize, R: DeserializeOwned>(
+    raw: &RawClosure,
+    args: &A,
+    signature: &Ty,
+) -> Result<R, ClosureError> {
+    invoke_record(raw, args, signature).map_err(|record| ClosureError::new(record, signature))
+}
+
+fn invoke_record<A: Serialize, R: DeserializeOwned>(
+    raw: &RawClosure,
+    args: &A,
+    signature: &Ty,
+) -> Result<R, Exception> {
+    let Ty::Func(params, result) = signature else {
+        unreachable!("a Signature's type is a function type")
+    };
+    let mut buf = ArgBuf {
+        stack: [0; ARG_STACK],
+        len: 0,
+        heap: Vec::new(),
+    };
+    if params.is_empty() {
+        buf.len = 1;
+        buf.stack[0] = 0x90; // `()` would write nil; no arguments are the empty array
+    } else {
+        args.serialize(&mut codec::serializer(&mut buf))
+            .map_err(|e| {
+                Exception::new(
+                    names::ARGUMENT_ERROR,
+                    format!("callback {signature}: the arguments could not be lowered: {e}"),
+                )
+            })?;
+    }
+    let input = buf.bytes();
+    let input_box = VirgilBox {
+        ptr: input.as_ptr().cast_mut(),
+        len: input.len() as u64,
+    };
+    let mut scratch = [0u8; SCRATCH];
+    let scratch_ptr = scratch.as_mut_ptr();
+    let mut out = VirgilBox {
+        ptr: scratch_ptr,
+        len: SCRATCH as u64,
+    };
+    // SAFETY: the closure is valid (a Callback during its call, a RetainedCallback until
+    // released); `in` borrows the arguments and `out` lends the scratch buffer, by the ABI.
+    unsafe { (raw.call)(raw.env, &input_box, &mut out) };
+
+    let failure = |name: &str, message: String| {
+        Exception::new(name, format!("callback {signature}: {message}"))
+    };
+    if out.ptr.is_null() {
+        return Err(failure(
+            names::INTERNAL_ERROR,
+            "the closure could not allocate its reply".into(),
+        ));
+    }
+    let _owned;
+    let reply: &[u8] = if out.ptr == scratch_ptr {
+        if out.len > SCRATCH as u64 {
+            return Err(failure(
+                names::INTERNAL_ERROR,
+                format!(
+                    "the reply claims {} bytes of a scratch buffer of {SCRATCH}",
+                    out.len
+                ),
+            ));
+        }
+        &scratch[..out.len as usize]
+    } else {
+        _owned = Owned {
+            ptr: out.ptr,
+            realloc: raw.realloc,
+        };
+        let len = usize::try_from(out.len)
+            .ok()
+            .filter(|&n| n <= isize::MAX as usize)
+            .ok_or_else(|| {
+                failure(
+                    names::INTERNAL_ERROR,
+                    format!("a reply of {} bytes", out.len),
+                )
+            })?;
+        // SAFETY: the closure replied `len` bytes at `out.ptr`, ours until freed (by `_owned`).
+        unsafe { std::slice::from_raw_parts(out.ptr, len) }
+    };
+    if reply.is_empty() {
+        return Err(failure(names::RESULT_ERROR, "an empty reply".into()));
+    }
+    let (ok, start) = check::envelope(reply)
+        .map_err(|e| failure(names::RESULT_ERROR, format!("a malformed reply: {e}")))?;
+    let value = &reply[start..];
+    if !ok {
+        return Err(Exception::decode(value).map_err(|e| {
+            failure(
+                names::RESULT_ERROR,
+                format!("a malformed exception record: {e}"),
+            )
+        })?);
+    }
+    let mut patches = Vec::new();
+    check::check_value(value, result, &mut patches).map_err(|e| {
+        let what = if e.is_malformed() {
+            "a malformed result"
+        } else {
+            "the result"
+        };
+        failure(names::RESULT_ERROR, format!("{what}: {e}"))
+    })?;
+    let patched;
+    let value = if patches.is_empty() {
+        value
+    } else {
+        let mut copy = value.to_vec();
+        for (offset, byte) in patches {
+            copy[offset] = byte;
+        }
+        patched = copy;
+        &patched[..]
+    };
+    let mut de = rmp_serde::Deserializer::from_read_ref(value);
+    R::deserialize(&mut de).map_err(|e| failure(names::RESULT_ERROR, format!("the result: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ptr;
+
+    unsafe extern "C" fn nop_call(_: *mut c_void, _: *const VirgilBox, _: *mut VirgilBox) {}
+    unsafe extern "C" fn nop_realloc(_: *mut c_void, _: usize) -> *mut c_void {
+        ptr::null_mut()
+    }
+    unsafe extern "C" fn nop_env(_: *mut c_void) {}
+
+    #[test]
+    fn payload_round_trip_and_wire_form() {
+        let raw = RawClosure {
+            call: nop_call,
+            env: 0x1234 as *mut c_void,
+            realloc: nop_realloc,
+            retain: nop_env,
+            release: nop_env,
+        };
+        let bytes = codec::encode(&raw).unwrap();
+        assert_eq!(&bytes[..3], &[0xc7, 0x28, 0x40]);
+        assert_eq!(&bytes[3..], &raw.to_payload());
+        assert_eq!(&bytes[11..19], &0x1234u64.to_le_bytes());
+        // SAFETY: the words of a closure of this process.
+        let back = unsafe { RawClosure::from_payload(&bytes[3..]) }.unwrap();
+        assert_eq!(back.env, raw.env);
+        assert_eq!(back.call as usize, raw.call as usize);
+    }
+
+    #[test]
+    fn bad_payloads() {
+        assert!(RawClosure::check_payload(&[0; 39]).is_err());
+        assert_eq!(
+            RawClosure::check_payload(&[0; 40]),
+            Err("a closure with a null call pointer")
+        );
+        let mut p = [1u8; 40];
+        p[32..].fill(0);
+        assert_eq!(
+            RawClosure::check_payload(&p),
+            Err("a closure with a null release pointer")
+        );
+    }
+
+    #[test]
+    fn closures_lift_only_from_arguments() {
+        let raw = RawClosure {
+            call: nop_call,
+            env: ptr::null_mut(),
+            realloc: nop_realloc,
+            retain: nop_env,
+            release: nop_env,
+        };
+        let bytes = codec::encode(&raw).unwrap();
+        let err = codec::decode::<Callback<'_, fn(i64) -> i64>>(&bytes).unwrap_err();
+        assert!(err.to_string().contains("only be lifted"), "{err}");
+        let f = lifting_arguments(|| codec::decode::<Callback<'_, fn(i64) -> i64>>(&bytes));
+        assert_eq!(f.unwrap().raw().env, ptr::null_mut());
+    }
+
+    #[test]
+    fn signatures_in_the_vocabulary() {
+        assert_eq!(
+            <fn(i64) -> i64 as Signature>::TYPE.to_string(),
+            "fn(int) -> int"
+        );
+        assert_eq!(
+            <fn(i64, Vec<f64>) -> String as Signature>::TYPE.to_string(),
+            "fn(int, [float]) -> str"
+        );
+        assert_eq!(<fn() as Signature>::TYPE.to_string(), "fn() -> nil");
+        assert_eq!(
+            <Callback<'static, fn(i64, i64) -> i64> as AbiType>::TYPE.to_string(),
+            "fn(int, int) -> int"
+        );
+    }
+}
