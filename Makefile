@@ -35,7 +35,7 @@ deps:
 
 guests: $(GUESTS)
 
-$(GO_GUEST): $(shell find examples/go-guest guest uncurry codec exceptions bytebox -name '*.go' -not -name '*_test.go') guest/alloc.c | deps
+$(GO_GUEST): $(shell find examples/go-guest guest uncurry codec exceptions bytebox \( -name '*.go' -o -name '*.c' \) -not -name '*_test.go') | deps
 	@mkdir -p $(BUILD)
 	$(GO) build -buildmode=c-shared -o $@ ./examples/go-guest
 

@@ -23,6 +23,10 @@ func Accepts(b []byte, t reflect.Type) error {
 // accepts checks the value at the start of b against t and returns the value's length. An error
 // is located relative to this value.
 func accepts(b []byte, t reflect.Type, depth int) (int, error) {
+	if t == closureType {
+		_, n, err := ReadClosure(b)
+		return n, err
+	}
 	if selfDecoding(t) {
 		return Skip(b)
 	}

@@ -144,6 +144,8 @@ func (d *Decoder) decodeFast(b []byte, v any) (n int, err error) {
 		*p, n, err = readBytesInto(*p, b)
 	case *bool:
 		*p, n, err = readBool(b)
+	case *Closure:
+		*p, n, err = ReadClosure(b)
 	default:
 		return 0, nil
 	}

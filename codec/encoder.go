@@ -73,6 +73,9 @@ func (e *Encoder) Encode(v any) error {
 		return err
 	case time.Time:
 		return e.md.EncodeTime(v)
+	case Closure:
+		_, err := e.w.Write(AppendClosure(b, v))
+		return err
 	default:
 		return e.md.Encode(v)
 	}

@@ -20,6 +20,14 @@ func writeTypeName(sb *strings.Builder, t reflect.Type, open map[reflect.Type]bo
 		sb.WriteString("any")
 		return
 	}
+	if t.Kind() != reflect.Pointer && t.Implements(typeNamerType) {
+		sb.WriteString(reflect.Zero(t).Interface().(TypeNamer).VirgilTypeName())
+		return
+	}
+	if t == closureType { // a bare closure does not say what it takes
+		sb.WriteString("any")
+		return
+	}
 	switch t.Kind() {
 	case reflect.Bool:
 		sb.WriteString("bool")

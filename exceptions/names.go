@@ -24,6 +24,9 @@ const (
 	// AbiMismatch is raised by a host when a library speaks an ABI version
 	// it does not.
 	AbiMismatch = "virgil.AbiMismatch"
+	// ReleasedClosure is replied by a closure's side when a closure is called after it stopped
+	// being valid (cabi/ABI.md section 15).
+	ReleasedClosure = "virgil.ReleasedClosure"
 )
 
 // Limits of the exception record (cabi/ABI.md, sections 6 and 11).

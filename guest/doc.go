@@ -22,6 +22,21 @@
 // virgil_stats. Every entry point recovers panics, replies go into the caller's scratch buffer
 // when they fit, and nothing the guest returns points into Go memory.
 //
+// Functions as parameters (cabi/ABI.md section 15): a parameter of function type, such as
+// f func(int) (int, error), receives the caller's function (a Python callable, a Go func, ...).
+// Calling f crosses back to the caller; an error or exception of the caller's comes back as an
+// *exceptions.Exception with its name, message, the caller's frames and causes (a function type
+// without an error result panics with it instead, and the exported function then fails with it).
+// f is valid only during the call it was passed to: called later it fails with
+// virgil.ReleasedClosure. To keep a function, take a [Func] and Retain it before returning:
+//
+//	var saved guest.Func[func(int) (int, error)]
+//
+//	//virgil:export
+//	func Subscribe(f guest.Func[func(int) (int, error)]) { f.Retain(); saved = f }
+//
+//	// later: saved.Fn(42), and saved.Release() once when done
+//
 // Rules for Go guests (cabi/ABI.md section 12): a host must never dlclose a Go guest, and a
 // process must not fork after loading one.
 package guest

@@ -14,6 +14,17 @@
 // from many goroutines. A call lends the guest a scratch buffer from a per-library pool, so a
 // small call crosses the boundary once and allocates nothing in the guest.
 //
+// Go functions are passed as arguments like any other value (cabi/ABI.md section 15):
+//
+//	err = lib.Call("map_ints", &out, func(x int) int { return 2 * x }, []int{1, 2, 3})
+//
+// The guest calls them back through one set of trampolines per process and a generation-checked
+// handle table (no purego callback per function), so passing a fresh closure to every call is
+// fine. A function is valid until the call it was passed to returns, unless the guest retains it;
+// an error it returns, or a panic, reaches the guest as an exception record with its Go frames.
+// LiveClosures counts the functions guests can still call. Functions nested inside other
+// arguments (in slices or structs) are not lowered.
+//
 // Libraries are never unloaded: a Go guest is a second Go runtime, which cannot be unloaded, so
 // Close only refuses further calls. Do not fork after opening a library.
 package host

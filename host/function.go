@@ -60,7 +60,19 @@ func (l *Library) putState(st *callState) {
 
 // Call calls the function with args and lifts its result into result (a pointer, or nil). It is
 // an uncurry.Caller.
+//
+// A Go function among args (any func, an uncurry.Handler or an *uncurry.Function) is passed as a
+// closure the guest can call back (cabi/ABI.md section 15). It is valid until Call returns unless
+// the guest retains it; an error it returns, or a panic, goes back to the guest as an exception
+// record with its Go frames. Functions nested inside other arguments are not lowered.
 func (f *Function) Call(result any, args ...any) error {
+	args, lent, err := lendClosures(f.name, args)
+	if err != nil {
+		return err
+	}
+	if lent != nil {
+		defer endLends(lent)
+	}
 	st := f.lib.getState()
 	defer f.lib.putState(st)
 	if err := uncurry.LowerArgs(st.enc, f.name, args); err != nil {

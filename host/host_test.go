@@ -107,7 +107,7 @@ func TestManifest(t *testing.T) {
 	for _, f := range lib.Functions() {
 		names = append(names, f.Name)
 	}
-	want := "add crash divide echo echo_bytes fail_chain greet sleep_ms stats"
+	want := "add apply crash divide echo echo_bytes fail_chain fire fold greet map_ints register sleep_ms stats unregister"
 	if got := strings.Join(names, " "); got != want {
 		t.Fatalf("functions %q, want %q", got, want)
 	}
@@ -118,6 +118,12 @@ func TestManifest(t *testing.T) {
 	}
 	if d := m.Lookup("divide"); d.Params[1].Name != "b" || d.Params[1].Type != "float" || d.Result != "float" {
 		t.Fatalf("divide %+v", d)
+	}
+	if a := m.Lookup("apply"); a.Params[0].Type != "fn(int) -> int" || a.Result != "int" {
+		t.Fatalf("apply %+v", a)
+	}
+	if r := m.Lookup("register"); r.Params[0].Type != "fn(int) -> int" || r.Result != "nil" {
+		t.Fatalf("register %+v", r)
 	}
 }
 

@@ -26,7 +26,14 @@ func Adapt(name string, fn any) (*Function, error) {
 		params[i] = t.In(i)
 	}
 	f := describe(name, params, result)
-	f.Handler = func(w ReplyWriter, args []byte) {
+	f.Handler = reflectHandler(name, v, params, result != nil, hasErr)
+	return f, nil
+}
+
+// reflectHandler is the Handler of Adapt: it lifts the parameters by reflection and calls v.
+func reflectHandler(name string, v reflect.Value, params []reflect.Type, hasResult, hasErr bool) Handler {
+	variadic := v.Type().IsVariadic()
+	return func(w ReplyWriter, args []byte) {
 		var c call
 		defer c.end()
 		defer c.recoverPanic()
@@ -45,14 +52,70 @@ func Adapt(name string, fn any) (*Function, error) {
 			return
 		}
 		var out []reflect.Value
-		if t.IsVariadic() {
+		if variadic {
 			out = v.CallSlice(in)
 		} else {
 			out = v.Call(in)
 		}
-		c.reply(splitResults(out, result != nil, hasErr))
+		c.reply(splitResults(out, hasResult, hasErr))
 	}
-	return f, nil
+}
+
+// HandlerOf adapts fn like Adapt but returns only its Handler, without the manifest entry: the
+// cheaper path for functions adapted on every call, such as the closures a host passes to a
+// guest. Common shapes (func(int) int, func(int, int) (int, error), func(any) any, ...) take the
+// generic fast paths; a Handler or a *Function is used as it is.
+func HandlerOf(name string, fn any) (Handler, error) {
+	if v := reflect.ValueOf(fn); v.Kind() != reflect.Func || v.IsNil() {
+		if f, ok := fn.(*Function); ok && f != nil && f.Handler != nil {
+			return f.Handler, nil
+		}
+		return nil, fmt.Errorf("uncurry: %s: want a function, got %T", name, fn)
+	}
+	switch f := fn.(type) {
+	case Handler:
+		return f, nil
+	case func(ReplyWriter, []byte):
+		return f, nil
+	case func(int) int:
+		return handler1(name, func(a int) (int, error) { return f(a), nil }), nil
+	case func(int) (int, error):
+		return handler1(name, f), nil
+	case func(int, int) int:
+		return handler2(name, func(a, b int) (int, error) { return f(a, b), nil }), nil
+	case func(int, int) (int, error):
+		return handler2(name, f), nil
+	case func(int64) int64:
+		return handler1(name, func(a int64) (int64, error) { return f(a), nil }), nil
+	case func(int64) (int64, error):
+		return handler1(name, f), nil
+	case func(int64, int64) int64:
+		return handler2(name, func(a, b int64) (int64, error) { return f(a, b), nil }), nil
+	case func(int64, int64) (int64, error):
+		return handler2(name, f), nil
+	case func(float64) float64:
+		return handler1(name, func(a float64) (float64, error) { return f(a), nil }), nil
+	case func(string) string:
+		return handler1(name, func(a string) (string, error) { return f(a), nil }), nil
+	case func(any) any:
+		return handler1(name, func(a any) (any, error) { return f(a), nil }), nil
+	case func(any) (any, error):
+		return handler1(name, f), nil
+	}
+	v := reflect.ValueOf(fn)
+	if v.Kind() != reflect.Func || v.IsNil() {
+		return nil, fmt.Errorf("uncurry: %s: want a function, got %T", name, fn)
+	}
+	t := v.Type()
+	result, hasErr, err := resultShape(t)
+	if err != nil {
+		return nil, fmt.Errorf("uncurry: %s: %w", name, err)
+	}
+	params := make([]reflect.Type, t.NumIn())
+	for i := range params {
+		params[i] = t.In(i)
+	}
+	return reflectHandler(name, v, params, result != nil, hasErr), nil
 }
 
 // resultShape checks a function's results: (), (R), (error) or (R, error).

@@ -1,6 +1,7 @@
 package uncurry
 
 import (
+	"reflect"
 	"sync"
 
 	"github.com/virgilffi/virgil/codec"
@@ -38,6 +39,9 @@ func (c *call) begin(name string, w ReplyWriter, args []byte, want int) bool {
 
 // arg lifts argument number i (from 1) into v.
 func (c *call) arg(i int, v any) bool {
+	if t := reflect.TypeOf(v); t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Func {
+		return c.liftFuncArg(i, reflect.ValueOf(v))
+	}
 	if err := c.dec.Decode(v); err != nil {
 		c.fail(exceptions.Newf(exceptions.ArgumentError, "%s: argument %d%s", c.name, i, describeArgError(err)))
 		return false
@@ -79,7 +83,12 @@ func (c *call) fail(x *exceptions.Exception) {
 // reply. It must be deferred directly.
 func (c *call) recoverPanic() {
 	if v := recover(); v != nil {
-		x := trimGlue(exceptions.FromPanic(v))
+		var x *exceptions.Exception
+		if p, ok := v.(closurePanic); ok { // a callback without an error result failed
+			x = trimGlue(exceptions.From(p.err))
+		} else {
+			x = trimGlue(exceptions.FromPanic(v))
+		}
 		if c.enc == nil {
 			c.enc = encoders.Get().(*codec.Encoder)
 			c.enc.Reset(c.w)

@@ -14,7 +14,12 @@ func typesOf(ts ...reflect.Type) []reflect.Type { return ts }
 
 func core0[R any](name string, f func() (R, error)) *Function {
 	fn := describe(name, nil, reflect.TypeFor[R]())
-	fn.Handler = func(w ReplyWriter, args []byte) {
+	fn.Handler = handler0(name, f)
+	return fn
+}
+
+func handler0[R any](name string, f func() (R, error)) Handler {
+	return func(w ReplyWriter, args []byte) {
 		var c call
 		defer c.end()
 		defer c.recoverPanic()
@@ -23,12 +28,16 @@ func core0[R any](name string, f func() (R, error)) *Function {
 			c.reply(f())
 		}
 	}
-	return fn
 }
 
 func core1[A, R any](name string, f func(A) (R, error)) *Function {
 	fn := describe(name, typesOf(reflect.TypeFor[A]()), reflect.TypeFor[R]())
-	fn.Handler = func(w ReplyWriter, args []byte) {
+	fn.Handler = handler1(name, f)
+	return fn
+}
+
+func handler1[A, R any](name string, f func(A) (R, error)) Handler {
+	return func(w ReplyWriter, args []byte) {
 		var c call
 		defer c.end()
 		defer c.recoverPanic()
@@ -38,12 +47,16 @@ func core1[A, R any](name string, f func(A) (R, error)) *Function {
 			c.reply(f(a))
 		}
 	}
-	return fn
 }
 
 func core2[A, B, R any](name string, f func(A, B) (R, error)) *Function {
 	fn := describe(name, typesOf(reflect.TypeFor[A](), reflect.TypeFor[B]()), reflect.TypeFor[R]())
-	fn.Handler = func(w ReplyWriter, args []byte) {
+	fn.Handler = handler2(name, f)
+	return fn
+}
+
+func handler2[A, B, R any](name string, f func(A, B) (R, error)) Handler {
+	return func(w ReplyWriter, args []byte) {
 		var c call
 		defer c.end()
 		defer c.recoverPanic()
@@ -54,12 +67,16 @@ func core2[A, B, R any](name string, f func(A, B) (R, error)) *Function {
 			c.reply(f(a, b))
 		}
 	}
-	return fn
 }
 
 func core3[A, B, C, R any](name string, f func(A, B, C) (R, error)) *Function {
 	fn := describe(name, typesOf(reflect.TypeFor[A](), reflect.TypeFor[B](), reflect.TypeFor[C]()), reflect.TypeFor[R]())
-	fn.Handler = func(w ReplyWriter, args []byte) {
+	fn.Handler = handler3(name, f)
+	return fn
+}
+
+func handler3[A, B, C, R any](name string, f func(A, B, C) (R, error)) Handler {
+	return func(w ReplyWriter, args []byte) {
 		var c call
 		defer c.end()
 		defer c.recoverPanic()
@@ -71,7 +88,6 @@ func core3[A, B, C, R any](name string, f func(A, B, C) (R, error)) *Function {
 			c.reply(f(a, b, x))
 		}
 	}
-	return fn
 }
 
 // Func0 adapts a function of no parameters returning R.

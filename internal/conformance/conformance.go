@@ -27,6 +27,8 @@ type Case struct {
 	LargeBytes int               `json:"large_bytes"`
 	Result     json.RawMessage   `json:"result"`
 	Error      *Expect           `json:"error"`
+	// Sequence holds the steps of a case that runs several calls in order (callbacks.json).
+	Sequence []Case `json:"sequence"`
 }
 
 // Expect is what a case expects of a failure.
@@ -36,6 +38,13 @@ type Expect struct {
 	Chain           []string `json:"chain"`
 	Frames          bool     `json:"frames"`
 	MessageContains string   `json:"message_contains"`
+	// ChainContains names levels that appear, in this order, in the cause chain from the
+	// outermost down; CallbackFrames asks that the level named CallbackError has traceback
+	// frames in the host's language (callbacks.json).
+	ChainContains  []string `json:"chain_contains"`
+	CallbackFrames bool     `json:"callback_frames"`
+	// language is the host's language, for CallbackFrames.
+	language string
 }
 
 // Host is what the runner needs of a host bound to one guest library.
@@ -105,13 +114,9 @@ func (c Case) Check(h Host) error {
 		}
 		return c.Error.Match(h.CallRaw(c.Function, raw))
 	}
-	args := make([]any, len(c.Args))
-	for i, a := range c.Args {
-		v, err := typedjson.Parse(a)
-		if err != nil {
-			return err
-		}
-		args[i] = v
+	args, err := c.parseArgs(h)
+	if err != nil {
+		return err
 	}
 	got, err := h.Call(c.Function, args)
 	if c.Error != nil {
@@ -140,6 +145,34 @@ func (e *Expect) Match(err error) error {
 		return fmt.Errorf("want one of %v, got %+v", e.NameAnyOf, x)
 	case e.MessageContains != "" && !strings.Contains(x.Message, e.MessageContains):
 		return fmt.Errorf("want a message containing %q, got %q", e.MessageContains, x.Message)
+	}
+	if len(e.ChainContains) > 0 {
+		next := 0
+		var names []string
+		for level := x; level != nil; level = level.Cause {
+			names = append(names, level.Name)
+			if next < len(e.ChainContains) && level.Name == e.ChainContains[next] {
+				next++
+			}
+		}
+		if next < len(e.ChainContains) {
+			return fmt.Errorf("want %v in this order in the chain, got %v", e.ChainContains, names)
+		}
+	}
+	if e.CallbackFrames {
+		var found bool
+		for level := x; level != nil; level = level.Cause {
+			if level.Name != CallbackErrorName {
+				continue
+			}
+			found = true
+			if len(level.Traceback) == 0 || (e.language != "" && level.Language != e.language) {
+				return fmt.Errorf("level %s: want traceback frames in %s, got %d frames in %q", level.Name, e.language, len(level.Traceback), level.Language)
+			}
+		}
+		if !found {
+			return fmt.Errorf("no level named %s in %+v", CallbackErrorName, x)
+		}
 	}
 	if e.Chain != nil {
 		var names []string

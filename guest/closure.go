@@ -1,0 +1,188 @@
+package guest
+
+/*
+#include <stddef.h>
+#include <stdint.h>
+
+// Go cannot call a C function pointer: these call the words of a closure (cabi/ABI.md section 15).
+static inline void virgil_guest_closure_call(uintptr_t call, uintptr_t env, void *in, void *out) {
+	((void (*)(void *, const void *, void *))call)((void *)env, in, out);
+}
+static inline void virgil_guest_closure_ref(uintptr_t fn, uintptr_t env) {
+	((void (*)(void *))fn)((void *)env);
+}
+static inline void virgil_guest_closure_free(uintptr_t realloc, void *p) {
+	((void *(*)(void *, size_t))realloc)(p, 0);
+}
+*/
+import "C"
+
+import (
+	"bytes"
+	"reflect"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+
+	"github.com/vmihailenco/msgpack/v5"
+
+	"github.com/virgilffi/virgil/bytebox"
+	"github.com/virgilffi/virgil/codec"
+	"github.com/virgilffi/virgil/exceptions"
+	"github.com/virgilffi/virgil/uncurry"
+)
+
+func init() { uncurry.SetClosureRuntime(cRuntime{}) }
+
+// closureScratch is the scratch buffer lent to each callback for its reply.
+const closureScratch = 4096
+
+// closureCall is the memory of one callback: the boxes, the scratch buffer and the argument
+// bytes. It is pinned during the call, since C sees pointers into it.
+type closureCall struct {
+	in, out bytebox.Box
+	scratch [closureScratch]byte
+	args    bytes.Buffer
+}
+
+var closureCalls = sync.Pool{New: func() any { return new(closureCall) }}
+
+// cRuntime calls closures through their C function pointers.
+type cRuntime struct{}
+
+// Call implements uncurry.ClosureRuntime.
+func (cRuntime) Call(c codec.Closure, args []byte, lift func(reply []byte) error) error {
+	st := closureCalls.Get().(*closureCall)
+	defer closureCalls.Put(st)
+	st.args.Reset()
+	st.args.Write(args)
+	var pin runtime.Pinner
+	pin.Pin(st)
+	if st.args.Len() > 0 {
+		pin.Pin(unsafe.SliceData(st.args.Bytes()))
+	}
+	scratch := unsafe.Pointer(&st.scratch[0])
+	st.in = bytebox.Borrow(st.args.Bytes())
+	st.out = bytebox.Box{Ptr: scratch, Len: closureScratch}
+	C.virgil_guest_closure_call(C.uintptr_t(c.Call), C.uintptr_t(c.Env), unsafe.Pointer(&st.in), unsafe.Pointer(&st.out))
+	pin.Unpin()
+	reply := st.out
+	st.in, st.out = bytebox.Box{}, bytebox.Box{}
+	if reply.OwnedBy(scratch) {
+		defer C.virgil_guest_closure_free(C.uintptr_t(c.Realloc), reply.Ptr)
+	}
+	switch {
+	case reply.Ptr == nil:
+		return exceptions.Newf(exceptions.InternalError, "callback: the closure returned no reply (it could not allocate one)")
+	case reply.Len == 0:
+		return exceptions.Newf(exceptions.ResultError, "callback: malformed reply: the reply is empty")
+	case reply.Ptr == scratch && reply.Len > closureScratch:
+		return exceptions.Newf(exceptions.InternalError, "callback: the closure claims a %d-byte reply in a %d-byte scratch buffer", reply.Len, closureScratch)
+	}
+	return lift(reply.Bytes())
+}
+
+// Retain implements uncurry.ClosureRuntime.
+func (cRuntime) Retain(c codec.Closure) {
+	if c.Retain != 0 {
+		C.virgil_guest_closure_ref(C.uintptr_t(c.Retain), C.uintptr_t(c.Env))
+	}
+}
+
+// Release implements uncurry.ClosureRuntime.
+func (cRuntime) Release(c codec.Closure) {
+	if c.Release != 0 {
+		C.virgil_guest_closure_ref(C.uintptr_t(c.Release), C.uintptr_t(c.Env))
+	}
+}
+
+// Func is a parameter of function type F (such as func(int) (int, error)) that the function
+// receiving it may keep beyond the call: call Retain before returning, keep the Func, call its
+// Fn as long as needed and Release it once when done.
+//
+//	var saved guest.Func[func(int) (int, error)]
+//
+//	func Register(f guest.Func[func(int) (int, error)]) {
+//		f.Retain()
+//		saved = f
+//	}
+//
+//	func Fire(x int) (int, error) { return saved.Fn(x) }
+//
+//	func Unregister() { saved.Release() }
+//
+// A plain parameter of function type (f func(int) (int, error)) is the same closure without the
+// choice: it is valid only during the call it was passed to; called later, it fails with
+// virgil.ReleasedClosure. In a manifest a Func[F] is named like F: fn(int) -> int.
+type Func[F any] struct {
+	// Fn calls the closure. It is nil in a zero Func.
+	Fn F
+	c  *heldClosure
+}
+
+// heldClosure is the closure behind a Func and how many retains this side holds on it.
+type heldClosure struct {
+	closure codec.Closure
+	retains atomic.Int64
+}
+
+// Retain keeps the closure valid after the call it was passed to; it must be called before that
+// call returns. Each Retain needs one Release.
+func (f Func[F]) Retain() {
+	if f.c == nil {
+		return
+	}
+	f.c.retains.Add(1)
+	if rt := uncurry.CurrentClosureRuntime(); rt != nil {
+		rt.Retain(f.c.closure)
+	}
+}
+
+// Release gives up one Retain. Releasing more often than retaining does nothing.
+func (f Func[F]) Release() {
+	if f.c == nil {
+		return
+	}
+	for {
+		n := f.c.retains.Load()
+		if n <= 0 {
+			return
+		}
+		if f.c.retains.CompareAndSwap(n, n-1) {
+			break
+		}
+	}
+	if rt := uncurry.CurrentClosureRuntime(); rt != nil {
+		rt.Release(f.c.closure)
+	}
+}
+
+// Valid reports whether f holds a closure (it was lifted from an argument).
+func (f Func[F]) Valid() bool { return f.c != nil }
+
+// VirgilTypeName names F in the manifest (codec.TypeNamer).
+func (Func[F]) VirgilTypeName() string { return codec.TypeName(reflect.TypeFor[F]()) }
+
+// DecodeMsgpack lifts a closure into f.
+func (f *Func[F]) DecodeMsgpack(dec *msgpack.Decoder) error {
+	var c codec.Closure
+	if err := c.DecodeMsgpack(dec); err != nil {
+		return err
+	}
+	fn, err := uncurry.LiftFunc(reflect.TypeFor[F](), c)
+	if err != nil {
+		return err
+	}
+	f.Fn = fn.Interface().(F)
+	f.c = &heldClosure{closure: c}
+	return nil
+}
+
+// EncodeMsgpack writes the closure back, so a guest can pass a closure it received on.
+func (f Func[F]) EncodeMsgpack(enc *msgpack.Encoder) error {
+	if f.c == nil {
+		return enc.EncodeNil()
+	}
+	return f.c.closure.EncodeMsgpack(enc)
+}
