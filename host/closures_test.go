@@ -123,14 +123,20 @@ func TestClosurePanics(t *testing.T) {
 	}
 }
 
-// An error returned by a callback comes back with its name, message, Go frames and causes.
+// An error returned by a callback comes back with its name, message, Go frames and causes, under
+// the guest's own level.
 func TestClosureErrorRecord(t *testing.T) {
 	lib := open(t, testlibs.GoGuest(t))
 	var r int
 	err := lib.Call("apply", &r, conformance.Must(conformance.GoCallback("fail")), 7)
-	var x *exceptions.Exception
-	if !errors.As(err, &x) || x.Name != conformance.CallbackErrorName || x.Message != "callback failed on 7" {
-		t.Fatalf("want CallbackError, got %+v", err)
+	var outer *exceptions.Exception
+	if !errors.As(err, &outer) || outer.Name != "CallbackFailed" || outer.Language != "go" ||
+		!slices.ContainsFunc(outer.Traceback, func(f exceptions.Frame) bool { return f.Function == "main.Apply" }) {
+		t.Fatalf("want the guest's CallbackFailed level with its main.Apply frame, got %+v", err)
+	}
+	x := outer.Cause
+	if x == nil || x.Name != conformance.CallbackErrorName || x.Message != "callback failed on 7" {
+		t.Fatalf("want the callback's CallbackError as the cause, got %+v", err)
 	}
 	if !slices.ContainsFunc(x.Traceback, func(f exceptions.Frame) bool {
 		return f.Function == "github.com/virgilffi/virgil/internal/conformance.GoCallback.func4"

@@ -15,7 +15,13 @@ import (
 // Apply returns f(x).
 //
 //virgil:export
-func Apply(f func(int64) (int64, error), x int64) (int64, error) { return f(x) }
+func Apply(f func(int64) (int64, error), x int64) (int64, error) {
+	y, err := f(x)
+	if err != nil {
+		return 0, errors.WithStack(&CallbackFailed{Function: "apply", Err: err})
+	}
+	return y, nil
+}
 
 // MapInts returns [f(x) for x in xs]; the first failure of f is the failure of MapInts.
 //
@@ -25,7 +31,7 @@ func MapInts(f func(int64) (int64, error), xs []int64) ([]int64, error) {
 	for _, x := range xs {
 		y, err := f(x)
 		if err != nil {
-			return nil, err
+			return nil, errors.WithStack(&CallbackFailed{Function: "map_ints", Err: err})
 		}
 		out = append(out, y)
 	}
@@ -40,7 +46,7 @@ func Fold(f func(int64, int64) (int64, error), init int64, xs []int64) (int64, e
 	for _, x := range xs {
 		var err error
 		if acc, err = f(acc, x); err != nil {
-			return 0, err
+			return 0, errors.WithStack(&CallbackFailed{Function: "fold", Err: err})
 		}
 	}
 	return acc, nil

@@ -45,3 +45,20 @@ func (e *ChainError) Unwrap() error { return e.Cause }
 
 // ExceptionName names the level: ChainLevel1, ChainLevel2, ...
 func (e *ChainError) ExceptionName() string { return fmt.Sprintf("ChainLevel%d", e.Level) }
+
+// CallbackFailed is the Go guest's own level over a callback's failure: it names the function
+// that called the callback, and its cause is the callback's exception, with the caller's frames.
+type CallbackFailed struct {
+	Function string
+	Err      error
+}
+
+func (e *CallbackFailed) Error() string {
+	return fmt.Sprintf("%s: the callback failed: %v", e.Function, e.Err)
+}
+
+// Unwrap returns the callback's failure.
+func (e *CallbackFailed) Unwrap() error { return e.Err }
+
+// ExceptionName names the error on the wire.
+func (e *CallbackFailed) ExceptionName() string { return "CallbackFailed" }
