@@ -12,21 +12,12 @@ var errorType = reflect.TypeFor[error]()
 // a value that is not such a function. The generic constructors (Func2 and so on) are faster for
 // up to three parameters.
 func Adapt(name string, fn any) (*Function, error) {
-	v := reflect.ValueOf(fn)
-	if v.Kind() != reflect.Func || v.IsNil() {
-		return nil, fmt.Errorf("uncurry: %s: want a function, got %T", name, fn)
-	}
-	t := v.Type()
-	result, hasErr, err := resultShape(t)
+	shape, err := inspect(name, fn)
 	if err != nil {
-		return nil, fmt.Errorf("uncurry: %s: %w", name, err)
+		return nil, err
 	}
-	params := make([]reflect.Type, t.NumIn())
-	for i := range params {
-		params[i] = t.In(i)
-	}
-	f := describe(name, params, result)
-	f.Handler = reflectHandler(name, v, params, result != nil, hasErr)
+	f := describe(name, shape.params, shape.result)
+	f.Handler = shape.handler(name)
 	return f, nil
 }
 
@@ -102,20 +93,42 @@ func HandlerOf(name string, fn any) (Handler, error) {
 	case func(any) (any, error):
 		return handler1(name, f), nil
 	}
+	shape, err := inspect(name, fn)
+	if err != nil {
+		return nil, err
+	}
+	return shape.handler(name), nil
+}
+
+// funcShape is what reflection tells about a function to adapt.
+type funcShape struct {
+	v      reflect.Value
+	params []reflect.Type
+	result reflect.Type // nil without a result
+	hasErr bool
+}
+
+// inspect checks that fn is a function of an adaptable shape and describes it.
+func inspect(name string, fn any) (funcShape, error) {
 	v := reflect.ValueOf(fn)
 	if v.Kind() != reflect.Func || v.IsNil() {
-		return nil, fmt.Errorf("uncurry: %s: want a function, got %T", name, fn)
+		return funcShape{}, fmt.Errorf("uncurry: %s: want a function, got %T", name, fn)
 	}
 	t := v.Type()
 	result, hasErr, err := resultShape(t)
 	if err != nil {
-		return nil, fmt.Errorf("uncurry: %s: %w", name, err)
+		return funcShape{}, fmt.Errorf("uncurry: %s: %w", name, err)
 	}
 	params := make([]reflect.Type, t.NumIn())
 	for i := range params {
 		params[i] = t.In(i)
 	}
-	return reflectHandler(name, v, params, result != nil, hasErr), nil
+	return funcShape{v: v, params: params, result: result, hasErr: hasErr}, nil
+}
+
+// handler returns the reflection Handler for the function.
+func (s funcShape) handler(name string) Handler {
+	return reflectHandler(name, s.v, s.params, s.result != nil, s.hasErr)
 }
 
 // resultShape checks a function's results: (), (R), (error) or (R, error).
