@@ -1,9 +1,11 @@
 {-# LANGUAGE DataKinds #-}
+{-# LANGUAGE DerivingVia #-}
 {-# LANGUAGE FlexibleContexts #-}
 {-# LANGUAGE FlexibleInstances #-}
 {-# LANGUAGE KindSignatures #-}
 {-# LANGUAGE OverloadedStrings #-}
 {-# LANGUAGE ScopedTypeVariables #-}
+{-# LANGUAGE StandaloneDeriving #-}
 {-# LANGUAGE TypeOperators #-}
 {-# LANGUAGE UndecidableInstances #-}
 
@@ -194,105 +196,52 @@ boundedFrom _ (Int n)
 boundedFrom want v = typeMismatch want v
 {-# INLINE boundedFrom #-}
 
-instance ToMsgpack Int where
-  toMsgpack = Int . toInteger
-  encodeMsgpack = encodeInt64 . fromIntegral
+-- | 'Signed' and 'Unsigned' hold the one definition every fixed-width integer type shares; the
+-- types themselves get it by @deriving via@ below.
+newtype Signed a = Signed a
+
+newtype Unsigned a = Unsigned a
+
+instance Integral a => ToMsgpack (Signed a) where
+  toMsgpack (Signed n) = Int (toInteger n)
+  encodeMsgpack (Signed n) = encodeInt64 (fromIntegral n)
   toTypeName _ = "int"
 
-instance FromMsgpack Int where
-  fromMsgpack = boundedFrom "int"
+instance (Bounded a, Integral a) => FromMsgpack (Signed a) where
+  fromMsgpack = fmap Signed . boundedFrom "int"
   fromTypeName _ = "int"
-  zeroValue = Just 0
+  zeroValue = Just (Signed 0)
 
-instance ToMsgpack Int8 where
-  toMsgpack = Int . toInteger
-  encodeMsgpack = encodeInt64 . fromIntegral
-  toTypeName _ = "int"
-
-instance FromMsgpack Int8 where
-  fromMsgpack = boundedFrom "int"
-  fromTypeName _ = "int"
-  zeroValue = Just 0
-
-instance ToMsgpack Int16 where
-  toMsgpack = Int . toInteger
-  encodeMsgpack = encodeInt64 . fromIntegral
-  toTypeName _ = "int"
-
-instance FromMsgpack Int16 where
-  fromMsgpack = boundedFrom "int"
-  fromTypeName _ = "int"
-  zeroValue = Just 0
-
-instance ToMsgpack Int32 where
-  toMsgpack = Int . toInteger
-  encodeMsgpack = encodeInt64 . fromIntegral
-  toTypeName _ = "int"
-
-instance FromMsgpack Int32 where
-  fromMsgpack = boundedFrom "int"
-  fromTypeName _ = "int"
-  zeroValue = Just 0
-
-instance ToMsgpack Int64 where
-  toMsgpack = Int . toInteger
-  encodeMsgpack = encodeInt64
-  toTypeName _ = "int"
-
-instance FromMsgpack Int64 where
-  fromMsgpack = boundedFrom "int"
-  fromTypeName _ = "int"
-  zeroValue = Just 0
-
-instance ToMsgpack Word where
-  toMsgpack = Int . toInteger
-  encodeMsgpack = encodeWord64 . fromIntegral
+instance Integral a => ToMsgpack (Unsigned a) where
+  toMsgpack (Unsigned n) = Int (toInteger n)
+  encodeMsgpack (Unsigned n) = encodeWord64 (fromIntegral n)
   toTypeName _ = "uint"
 
-instance FromMsgpack Word where
-  fromMsgpack = boundedFrom "uint"
+instance (Bounded a, Integral a) => FromMsgpack (Unsigned a) where
+  fromMsgpack = fmap Unsigned . boundedFrom "uint"
   fromTypeName _ = "uint"
-  zeroValue = Just 0
+  zeroValue = Just (Unsigned 0)
 
-instance ToMsgpack Word8 where
-  toMsgpack = Int . toInteger
-  encodeMsgpack = encodeWord64 . fromIntegral
-  toTypeName _ = "uint"
-
-instance FromMsgpack Word8 where
-  fromMsgpack = boundedFrom "uint"
-  fromTypeName _ = "uint"
-  zeroValue = Just 0
-
-instance ToMsgpack Word16 where
-  toMsgpack = Int . toInteger
-  encodeMsgpack = encodeWord64 . fromIntegral
-  toTypeName _ = "uint"
-
-instance FromMsgpack Word16 where
-  fromMsgpack = boundedFrom "uint"
-  fromTypeName _ = "uint"
-  zeroValue = Just 0
-
-instance ToMsgpack Word32 where
-  toMsgpack = Int . toInteger
-  encodeMsgpack = encodeWord64 . fromIntegral
-  toTypeName _ = "uint"
-
-instance FromMsgpack Word32 where
-  fromMsgpack = boundedFrom "uint"
-  fromTypeName _ = "uint"
-  zeroValue = Just 0
-
-instance ToMsgpack Word64 where
-  toMsgpack = Int . toInteger
-  encodeMsgpack = encodeWord64
-  toTypeName _ = "uint"
-
-instance FromMsgpack Word64 where
-  fromMsgpack = boundedFrom "uint"
-  fromTypeName _ = "uint"
-  zeroValue = Just 0
+deriving via Signed Int instance ToMsgpack Int
+deriving via Signed Int instance FromMsgpack Int
+deriving via Signed Int8 instance ToMsgpack Int8
+deriving via Signed Int8 instance FromMsgpack Int8
+deriving via Signed Int16 instance ToMsgpack Int16
+deriving via Signed Int16 instance FromMsgpack Int16
+deriving via Signed Int32 instance ToMsgpack Int32
+deriving via Signed Int32 instance FromMsgpack Int32
+deriving via Signed Int64 instance ToMsgpack Int64
+deriving via Signed Int64 instance FromMsgpack Int64
+deriving via Unsigned Word instance ToMsgpack Word
+deriving via Unsigned Word instance FromMsgpack Word
+deriving via Unsigned Word8 instance ToMsgpack Word8
+deriving via Unsigned Word8 instance FromMsgpack Word8
+deriving via Unsigned Word16 instance ToMsgpack Word16
+deriving via Unsigned Word16 instance FromMsgpack Word16
+deriving via Unsigned Word32 instance ToMsgpack Word32
+deriving via Unsigned Word32 instance FromMsgpack Word32
+deriving via Unsigned Word64 instance ToMsgpack Word64
+deriving via Unsigned Word64 instance FromMsgpack Word64
 
 -- | Any MessagePack integer. Encoding one outside @[-2^63, 2^64)@ fails with 'EncodeError'
 -- (a @virgil.ResultError@ when it is a function's result).
