@@ -122,8 +122,16 @@ func Bind(fnPtr any, call Caller) error {
 	if err != nil || !hasErr {
 		return fmt.Errorf("uncurry: Bind: %s must return error or (R, error)", t)
 	}
-	p.Elem().Set(reflect.MakeFunc(t, func(in []reflect.Value) []reflect.Value {
-		// A variadic parameter travels as one list argument, as Adapt expects it.
+	p.Elem().Set(makeFunc(t, result, hasErr, call))
+	return nil
+}
+
+// makeFunc returns a function of type t (results (R, error), (error), (R) or ()) that calls
+// through call. A variadic parameter travels as one list argument, as Adapt expects it. Without
+// an error result, a failure panics with a closurePanic, which the handler running the function
+// turns back into that failure.
+func makeFunc(t, result reflect.Type, hasErr bool, call Caller) reflect.Value {
+	return reflect.MakeFunc(t, func(in []reflect.Value) []reflect.Value {
 		args := make([]any, len(in))
 		for i, v := range in {
 			args[i] = v.Interface()
@@ -135,17 +143,24 @@ func Bind(fnPtr any, call Caller) error {
 			target = out.Interface()
 		}
 		callErr := call(target, args...)
-		errValue := reflect.Zero(errorType)
-		if callErr != nil {
-			errValue = reflect.ValueOf(&callErr).Elem()
+		if callErr != nil && !hasErr {
+			panic(closurePanic{callErr})
 		}
-		if result == nil {
-			return []reflect.Value{errValue}
+		results := make([]reflect.Value, 0, 2)
+		if result != nil {
+			if callErr != nil {
+				results = append(results, reflect.Zero(result))
+			} else {
+				results = append(results, out.Elem())
+			}
 		}
-		if callErr != nil {
-			return []reflect.Value{reflect.Zero(result), errValue}
+		if hasErr {
+			errValue := reflect.Zero(errorType)
+			if callErr != nil {
+				errValue = reflect.ValueOf(&callErr).Elem()
+			}
+			results = append(results, errValue)
 		}
-		return []reflect.Value{out.Elem(), errValue}
-	}))
-	return nil
+		return results
+	})
 }

@@ -66,37 +66,8 @@ func LiftFunc(t reflect.Type, c codec.Closure) (reflect.Value, error) {
 	if fn, ok := liftFast(t, rt, c); ok {
 		return reflect.ValueOf(fn), nil
 	}
-	return reflect.MakeFunc(t, func(in []reflect.Value) []reflect.Value {
-		args := make([]any, len(in))
-		for i, v := range in {
-			args[i] = v.Interface()
-		}
-		var out reflect.Value
-		var target any
-		if result != nil {
-			out = reflect.New(result)
-			target = out.Interface()
-		}
-		callErr := CallClosure(rt, c, target, args...)
-		errValue := reflect.Zero(errorType)
-		if callErr != nil {
-			if !hasErr {
-				panic(closurePanic{callErr})
-			}
-			errValue = reflect.ValueOf(&callErr).Elem()
-		}
-		results := make([]reflect.Value, 0, 2)
-		if result != nil {
-			if callErr != nil {
-				results = append(results, reflect.Zero(result))
-			} else {
-				results = append(results, out.Elem())
-			}
-		}
-		if hasErr {
-			results = append(results, errValue)
-		}
-		return results
+	return makeFunc(t, result, hasErr, func(result any, args ...any) error {
+		return CallClosure(rt, c, result, args...)
 	}), nil
 }
 
