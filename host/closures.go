@@ -217,6 +217,16 @@ func isClosureArg(v any) bool {
 	return reflect.TypeOf(v).Kind() == reflect.Func
 }
 
+// hasClosureArg reports whether any of args is a function to lend as a closure.
+func hasClosureArg(args []any) bool {
+	for _, v := range args {
+		if isClosureArg(v) {
+			return true
+		}
+	}
+	return false
+}
+
 // lendClosures returns args with every function argument replaced by a closure valid until
 // endLends is called with the returned handles (nil when there are none; args is then returned
 // as it is, not copied).

@@ -66,13 +66,24 @@ func (l *Library) putState(st *callState) {
 // the guest retains it; an error it returns, or a panic, goes back to the guest as an exception
 // record with its Go frames. Functions nested inside other arguments are not lowered.
 func (f *Function) Call(result any, args ...any) error {
+	if hasClosureArg(args) {
+		return f.callLendingClosures(result, args)
+	}
+	return f.callValues(result, args)
+}
+
+// callLendingClosures lends the function arguments as closures for the length of the call.
+func (f *Function) callLendingClosures(result any, args []any) error {
 	args, lent, err := lendClosures(f.name, args)
 	if err != nil {
 		return err
 	}
-	if lent != nil {
-		defer endLends(lent)
-	}
+	defer endLends(lent)
+	return f.callValues(result, args)
+}
+
+// callValues lowers args, none of them a function, and makes the call.
+func (f *Function) callValues(result any, args []any) error {
 	st := f.lib.getState()
 	defer f.lib.putState(st)
 	if err := uncurry.LowerArgs(st.enc, f.name, args); err != nil {
