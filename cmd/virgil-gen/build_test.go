@@ -107,11 +107,11 @@ func exportedFuncs(t *testing.T, lib string) []string {
 	return names
 }
 
-// TestEndToEnd generates the exports of the shapes fixture, builds it with -buildmode=c-shared,
-// checks the library's exported symbols, and calls it through package host.
-func TestEndToEnd(t *testing.T) {
-	requireCgo(t)
-	dir := guestDir(t, fixtureFiles(t, "shapes"))
+// generateAndBuild copies the fixture called name to a guest directory, runs virgil-gen on it
+// and builds it with -buildmode=c-shared, returning the library's path.
+func generateAndBuild(t *testing.T, name string) string {
+	t.Helper()
+	dir := guestDir(t, fixtureFiles(t, name))
 	if err := run(dir, "virgil_exports.go"); err != nil {
 		t.Fatal(err)
 	}
@@ -119,6 +119,14 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return lib
+}
+
+// TestEndToEnd generates the exports of the shapes fixture, builds it with -buildmode=c-shared,
+// checks the library's exported symbols, and calls it through package host.
+func TestEndToEnd(t *testing.T) {
+	requireCgo(t)
+	lib := generateAndBuild(t, "shapes")
 
 	symbols := exportedFuncs(t, lib)
 	for _, want := range []string{

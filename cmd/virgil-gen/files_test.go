@@ -48,14 +48,7 @@ func TestBuildConstraints(t *testing.T) {
 // an export read from an ignored file would not compile.
 func TestBuildConstraintsBuild(t *testing.T) {
 	requireCgo(t)
-	dir := guestDir(t, fixtureFiles(t, "constraints"))
-	if err := run(dir, "virgil_exports.go"); err != nil {
-		t.Fatal(err)
-	}
-	lib, err := buildShared(t, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lib := generateAndBuild(t, "constraints")
 	symbols := exportedFuncs(t, lib)
 	if !slices.Contains(symbols, "add") || !slices.Contains(symbols, "negate") || slices.Contains(symbols, "ignored") {
 		t.Errorf("%s exports %v", lib, symbols)
