@@ -73,11 +73,16 @@ def frame(fn, file, line, col=0):
     return M([S("function"), S(fn)], [S("file"), S(file)], [S("line"), I(line)], [S("column"), I(col)])
 
 
-def exc(name, message, language, frames, cause=NIL, notes=()):
+def exc(name, message, language, frames, cause=NIL, notes=(), attributes=(), sort=True):
     kv = [[S("name"), S(name)], [S("message"), S(message)], [S("language"), S(language)],
           [S("traceback"), A(*frames)], [S("cause"), cause]]
     if notes:
         kv.append([S("notes"), A(*map(S, notes))])
+    if attributes:
+        pairs = [[S(k), v] for k, v in attributes]
+        if sort:
+            pairs.sort(key=lambda p: p[0]["str"].encode())
+        kv.append([S("attributes"), M(*pairs)])
     return M(*kv)
 
 
@@ -168,6 +173,27 @@ vectors.append({"name": "exception with unknown key (ignored)", "kind": "excepti
                 "canonical_hex": encode(exc("KeyError", "'x'", "python", [])).hex()})
 vec("error with cause chain", "envelope", error(chain))
 
+# Attributes (section 6): errno and filename, a user's own fields, Python's args; keys sorted.
+missing = exc("FileNotFoundError", "open /etc/app.toml: no such file or directory", "go",
+              [frame("example.com/app.LoadConfig", "example.com/app/config.go", 17)],
+              attributes=[("errno", I(2)), ("filename", S("/etc/app.toml"))])
+vec("exception with errno and filename", "exception", missing)
+vec("exception wrapper over errno", "exception",
+    exc("FileNotFoundError", "load config", "go", [frame("example.com/app.Start", "example.com/app/main.go", 9)], missing))
+vec("exception with user attributes", "exception",
+    exc("QuotaError", "quota exceeded", "rust", [frame("conformance_rust::fail_attrs", "src/lib.rs", 88, 5)],
+        attributes=[("reason", S("disk")), ("code", I(7)), ("limits", A(I(1), I(2))),
+                    ("detail", M([S("used"), F(1.5)]))]))
+vec("exception with args and notes", "exception",
+    exc("KeyError", "'x'", "python", [frame("lookup", "app/table.py", 3)], notes=["while reading"],
+        attributes=[("args", A(S("x")))]))
+unsorted = exc("OSError", "connection refused", "c", [], attributes=[("filename", S("sock")), ("errno", I(111))], sort=False)
+vectors.append({"name": "exception with attributes out of order", "kind": "exception", "hex": encode(unsorted).hex(),
+                "value": exc("OSError", "connection refused", "c", [], attributes=[("errno", I(111)), ("filename", S("sock"))]),
+                "canonical_hex": encode(exc("OSError", "connection refused", "c", [],
+                                            attributes=[("errno", I(111)), ("filename", S("sock"))])).hex()})
+vec("error with attributes", "envelope", error(missing))
+
 # Manifests.
 def fn(name, params, result, doc):
     return M([S("name"), S(name)], [S("params"), A(*(M([S("name"), S(p)], [S("type"), S(t)]) for p, t in params))],
@@ -180,6 +206,74 @@ vec("manifest conformance (part)", "manifest", manifest)
 vec("manifest empty library", "manifest",
     M([S("abi"), I(1)], [S("library"), S("empty")], [S("language"), S("c")], [S("version"), S("0.0.0")], [S("functions"), A()]))
 vec("ok manifest", "envelope", ok(manifest))
+
+# The struct rule (ABI.md section 5): structs.json. Field names are written neutrally (snake_case);
+# each kit declares the type in its own spelling (Go `MaxValue`, Rust `max_value`, Haskell
+# `maxValue`) with no tags or renames, so the cases exercise folded matching.
+struct_types = {
+    "Summary": [("count", "int", False), ("mean", "float", False), ("min", "float", False), ("max", "float", False)],
+    "Limits": [("max_value", "int", False), ("min_value", "int", False), ("note", "str?", True)],
+    "Shape": [("name", "str", False), ("origin", "Point", False), ("tags", "[str]", False)],
+    "Point": [("x", "float", False), ("y", "float", False)],
+}
+struct_cases = []
+
+
+def struct_case(name, type_, value_in, expect=None, error=None):
+    entry = {"name": name, "type": type_, "hex": encode(value_in).hex()}
+    msgpack.unpackb(bytes.fromhex(entry["hex"]), raw=False, strict_map_key=False)
+    if error is not None:
+        entry["error"] = error
+    else:
+        entry["value"] = expect
+    struct_cases.append(entry)
+
+
+def kv(**fields): return M(*([S(k), v] for k, v in fields.items()))
+def keys(*pairs): return M(*([S(k), v] for k, v in pairs))
+
+
+summary = kv(count=I(3), mean=F(2.0), min=F(1.0), max=F(3.0))
+struct_case("exact keys", "Summary", summary, summary)
+struct_case("Go spelling", "Summary", keys(("Count", I(3)), ("Mean", F(2.0)), ("Min", F(1.0)), ("Max", F(3.0))), summary)
+struct_case("upper case", "Summary", keys(("COUNT", I(3)), ("MEAN", F(2.0)), ("MIN", F(1.0)), ("MAX", F(3.0))), summary)
+struct_case("other key order", "Summary", keys(("max", F(3.0)), ("min", F(1.0)), ("mean", F(2.0)), ("count", I(3))), summary)
+struct_case("unknown keys ignored", "Summary",
+            keys(("count", I(3)), ("median", S("n/a")), ("mean", F(2.0)), ("min", F(1.0)), ("max", F(3.0)), ("extra", A(I(1)))), summary)
+struct_case("int for float field", "Summary", keys(("count", I(3)), ("mean", I(2)), ("min", I(1)), ("max", I(3))), summary)
+struct_case("missing required field", "Summary", keys(("count", I(3)), ("min", F(1.0)), ("max", F(3.0))),
+            error={"kind": "missing", "field": "mean"})
+struct_case("wrong field type", "Summary", keys(("count", S("three")), ("mean", F(2.0)), ("min", F(1.0)), ("max", F(3.0))),
+            error={"kind": "type", "field": "count"})
+struct_case("not a map", "Summary", I(3), error={"kind": "type", "field": ""})
+limits = kv(max_value=I(10), min_value=I(1), note=NIL)
+struct_case("snake case", "Limits", keys(("max_value", I(10)), ("min_value", I(1))), limits)
+struct_case("camel case", "Limits", keys(("maxValue", I(10)), ("minValue", I(1))), limits)
+struct_case("Go spelling, optional present", "Limits", keys(("MaxValue", I(10)), ("MinValue", I(1)), ("Note", S("soft"))),
+            kv(max_value=I(10), min_value=I(1), note=S("soft")))
+struct_case("kebab case, optional nil", "Limits", keys(("max-value", I(10)), ("min-value", I(1)), ("note", NIL)), limits)
+struct_case("ambiguous keys", "Limits", keys(("maxValue", I(10)), ("MAX_VALUE", I(11)), ("min_value", I(1))),
+            error={"kind": "ambiguous", "field": "max_value"})
+struct_case("missing required, optional absent", "Limits", keys(("max_value", I(10)),),
+            error={"kind": "missing", "field": "min_value"})
+shape = kv(name=S("tri"), origin=kv(x=F(1.0), y=F(2.0)), tags=A(S("a")))
+struct_case("nested record", "Shape", keys(("Name", S("tri")), ("Origin", keys(("X", F(1.0)), ("Y", F(2.0)))), ("Tags", A(S("a")))), shape)
+struct_case("nested missing field", "Shape", keys(("name", S("tri")), ("origin", keys(("x", F(1.0)),)), ("tags", A())),
+            error={"kind": "missing", "field": "y"})
+struct_case("list nil is empty", "Shape", keys(("name", S("tri")), ("origin", kv(x=F(1.0), y=F(2.0))), ("tags", NIL)),
+            kv(name=S("tri"), origin=kv(x=F(1.0), y=F(2.0)), tags=A()))
+
+Path(__file__).with_name("structs.json").write_text(json.dumps({
+    "about": "The struct rule of cabi/ABI.md section 5. `types` declares records: each field is [name, type, optional], "
+             "name in snake_case; a kit declares each type in its own spelling without tags (Go exported CamelCase, "
+             "Rust and Python snake_case, Haskell camelCase), a type naming another record is that record. Each case "
+             "lifts `hex` into `type`: it gives `value` (a typed map keyed by the snake_case names in declaration order, "
+             "nil for an absent optional field) or fails with `error`: `kind` is `missing`, `ambiguous` or `type`, and "
+             "the error's message, folded (ASCII lowercase, `_` and `-` removed), contains `field` folded and, for "
+             "missing and ambiguous, the word `kind`.",
+    "types": {k: [list(f) for f in v] for k, v in struct_types.items()},
+    "cases": struct_cases}, indent=1) + "\n")
+print(f"wrote {len(struct_cases)} struct cases")
 
 out = Path(__file__).with_name("vectors.json")
 out.write_text(json.dumps({"abi": 1, "vectors": vectors}, indent=1, ensure_ascii=False) + "\n")
