@@ -27,7 +27,7 @@ func accepts(b []byte, t reflect.Type, depth int) (int, error) {
 		_, n, err := ReadClosure(b)
 		return n, err
 	}
-	if selfDecoding(t) {
+	if isSelfDecoding(t) {
 		return Skip(b)
 	}
 	return acceptsKind(b, t, depth)

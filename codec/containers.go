@@ -69,7 +69,8 @@ func acceptsMap(b []byte, t reflect.Type, depth int) (int, error) {
 }
 
 // acceptsStruct checks a map (or, for a struct msgpack/v5 writes as an array, an array) against
-// struct type t, whose keys are those of wireFields. Unknown keys are skipped.
+// struct type t under the struct rule (see rule.go): keys match fields exactly, else by their
+// folded names; every required field is matched; unknown keys are skipped.
 func acceptsStruct(b []byte, t reflect.Type, depth int) (int, error) {
 	w := wireFields(t)
 	if w.endless {
@@ -78,10 +79,12 @@ func acceptsStruct(b []byte, t reflect.Type, depth int) (int, error) {
 	if w.asArray && Kind(b[0]) == "array" {
 		return acceptsArrayStruct(b, w, depth)
 	}
-	n, off, err := mapHeader(b)
+	n, start, err := mapHeader(b)
 	if err != nil {
 		return 0, err
 	}
+	var exact, folded, twice slots
+	off, foldedKeys := start, false
 	for range n {
 		name, k, err := strBytes(b[off:])
 		if err != nil {
@@ -90,16 +93,84 @@ func acceptsStruct(b []byte, t reflect.Type, depth int) (int, error) {
 		off += k
 		var v int
 		if f, known := w.keys[string(name)]; known {
+			exact.add(f.slot)
 			v, err = acceptsElem(b[off:], f.typ, f.selfDecoding, depth+1)
 			if err != nil {
 				return 0, prefixPath(err, "."+string(name))
 			}
-		} else if v, err = Skip(b[off:]); err != nil {
-			return 0, err
+		} else {
+			if slot := w.foldedSlot(name); slot >= 0 {
+				foldedKeys = true
+				if folded.has(slot) {
+					twice.add(slot)
+				}
+				folded.add(slot)
+			}
+			if v, err = Skip(b[off:]); err != nil {
+				return 0, err
+			}
 		}
 		off += v
 	}
+	if foldedKeys {
+		if err := acceptsFolded(b[start:], n, w, &exact, &twice, depth); err != nil {
+			return 0, err
+		}
+		for i := range w.rule {
+			if folded.has(i) {
+				exact.add(i)
+			}
+		}
+	}
+	if r, missing := w.missing(&exact); missing {
+		return 0, &FieldError{Struct: w.name, Field: r.name, Problem: "missing"}
+	}
 	return off, nil
+}
+
+// acceptsFolded is the second pass of acceptsStruct over the n entries at the start of b, for
+// maps with keys matching fields by their folded names only: it checks the values of those
+// that match a field no key matches exactly, and refuses two keys for one such field.
+func acceptsFolded(b []byte, n int, w *wireStruct, exact, twice *slots, depth int) error {
+	off := 0
+	for range n {
+		name, k, _ := strBytes(b[off:])
+		off += k
+		v, err := Skip(b[off:])
+		if err != nil {
+			return err
+		}
+		if _, known := w.keys[string(name)]; !known {
+			if slot := w.foldedSlot(name); slot >= 0 && !exact.has(slot) {
+				if twice.has(slot) {
+					return &FieldError{Struct: w.name, Field: w.rule[slot].name, Problem: "ambiguous", Keys: foldedKeys(b, n, w, slot)}
+				}
+				f := w.rule[slot].field
+				if _, err := acceptsElem(b[off:off+v], f.typ, f.selfDecoding, depth+1); err != nil {
+					return prefixPath(err, "."+string(name))
+				}
+			}
+		}
+		off += v
+	}
+	return nil
+}
+
+// foldedKeys lists the keys among the n entries at the start of b that match slot by their
+// folded names, for an error.
+func foldedKeys(b []byte, n int, w *wireStruct, slot int) []string {
+	var keys []string
+	off := 0
+	for range n {
+		name, k, _ := strBytes(b[off:])
+		off += k
+		v, _ := Skip(b[off:])
+		off += v
+		if _, known := w.keys[string(name)]; !known && w.foldedSlot(name) == slot {
+			keys = append(keys, string(name))
+		}
+	}
+	return keys
 }
 
 // acceptsArrayStruct checks the array form of a struct tagged as_array: empty, or one element

@@ -12,6 +12,10 @@ import (
 // Decoder lifts MessagePack values from a byte slice into Go values. Every decode first checks
 // that the bytes fit the target type (see Accepts), so a mismatch is reported as
 // "expected int, got str" rather than converted; scalar targets take allocation-free fast paths.
+// Structs follow the struct rule of cabi/ABI.md section 5 (exact keys, then folded keys, required
+// fields; see Fold and FieldError), and a value lifted into any takes one shape wherever it sits:
+// integers are int64 (uint64 above math.MaxInt64), maps map[string]any (see liftAny).
+// A struct, map or array target is zeroed first: the result is the value on the wire alone.
 // Strings and byte slices are always copied out: nothing a Decoder returns aliases its input.
 // Decoding into a non-nil []byte reuses its memory when it is large enough.
 // A Decoder is not safe for concurrent use; reuse one with Reset.
@@ -94,26 +98,25 @@ func (d *Decoder) DecodeValue(v reflect.Value) error {
 	if err := Accepts(b[:n], v.Type()); err != nil {
 		return err
 	}
-	if err := d.decodeMsgpack(b[:n], v); err != nil {
+	if err := d.liftValue(b[:n], v); err != nil {
 		return err
 	}
 	d.off += n
 	return nil
 }
 
-// decodeMsgpack decodes the value b into v with msgpack/v5. Accepts rules out the inputs known to
-// make msgpack/v5 panic (unhashable map keys); should another one slip through, or a type's own
-// decoding method panic, the panic is returned as an error rather than crashing on peer input.
-func (d *Decoder) decodeMsgpack(b []byte, v reflect.Value) (err error) {
+// liftValue lifts the value b, checked by Accepts, into v (see lift.go). Accepts rules out the
+// inputs known to make msgpack/v5 panic (unhashable map keys); should a type's own decoding
+// method panic, or reflection refuse a field (an embedded pointer to an unexported type), the
+// panic is returned as an error rather than crashing on peer input.
+func (d *Decoder) liftValue(b []byte, v reflect.Value) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("codec: decoding into %s panicked: %v", v.Type(), r)
 		}
 	}()
-	d.r.Reset(b)
-	d.md.ResetReader(&d.r)
-	d.md.SetMapDecoder(decodeAnyMap)
-	return d.md.DecodeValue(v)
+	_, err = d.lift(b, v, isSelfDecoding(v.Type()))
+	return err
 }
 
 // decodeFast handles the common scalar targets without reflection. It returns n == 0 and no error
@@ -146,6 +149,10 @@ func (d *Decoder) decodeFast(b []byte, v any) (n int, err error) {
 		*p, n, err = readBool(b)
 	case *Closure:
 		*p, n, err = ReadClosure(b)
+	case *any:
+		if n, err = Skip(b); err == nil {
+			*p, n, err = d.liftAny(b[:n])
+		}
 	default:
 		return 0, nil
 	}

@@ -70,9 +70,12 @@ func TestStructsAreMapsByFieldName(t *testing.T) {
 	if !bytes.Equal(b, want) {
 		t.Fatalf("got %x, want %x", b, want)
 	}
-	// Unknown keys are ignored and missing fields keep their zero value.
-	var s stats
-	if err := codec.NewDecoder(encode(t, map[string]any{"count": 1, "extra": []int{1}})).Decode(&s); err != nil || s != (stats{Count: 1}) {
+	// Unknown keys are ignored; a missing required field is an error (see rule_test.go).
+	s := stats{Count: 7, Mean: 7}
+	if err := codec.NewDecoder(encode(t, map[string]any{"count": 1, "extra": []int{1}, "mean": 2})).Decode(&s); err != nil || s != (stats{Count: 1, Mean: 2}) {
+		t.Fatalf("got %+v, %v", s, err)
+	}
+	if err := codec.NewDecoder(encode(t, map[string]any{"count": 1})).Decode(&s); err == nil || err.Error() != "stats: missing field mean" {
 		t.Fatalf("got %+v, %v", s, err)
 	}
 }

@@ -52,7 +52,7 @@ func liftErrorf(format string, args ...any) error {
 }
 
 // prefixPath puts seg ("[2]", ".name") in front of the path of err, when err is located (a
-// *TypeError, *RangeError or *liftError made by this lifting), and returns err. Locations are
+// *TypeError, *RangeError, *FieldError or *liftError made by this lifting), and returns err. Locations are
 // built this way, from the inside out and only on failure, so a successful check allocates none.
 func prefixPath(err error, seg string) error {
 	switch e := err.(type) {
@@ -61,6 +61,8 @@ func prefixPath(err error, seg string) error {
 	case *RangeError:
 		e.Path = seg + e.Path
 	case *liftError:
+		e.Path = seg + e.Path
+	case *FieldError:
 		e.Path = seg + e.Path
 	}
 	return err

@@ -68,7 +68,11 @@ func checkHashable(b []byte, t reflect.Type) error {
 			if err != nil {
 				return err
 			}
-			if f, known := w.keys[string(name)]; known && holdsInterface(f.typ) {
+			f, known := w.keys[string(name)]
+			if slot := w.foldedSlot(name); !known && slot >= 0 {
+				f, known = w.rule[slot].field, true // it may match by its folded name
+			}
+			if known && holdsInterface(f.typ) {
 				if err := checkHashable(b[off:off+v], f.typ); err != nil {
 					return prefixPath(err, "."+string(name))
 				}

@@ -35,6 +35,20 @@ type wireField struct {
 	index []int        // the path for reflect.Value.FieldByIndex, through embedded structs
 	// selfDecoding caches selfDecoding(typ) for Accepts.
 	selfDecoding bool
+	// optional is set when the field may be missing from a map lifted into the struct (the
+	// struct rule of cabi/ABI.md section 5): a pointer or interface, a field tagged omitempty
+	// or omitzero, a field promoted through an embedded pointer, or an inlined struct's own key.
+	optional bool
+	// slot numbers the field among wireStruct.rule; keys that decode into the same field
+	// (aliases) share it.
+	slot int
+}
+
+// ruleField is one field as the struct rule sees it: a key the struct is written with, once.
+type ruleField struct {
+	name     string    // the wire name
+	field    wireField // the field that decodes it
+	optional bool
 }
 
 // wireStruct is how msgpack/v5 lays a struct type out on the wire.
@@ -45,6 +59,17 @@ type wireStruct struct {
 	// endless is set when msgpack/v5 would inline embedded structs forever (type T struct{ *T }),
 	// which overflows the goroutine's stack, a fatal error recover cannot catch.
 	endless bool
+	// omitAll is set by a "_msgpack" field tagged ",omitempty": every field is optional.
+	omitAll bool
+
+	// The struct rule (see rule.go): rule lists the fields by slot, folded maps a folded key
+	// to the slot it matches (-1 when two fields fold alike), name is the struct's name for
+	// errors.
+	rule   []ruleField
+	folded map[string]int
+	name   string
+	// required has the bits of the required slots below 64, for a quick check of all of them.
+	required uint64
 }
 
 var wireCache sync.Map // reflect.Type -> *wireStruct
@@ -54,8 +79,10 @@ func wireFields(t reflect.Type) *wireStruct {
 	if w, ok := wireCache.Load(t); ok {
 		return w.(*wireStruct)
 	}
-	w, _ := wireCache.LoadOrStore(t, buildWire(t, map[reflect.Type]bool{}))
-	return w.(*wireStruct)
+	w := buildWire(t, map[reflect.Type]bool{})
+	w.buildRule(t)
+	actual, _ := wireCache.LoadOrStore(t, w)
+	return actual.(*wireStruct)
 }
 
 // buildWire is getFields. open holds the structs being inlined, to stop where msgpack/v5 would
@@ -73,11 +100,14 @@ func buildWire(t reflect.Type, open map[reflect.Type]bool) *wireStruct {
 		}
 		if f.Name == "_msgpack" {
 			w.asArray = tag.HasOption("as_array") || tag.HasOption("asArray")
+			w.omitAll = tag.HasOption("omitempty")
 		}
 		if !f.IsExported() && !f.Anonymous {
 			continue
 		}
 		field := wireField{name: tag.Name, typ: f.Type, index: []int{i}, selfDecoding: selfDecoding(f.Type)}
+		field.optional = w.omitAll || tag.HasOption("omitempty") || tag.HasOption("omitzero") ||
+			f.Type.Kind() == reflect.Pointer || f.Type.Kind() == reflect.Interface
 		if field.name == "" {
 			field.name = f.Name
 		}
@@ -89,6 +119,7 @@ func buildWire(t reflect.Type, open map[reflect.Type]bool) *wireStruct {
 				inlined = w.inlineIfFree(field, open)
 			}
 			if inlined {
+				field.optional = true // the embedded struct's own key, besides its fields
 				w.keys[field.name] = field
 				continue
 			}
@@ -165,6 +196,7 @@ func (w *wireStruct) inner(t reflect.Type, open map[reflect.Type]bool) ([]wireFi
 
 // promoted returns f, a field of the embedded struct, as a field of the struct embedding it.
 func promoted(embedded, f wireField) wireField {
+	f.optional = f.optional || embedded.typ.Kind() == reflect.Pointer
 	f.index = append(append(make([]int, 0, len(embedded.index)+len(f.index)), embedded.index...), f.index...)
 	return f
 }

@@ -216,16 +216,17 @@ func TestTypedBindings(t *testing.T) {
 			exceptionOf(t, err, "ZeroDivisionError")
 
 			type summary struct {
-				Count         int
-				Mean          float64 `msgpack:"mean"`
-				Lowest, Extra float64
+				Count    int
+				Mean     float64 `msgpack:"mean"`
+				Min, Max float64
+				Extra    *float64
 			}
 			stats, err := host.Func1[[]float64, summary](lib, "stats")
 			if err != nil {
 				t.Fatal(err)
 			}
-			// Count matches "count"? No: field names are case-sensitive, so only mean is filled.
-			if s, err := stats([]float64{1, 2, 6}); err != nil || s.Mean != 3 || s.Count != 0 {
+			// Count matches "count" by its folded name (the struct rule); Extra is optional.
+			if s, err := stats([]float64{1, 2, 6}); err != nil || s.Mean != 3 || s.Count != 3 || s.Max != 6 || s.Extra != nil {
 				t.Fatal(s, err)
 			}
 			greet, _ := host.Func1[string, string](lib, "greet")
