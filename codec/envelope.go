@@ -103,14 +103,25 @@ func DecodeReply(reply []byte, result any) error {
 
 // DecodeReplyWith is DecodeReply using d, for callers that keep a Decoder of their own.
 func DecodeReplyWith(d *Decoder, reply []byte, result any) error {
+	return DecodeReplyOf(d, "", reply, result)
+}
+
+// DecodeReplyOf is DecodeReplyWith for a reply of the function called name, which its
+// virgil.ResultError messages begin with, followed by what failed:
+// "stats: result: field mean: expected float, got str", "stats: malformed reply: ...".
+func DecodeReplyOf(d *Decoder, name string, reply []byte, result any) error {
+	prefix := ""
+	if name != "" {
+		prefix = name + ": "
+	}
 	ok, value, err := SplitEnvelope(reply)
 	if err != nil {
-		return exceptions.Newf(exceptions.ResultError, "malformed reply: %v", err)
+		return exceptions.Newf(exceptions.ResultError, "%smalformed reply: %v", prefix, err)
 	}
 	if !ok {
 		x, err := exceptions.Unmarshal(value)
 		if err != nil {
-			return exceptions.Newf(exceptions.ResultError, "malformed exception record: %v", err)
+			return exceptions.Newf(exceptions.ResultError, "%smalformed exception record: %v", prefix, err)
 		}
 		return x
 	}
@@ -119,7 +130,7 @@ func DecodeReplyWith(d *Decoder, reply []byte, result any) error {
 	}
 	d.Reset(value)
 	if err := d.Decode(result); err != nil {
-		return exceptions.Newf(exceptions.ResultError, "result: %v", err)
+		return exceptions.Newf(exceptions.ResultError, "%s%s", prefix, Describe("result", err))
 	}
 	return nil
 }

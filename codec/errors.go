@@ -51,6 +51,45 @@ func liftErrorf(format string, args ...any) error {
 	return &liftError{Msg: fmt.Sprintf(format, args...)}
 }
 
+// Describe writes a lifting error of the value called what ("result", "argument 2") with its
+// location in words: "result: expected map, got int", "result: field mean: expected float, got
+// str", "result: element [1].count: expected int, got str". Errors this package does not locate
+// follow what and a colon.
+func Describe(what string, err error) string {
+	path, msg := splitPath(err)
+	switch {
+	case path == "":
+	case path[0] == '.':
+		what += ": field " + path[1:]
+	default:
+		what += ": element " + path
+	}
+	return what + ": " + msg
+}
+
+// splitPath returns the location of err and its message without it.
+func splitPath(err error) (path, msg string) {
+	switch e := err.(type) {
+	case *TypeError:
+		c := *e
+		c.Path = ""
+		return e.Path, c.Error()
+	case *RangeError:
+		c := *e
+		c.Path = ""
+		return e.Path, c.Error()
+	case *FieldError:
+		c := *e
+		c.Path = ""
+		return e.Path, c.Error()
+	case *liftError:
+		c := *e
+		c.Path = ""
+		return e.Path, c.Error()
+	}
+	return "", err.Error()
+}
+
 // prefixPath puts seg ("[2]", ".name") in front of the path of err, when err is located (a
 // *TypeError, *RangeError, *FieldError or *liftError made by this lifting), and returns err. Locations are
 // built this way, from the inside out and only on failure, so a successful check allocates none.

@@ -59,13 +59,17 @@ func (l *Library) putState(st *callState) {
 }
 
 // Call calls the function with args and lifts its result into result (a pointer, or nil). It is
-// an uncurry.Caller.
+// an uncurry.Caller. A result that is not a non-nil pointer to a type values can be lifted into
+// (codec.CheckResult) is a virgil.ResultError before anything crosses.
 //
 // A Go function among args (any func, an uncurry.Handler or an *uncurry.Function) is passed as a
 // closure the guest can call back (cabi/ABI.md section 15). It is valid until Call returns unless
 // the guest retains it; an error it returns, or a panic, goes back to the guest as an exception
 // record with its Go frames. Functions nested inside other arguments are not lowered.
 func (f *Function) Call(result any, args ...any) error {
+	if err := f.checkResult(result); err != nil {
+		return err
+	}
 	if hasClosureArg(args) {
 		return f.callLendingClosures(result, args)
 	}
@@ -92,9 +96,12 @@ func (f *Function) callValues(result any, args []any) error {
 	return f.cross(st, st.args.Bytes(), nil, result)
 }
 
-// Invoke sends an encoded argument array and lifts the reply into result. It is an
-// uncurry.ByteCaller.
+// Invoke sends an encoded argument array and lifts the reply into result, checked as Call checks
+// it. It is an uncurry.ByteCaller.
 func (f *Function) Invoke(args []byte, result any) error {
+	if err := f.checkResult(result); err != nil {
+		return err
+	}
 	st := f.lib.getState()
 	defer f.lib.putState(st)
 	return f.cross(st, args, nil, result)
@@ -137,5 +144,13 @@ func (f *Function) cross(st *callState, args []byte, lift func([]byte) error, re
 	case lift != nil:
 		return lift(reply.Bytes())
 	}
-	return codec.DecodeReplyWith(st.dec, reply.Bytes(), result)
+	return codec.DecodeReplyOf(st.dec, f.name, reply.Bytes(), result)
+}
+
+// checkResult refuses a result target nothing can be lifted into, before the call.
+func (f *Function) checkResult(result any) error {
+	if err := codec.CheckResult(result); err != nil {
+		return exceptions.Newf(exceptions.ResultError, "%s: %s", f.name, codec.Describe("result", err))
+	}
+	return nil
 }

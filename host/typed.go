@@ -13,15 +13,26 @@ import (
 //	var divide func(a, b float64) (float64, error)
 //	err := lib.Bind("divide", &divide)
 //
-// When the library has a manifest, a binding with the wrong number of parameters is refused here
-// rather than at the first call.
+// A result type nothing can be lifted into is refused here (virgil.ResultError), and, when the
+// library has a manifest, so is a binding whose parameters or result do not fit the manifest's:
+// the wrong number of parameters, or a type no value of which could cross (see checkBinding);
+// the error names the function, the parameter and both types.
 func (l *Library) Bind(name string, fnPtr any) error {
 	f, err := l.Func(name)
 	if err != nil {
 		return err
 	}
 	if t := reflect.TypeOf(fnPtr); t != nil && t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Func {
-		if err := f.checkArity(t.Elem().NumIn()); err != nil {
+		ft := t.Elem()
+		params := make([]reflect.Type, ft.NumIn())
+		for i := range params {
+			params[i] = ft.In(i)
+		}
+		var result reflect.Type
+		if ft.NumOut() == 2 {
+			result = ft.Out(0)
+		}
+		if err := f.checkBinding(params, result); err != nil {
 			return err
 		}
 	}
@@ -36,18 +47,19 @@ func (f *Function) checkArity(n int) error {
 	return nil
 }
 
-// typed looks a function up for a typed binding of n parameters.
-func typed(lib *Library, name string, n int) (*Function, error) {
+// typed looks a function up for a typed binding of result type R and parameters params, and
+// checks it as Bind does.
+func typed[R any](lib *Library, name string, params ...reflect.Type) (*Function, error) {
 	f, err := lib.Func(name)
 	if err != nil {
 		return nil, err
 	}
-	return f, f.checkArity(n)
+	return f, f.checkBinding(params, reflect.TypeFor[R]())
 }
 
 // Func0 returns a typed Go function calling the library's function of no parameters called name.
 func Func0[R any](lib *Library, name string) (func() (R, error), error) {
-	f, err := typed(lib, name, 0)
+	f, err := typed[R](lib, name)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +68,7 @@ func Func0[R any](lib *Library, name string) (func() (R, error), error) {
 
 // Func1 returns a typed Go function calling the library's function of one parameter called name.
 func Func1[A, R any](lib *Library, name string) (func(A) (R, error), error) {
-	f, err := typed(lib, name, 1)
+	f, err := typed[R](lib, name, reflect.TypeFor[A]())
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +77,7 @@ func Func1[A, R any](lib *Library, name string) (func(A) (R, error), error) {
 
 // Func2 returns a typed Go function calling the library's function of two parameters called name.
 func Func2[A, B, R any](lib *Library, name string) (func(A, B) (R, error), error) {
-	f, err := typed(lib, name, 2)
+	f, err := typed[R](lib, name, reflect.TypeFor[A](), reflect.TypeFor[B]())
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +87,7 @@ func Func2[A, B, R any](lib *Library, name string) (func(A, B) (R, error), error
 // Func3 returns a typed Go function calling the library's function of three parameters called
 // name.
 func Func3[A, B, C, R any](lib *Library, name string) (func(A, B, C) (R, error), error) {
-	f, err := typed(lib, name, 3)
+	f, err := typed[R](lib, name, reflect.TypeFor[A](), reflect.TypeFor[B](), reflect.TypeFor[C]())
 	if err != nil {
 		return nil, err
 	}
