@@ -11,17 +11,24 @@
 -- binding exports it under its C name. Besides the functions every guest has, this one exports
 -- @lazy_error@ and @lazy_div@, whose results hide an @error@ call and a division by zero that
 -- only strike when the result is forced: they come back to the host as exceptions.
+--
+-- The errors of ordinary code (@read_file@, @load_config@, @parse_int@, @fail_plain@,
+-- @fail_attrs@) fail the way plain Haskell fails: 'BS.readFile' throws an 'IOException',
+-- 'ioError' a 'userError', 'throwIO' an 'ArithException' or a user's own type; the kit names
+-- them by the shared table of ABI.md section 7.1.
 module Conformance where
 
 import Control.Concurrent (threadDelay)
-import Control.Exception (SomeException, catch)
+import Control.Exception (Exception (..), ArithException (Overflow), SomeException, catch, throwIO)
 import Data.ByteString (ByteString)
+import qualified Data.ByteString as BS
 import Data.Function ((&))
 import Data.Int (Int64)
 import Data.Text (Text)
 import qualified Data.Text as T
 import GHC.Generics (Generic)
 import GHC.Stack (HasCallStack)
+import Text.Read (readMaybe)
 import Virgil
 
 -- | add(a, b): the sum, or OverflowError when it does not fit 64 bits.
@@ -109,6 +116,46 @@ lazyErrorImpl = pure [1, error "lazy_error: an error hidden in the result's seco
 lazyDivImpl :: Int -> Int -> Int
 lazyDivImpl = div
 
+-- | read_file(path): the file's bytes. A missing file is an 'IOException' that the kit names
+-- FileNotFoundError (errno 2, filename = path); a directory IsADirectoryError (errno 21).
+readFileImpl :: Text -> IO ByteString
+readFileImpl path = BS.readFile (T.unpack path)
+
+-- | load_config(path): read_file's failure wrapped in the context "load config": two levels,
+-- both named after the cause.
+loadConfig :: HasCallStack => Text -> IO ByteString
+loadConfig path = withContext "load config" (readFileImpl path)
+
+-- | parse_int(s): a decimal 64-bit integer. Not a number is a ValueError; a number outside 64
+-- bits is 'Overflow' (OverflowError).
+parseInt :: HasCallStack => Text -> IO Int64
+parseInt s = case readMaybe (T.unpack s) :: Maybe Integer of
+  Nothing -> raise "ValueError" ("invalid literal for a 64-bit integer: " <> showT s)
+  Just n
+    | n < toInteger (minBound :: Int64) || n > toInteger (maxBound :: Int64) -> throwIO Overflow
+    | otherwise -> pure (fromInteger n)
+
+-- | fail_plain(message): the plainest Haskell failure, a 'userError' (named Exception).
+failPlain :: Text -> IO ()
+failPlain message = ioError (userError (T.unpack message))
+
+-- | A user's own error type. Its 'Exception' instance joins the kit's hierarchy of attributed
+-- exceptions, so the record carries its fields as attributes (code, reason).
+data QuotaError = QuotaError {code :: Int, reason :: String}
+  deriving stock (Show, Generic)
+
+instance Exception QuotaError where
+  toException = attributedToException
+  fromException = attributedFromException
+  displayException e = "quota exceeded: " ++ reason e ++ " (code " ++ show (code e) ++ ")"
+
+instance Attributed QuotaError where
+  exceptionAttributes = recordAttributes
+
+-- | fail_attrs(code, reason): throws a QuotaError.
+failAttrs :: Int -> Text -> IO ()
+failAttrs c r = throwIO (QuotaError c (T.unpack r))
+
 showT :: Show a => a -> Text
 showT = T.pack . show
 
@@ -116,6 +163,7 @@ showT = T.pack . show
 -- Descriptions (for the manifest) and exports: one line per function.
 
 addF, greetF, divideF, echoF, echoBytesF, statsF, failChainF, crashF, sleepMsF, lazyErrorF, lazyDivF :: Function
+readFileF, loadConfigF, parseIntF, failPlainF, failAttrsF :: Function
 addF = function "add" addImpl & withParams ["a", "b"] & withDoc "add returns a + b, raising OverflowError when the sum does not fit 64 bits."
 greetF = function "greet" greetImpl & withParams ["name"] & withDoc "greet returns a greeting for name."
 divideF = function "divide" divideImpl & withParams ["a", "b"] & withDoc "divide returns a / b, raising ZeroDivisionError when b is zero."
@@ -126,7 +174,12 @@ failChainF = function "fail_chain" failChainImpl & withParams ["depth"] & withDo
 crashF = function "crash" crashImpl & withDoc "crash calls error; the host sees ErrorCall."
 sleepMsF = function "sleep_ms" sleepMsImpl & withParams ["ms"] & withDoc "sleep_ms sleeps ms milliseconds (0 to 10000)."
 lazyErrorF = function "lazy_error" lazyErrorImpl & withDoc "lazy_error returns a list whose second element is an error call."
-lazyDivF = function "lazy_div" lazyDivImpl & withParams ["a", "b"] & withDoc "lazy_div returns a `div` b, lazily: b == 0 raises ArithException."
+lazyDivF = function "lazy_div" lazyDivImpl & withParams ["a", "b"] & withDoc "lazy_div returns a `div` b, lazily: b == 0 raises ZeroDivisionError."
+readFileF = function "read_file" readFileImpl & withParams ["path"] & withDoc "read_file returns the file's bytes (Data.ByteString.readFile)."
+loadConfigF = function "load_config" loadConfig & withParams ["path"] & withDoc "load_config reads path, its failure in the context \"load config\"."
+parseIntF = function "parse_int" parseInt & withParams ["s"] & withDoc "parse_int parses a decimal 64-bit integer: ValueError, or OverflowError out of range."
+failPlainF = function "fail_plain" failPlain & withParams ["message"] & withDoc "fail_plain fails with userError message."
+failAttrsF = function "fail_attrs" failAttrs & withParams ["code", "reason"] & withDoc "fail_attrs throws QuotaError {code, reason}."
 
 foreign export ccall add :: VirgilFunction
 foreign export ccall greet :: VirgilFunction
@@ -139,9 +192,15 @@ foreign export ccall crash :: VirgilFunction
 foreign export ccall sleep_ms :: VirgilFunction
 foreign export ccall lazy_error :: VirgilFunction
 foreign export ccall lazy_div :: VirgilFunction
+foreign export ccall read_file :: VirgilFunction
+foreign export ccall load_config :: VirgilFunction
+foreign export ccall parse_int :: VirgilFunction
+foreign export ccall fail_plain :: VirgilFunction
+foreign export ccall fail_attrs :: VirgilFunction
 foreign export ccall virgil_manifest :: VirgilFunction
 
 add, greet, divide, echo, echo_bytes, stats, fail_chain, crash, sleep_ms, lazy_error, lazy_div, virgil_manifest :: VirgilFunction
+read_file, load_config, parse_int, fail_plain, fail_attrs :: VirgilFunction
 add = exportFunction addF
 greet = exportFunction greetF
 divide = exportFunction divideF
@@ -153,6 +212,13 @@ crash = exportFunction crashF
 sleep_ms = exportFunction sleepMsF
 lazy_error = exportFunction lazyErrorF
 lazy_div = exportFunction lazyDivF
+read_file = exportFunction readFileF
+load_config = exportFunction loadConfigF
+parse_int = exportFunction parseIntF
+fail_plain = exportFunction failPlainF
+fail_attrs = exportFunction failAttrsF
 virgil_manifest =
   manifest "conformance" "1.0.0"
-    [addF, greetF, divideF, echoF, echoBytesF, statsF, failChainF, crashF, sleepMsF, lazyErrorF, lazyDivF]
+    [ addF, greetF, divideF, echoF, echoBytesF, statsF, failChainF, crashF, sleepMsF, lazyErrorF, lazyDivF
+    , readFileF, loadConfigF, parseIntF, failPlainF, failAttrsF
+    ]

@@ -5,12 +5,15 @@
 {-# LANGUAGE ScopedTypeVariables #-}
 
 -- | The kit's tests: every vector of cabi/testdata/vectors.json byte for byte, the decoder's
--- limits and errors, the classes and records, the exception records, and exported functions
--- called in-process through real boxes (scratch-buffer protocol, allocation counters).
+-- limits and errors, the classes and records, the struct rule of cabi/testdata/structs.json,
+-- the exception records (standard names, attributes, text, frames), exported functions called
+-- in-process through real boxes (scratch-buffer protocol, allocation counters), and the
+-- conformance guest's errors of ordinary code against cabi/conformance/errors.json.
 --
--- Usage: virgil-haskell-test path/to/vectors.json
+-- Usage: virgil-haskell-test [vectors.json [structs.json [errors.json]]]
 module Main (main) where
 
+import qualified Conformance as C
 import Control.Exception
 import Control.Monad (forM_, unless, when)
 import qualified Data.ByteString as BS
@@ -34,8 +37,10 @@ import Foreign.Marshal.Utils (copyBytes)
 import Foreign.Ptr (Ptr, castPtr, nullPtr)
 import Foreign.Storable (peekByteOff, pokeByteOff)
 import GHC.Generics (Generic)
+import GHC.IO.Exception (IOErrorType (..), IOException (..))
 import GHC.Stack (HasCallStack)
 import Json
+import qualified Structs as S
 import System.Environment (getArgs)
 import System.Exit (exitFailure)
 import System.IO (hFlush, stdout)
@@ -90,16 +95,20 @@ encodeBS = BL.toStrict . encodeToLazy
 main :: IO ()
 main = do
   args <- getArgs
-  vectorsPath <- case args of
-    [p] -> pure p
-    _ -> pure "../testdata/vectors.json"
+  let arg i def = if length args > i then args !! i else def
+      vectorsPath = arg 0 "../testdata/vectors.json"
+      structsPath = arg 1 "../testdata/structs.json"
+      errorsPath = arg 2 "../conformance/errors.json"
   ref <- newIORef (Counts 0 0)
   section ref "vectors" (vectorTests ref vectorsPath)
   section ref "decoder" (decoderTests ref)
   section ref "classes" (classTests ref)
   section ref "records" (recordTests ref)
+  section ref "structs.json" (structTests ref structsPath)
   section ref "exceptions" (exceptionTests ref)
+  section ref "standard names, attributes, text" (standardTests ref)
   section ref "exports" (exportTests ref)
+  section ref "errors.json (conformance guest, in-process)" (errorsConformance ref errorsPath)
   Counts p f <- readIORef ref
   putStrLn ("total: " ++ show p ++ " passed, " ++ show f ++ " failed")
   when (f > 0) exitFailure
@@ -313,6 +322,58 @@ data Event = Event {eventName :: Text, eventAt :: UTCTime}
   deriving stock (Eq, Show, Generic)
   deriving (ToMsgpack, FromMsgpack) via (PrefixedRecord "event" Event)
 
+data Renamed = Renamed {renamedCount :: Int, renamedMean :: Double}
+  deriving stock (Eq, Show, Generic)
+  deriving (ToMsgpack, FromMsgpack) via (RecordWith '[ 'StripPrefix "renamed", 'Rename "mean" "avg"] Renamed)
+
+------------------------------------------------------------------------------------------------
+-- structs.json: the struct rule
+
+-- | Keys folded at every level, so that a record lowered with Haskell's spelling compares with
+-- the file's snake_case value.
+foldedValue :: Value -> Value
+foldedValue (Map kvs) = Map [(foldKey k, foldedValue v) | (k, v) <- kvs]
+  where
+    foldKey (Str k) = Str (foldName k)
+    foldKey k = k
+foldedValue (Array xs) = Array (map foldedValue xs)
+foldedValue v = v
+
+structTests :: T -> FilePath -> IO ()
+structTests ref path = do
+  raw <- BS.readFile path
+  doc <- either (\e -> fail (path ++ ": " ++ e)) pure (parseJson (TE.decodeUtf8 raw))
+  cases <- case field "cases" doc of
+    Just (JArray cs) -> pure cs
+    _ -> fail (path ++ ": no cases")
+  forM_ cases $ \c -> do
+    let Just (JString name) = field "name" c
+        Just (JString ty) = field "type" c
+        Just (JString hx) = field "hex" c
+        input = either (error . show) id (decodeValue (unhexBS hx))
+        -- The file's Haskell spelling is camelCase, so a key "maxValue" matches the field
+        -- maxValue exactly and is not ambiguous with MAX_VALUE (ABI.md: an exact match
+        -- first). The snake_case variant of Limits meets the file's expectation as written.
+        camelExact = ty == "Limits" && name == "ambiguous keys"
+        variants = (ty, camelExact) : [("LimitsSnake", False) | ty == "Limits"]
+    forM_ variants $ \(t, exact) -> do
+      let lbl = t <> ": " <> name
+          Just got = S.liftAs t input
+      case (field "value" c, field "error" c) of
+        _ | exact -> checkEq ref (lbl <> " (exact match wins)") (Right (Map [(Str "maxvalue", Int 10), (Str "minvalue", Int 1), (Str "note", Nil)])) (foldedValue <$> got)
+        (Just v, _) -> do
+          want <- either (\e -> fail (T.unpack lbl ++ ": " ++ e)) pure (typedValue v)
+          checkEq ref lbl (Right (foldedValue want)) (either (Left . renderFromError) (Right . foldedValue) got)
+        (_, Just (JObject e)) -> do
+          let Just (JString kind) = lookup "kind" e
+              Just (JString fld) = lookup "field" e
+          case got of
+            Left err ->
+              let msg = foldName (T.toLower (renderFromError err))
+               in check ref lbl (foldName fld `T.isInfixOf` msg && (kind == "type" || kind `T.isInfixOf` msg)) (T.unpack (renderFromError err))
+            Right v -> check ref lbl False ("lifted " ++ show v)
+        _ -> check ref lbl False "a case without value or error"
+
 recordTests :: T -> IO ()
 recordTests ref = do
   roundTrip ref "record" (Point 1 2 Nothing) "83a178cb3ff0000000000000a179cb4000000000000000a56c6162656cc0"
@@ -322,9 +383,18 @@ recordTests ref = do
   checkEq ref "unknown keys ignored, order free"
     (Right (Point 1 2 (Just "p")))
     (fromMsgpack (Map [(Str "label", Str "p"), (Str "extra", Int 9), (Str "y", Int 2), (Int 7, Nil), (Str "x", Float 1)]))
-  checkEq ref "missing keys take zero values" (Right (Point 0 0 Nothing)) (fromMsgpack (Map []))
+  checkEq ref "a missing optional field is Nothing" (Right (Point 1 2 Nothing)) (fromMsgpack (Map [(Str "x", Int 1), (Str "y", Int 2)]))
+  liftFails ref "a missing required field names record and field" (Proxy :: Proxy Point) (Map [(Str "x", Int 1)]) "Point: missing field y"
   checkEq ref "nil is the zero record" (Right (Summary 0 0)) (fromMsgpack Nil)
-  liftFails ref "missing key without a zero value" (Proxy :: Proxy Event) (Map [(Str "name", Str "e")]) "missing field \"at\""
+  liftFails ref "missing key without a zero value" (Proxy :: Proxy Event) (Map [(Str "name", Str "e")]) "Event: missing field at"
+  checkEq ref "prefixed record meets snake_case" (Right (Summary 3 2.5)) (fromMsgpack (Map [(Str "count", Int 3), (Str "mean_value", Float 2.5)]))
+  checkEq ref "prefixed record meets Go spelling" (Right (Summary 3 2.5)) (fromMsgpack (Map [(Str "Count", Int 3), (Str "MeanValue", Float 2.5)]))
+  liftFails ref "ambiguous folded keys" (Proxy :: Proxy Summary) (Map [(Str "count", Int 3), (Str "mean_value", Float 2.5), (Str "MeanValue", Float 1)]) "Summary: ambiguous keys for field meanValue: \"mean_value\", \"MeanValue\""
+  checkEq ref "an exact key wins over folded ones" (Right (Summary 3 2.5)) (fromMsgpack (Map [(Str "count", Int 3), (Str "mean_value", Float 1), (Str "meanValue", Float 2.5), (Str "MeanValue", Float 1)]))
+  checkEq ref "RecordWith: wire names" "{\"max_value\": int, \"min_value\": int, \"note\": str?}" (toTypeName (Proxy :: Proxy S.LimitsSnake))
+  checkEq ref "RecordWith: Rename" "{\"count\": int, \"avg\": float}" (toTypeName (Proxy :: Proxy Renamed))
+  checkEq ref "snakeCase" ["max_value", "http_code", "http_code", "x", "a1_b"] (map snakeCase ["maxValue", "httpCode", "HTTPCode", "x", "a1B"])
+  checkEq ref "foldName" ["maxvalue", "maxvalue", "maxvalue"] (map foldName ["max_value", "MaxValue", "max-value"])
   liftFails ref "field of the wrong type" (Proxy :: Proxy Point) (Map [(Str "x", Str "one")]) ".x: expected float, got str"
   liftFails ref "record from array" (Proxy :: Proxy Point) (Array []) "expected map, got array"
   liftFails ref "nil without a zero record" (Proxy :: Proxy Event) Nil "expected map, got nil"
@@ -367,9 +437,9 @@ exceptionTests ref = do
   checkEq ref "ErrorCall language" "haskell" (excLanguage r1)
   check ref "ErrorCall frame from its location" (any (("test/Main.hs" `T.isSuffixOf`) . frameFile) (excTraceback r1) && all ((> 0) . frameLine) (excTraceback r1)) (show (excTraceback r1))
   r2 <- recordOf (evaluate (1 `div` (0 :: Int)))
-  checkEq ref "ArithException" ("ArithException", "divide by zero") (excName r2, excMessage r2)
+  checkEq ref "ArithException" ("ZeroDivisionError", "divide by zero") (excName r2, excMessage r2)
   r3 <- recordOf (ioError (userError "nope"))
-  checkEq ref "IOException" ("IOException", "user error (nope)") (excName r3, excMessage r3)
+  checkEq ref "userError" ("Exception", "nope", []) (excName r3, excMessage r3, excAttributes r3)
   r4 <- recordOf (throwIO Boom)
   checkEq ref "user exception named by its type" "Boom" (excName r4)
   r5 <- recordOf level2
@@ -381,10 +451,10 @@ exceptionTests ref = do
   checkEq ref "raiseFrom: chain" ["Outer", "Inner"] (chainNames r6)
   checkEq ref "raiseFrom: own message only" "wrapped" (excMessage r6)
   r7 <- recordOf (throwCaused (userError "load failed") Boom)
-  checkEq ref "throwCaused: chain" ["IOException", "Boom"] (chainNames r7)
+  checkEq ref "throwCaused: chain" ["Exception", "Boom"] (chainNames r7)
   check ref "throwCaused: frames" (not (null (excTraceback r7))) ""
   r8 <- recordOf (wrapException (\_ -> userError "outer") (throwIO Boom))
-  checkEq ref "wrapException: chain" ["IOException", "Boom"] (chainNames r8)
+  checkEq ref "wrapException: chain" ["Exception", "Boom"] (chainNames r8)
   r9 <- recordOf (annotate "second" (annotate "first" (throwIO Boom)))
   checkEq ref "annotate: notes" ("Boom", ["first", "second"]) (excName r9, excNotes r9)
   r10 <- recordOf (evaluate (virgilError "ValueError" "pure" :: Int))
@@ -415,8 +485,220 @@ exceptionTests ref = do
   check ref "a chain of 256 fits the nesting limit" (either (const False) (const True) (decodeValue (encodeStrict (toMsgpack c256)))) ""
   checkEq ref "record needs a name" (Left "exception record without a name") (either (Left . renderFromError) (Right . excName) (fromMsgpack (Map [(Str "message", Str "m")]) :: Either FromError ExceptionRecord))
   checkEq ref "missing keys are empty" (Right (exceptionRecord "N" "") {excLanguage = ""}) (fromMsgpack (Map [(Str "name", Str "N")]))
+  -- attributes: canonical order, only when non-empty, a non-map ignored, at most 256
+  let withAttrs as = (exceptionRecord "E" "m") {excAttributes = as}
+      keysOf v = case v of
+        Map kvs -> [k | (Str k, _) <- kvs]
+        _ -> []
+  checkEq ref "attributes written last, keys by UTF-8 bytes"
+    ["name", "message", "language", "traceback", "cause", "attributes"]
+    (keysOf (toMsgpack (withAttrs [("b", Int 1), ("a", Int 2)])))
+  checkEq ref "attribute keys sorted by UTF-8 bytes" (Just ["Z", "a", "\xe9", "\x1F600"])
+    (case toMsgpack (withAttrs [("\x1F600", Nil), ("\xe9", Nil), ("a", Nil), ("Z", Nil)]) of
+       Map kvs -> Just [k | (Str n, Map as) <- kvs, n == "attributes", (Str k, _) <- as]
+       _ -> Nothing)
+  checkEq ref "no attributes, no key" ["name", "message", "language", "traceback", "cause"] (keysOf (toMsgpack (withAttrs [])))
+  let rec kvs = Map ([(Str "name", Str "N")] ++ kvs)
+  checkEq ref "a non-map attributes is ignored" (Right []) (excAttributes <$> fromMsgpack (rec [(Str "attributes", Array [Int 1])]))
+  checkEq ref "nil attributes" (Right []) (excAttributes <$> fromMsgpack (rec [(Str "attributes", Nil)]))
+  checkEq ref "attributes read in canonical order" (Right [("a", Int 1), ("b", Int 2)]) (excAttributes <$> fromMsgpack (rec [(Str "attributes", Map [(Str "b", Int 2), (Str "a", Int 1)])]))
+  check ref "257 attributes rejected" (either (("more than 256" `T.isInfixOf`) . renderFromError) (const False) (fromMsgpack (rec [(Str "attributes", Map [(Str (T.pack (show i)), Nil) | i <- [1 .. 257 :: Int]])]) :: Either FromError ExceptionRecord)) ""
+  checkEq ref "256 attributes read" (Right 256) (length . excAttributes <$> fromMsgpack (rec [(Str "attributes", Map [(Str (T.pack (show i)), Nil) | i <- [1 .. 256 :: Int]])]))
+  let manyAttrs = limitRecord (withAttrs [(T.pack (show i), Nil) | i <- [1 .. 300 :: Int]])
+  checkEq ref "writers cut attributes to 256, with a note" (256, ["attributes cut to the first 256 of 300"]) (length (excAttributes manyAttrs), excNotes manyAttrs)
+  checkEq ref "lookupAttribute: exact, else folded" (Just (Int 2), Just (Int 1), Nothing)
+    (lookupAttribute "errno" (withAttrs [("Errno", Int 1), ("errno", Int 2)]), lookupAttribute "file_name" (withAttrs [("FileName", Int 1)]), lookupAttribute "x" (withAttrs []))
   where
     chainRecords r = r : maybe [] chainRecords (excCause r)
+
+------------------------------------------------------------------------------------------------
+-- Standard names (ABI.md 7.1), attributes, context, text, foreign records
+
+-- A user's exception type with attributes, joined to the kit's hierarchy.
+data Quota = Quota {quotaCode :: Int, quotaReason :: Text}
+  deriving stock (Show, Generic)
+
+instance Exception Quota where
+  toException = attributedToException
+  fromException = attributedFromException
+
+instance Attributed Quota where
+  exceptionAttributes q = [("reason", toMsgpack (quotaReason q)), ("code", toMsgpack (quotaCode q))]
+
+-- One that chooses its own name and takes its fields as attributes generically.
+data BadInput = BadInput {field1 :: Int, otherField :: Text}
+  deriving stock (Show, Generic)
+
+instance Exception BadInput where
+  toException = attributedToException
+  fromException = attributedFromException
+
+instance Attributed BadInput where
+  exceptionAttributes = recordAttributes
+  exceptionName _ = "ValueError"
+
+contextLevel :: HasCallStack => IO ()
+contextLevel = withContext "load config" (() <$ BS.readFile "/nonexistent-virgil-test/x")
+
+standardTests :: T -> IO ()
+standardTests ref = do
+  let ioe t errno desc fname = IOError Nothing t "openFile" desc errno fname
+      named lbl e want wantAttrs = do
+        r <- recordOf (throwIO e)
+        checkEq ref lbl (want, wantAttrs) (excName r, excAttributes r)
+  named "NoSuchThing with errno" (ioe NoSuchThing (Just 2) "No such file or directory" (Just "/x")) "FileNotFoundError" [("errno", Int 2), ("filename", Str "/x")]
+  named "NoSuchThing without errno" (ioe NoSuchThing Nothing "gone" Nothing) "FileNotFoundError" [("errno", Int 2)]
+  named "AlreadyExists" (ioe AlreadyExists Nothing "exists" (Just "/y")) "FileExistsError" [("errno", Int 17), ("filename", Str "/y")]
+  named "PermissionDenied" (ioe PermissionDenied Nothing "denied" Nothing) "PermissionError" [("errno", Int 13)]
+  named "PermissionDenied, EPERM" (ioe PermissionDenied (Just 1) "not permitted" Nothing) "PermissionError" [("errno", Int 1)]
+  named "InappropriateType: is a directory" (ioe InappropriateType Nothing "is a directory" (Just "/")) "IsADirectoryError" [("errno", Int 21), ("filename", Str "/")]
+  named "InappropriateType: ENOTDIR" (ioe InappropriateType (Just 20) "Not a directory" Nothing) "NotADirectoryError" [("errno", Int 20)]
+  named "InappropriateType, other" (ioe InappropriateType Nothing "not a socket" Nothing) "OSError" []
+  named "EOF" (ioe EOF Nothing "end of file" Nothing) "EOFError" []
+  named "UnsupportedOperation" (ioe UnsupportedOperation Nothing "unsupported" Nothing) "NotImplementedError" []
+  named "UnsupportedOperation, ENOSYS" (ioe UnsupportedOperation (Just 38) "not implemented" Nothing) "NotImplementedError" [("errno", Int 38)]
+  named "TimeExpired" (ioe TimeExpired Nothing "timeout" Nothing) "TimeoutError" []
+  named "ResourceVanished, EPIPE" (ioe ResourceVanished (Just 32) "broken pipe" Nothing) "BrokenPipeError" [("errno", Int 32)]
+  named "NoSuchThing, ECONNREFUSED" (ioe NoSuchThing (Just 111) "refused" Nothing) "ConnectionRefusedError" [("errno", Int 111)]
+  named "ResourceExhausted, ENOSPC" (ioe ResourceExhausted (Just 28) "no space" (Just "/z")) "OSError" [("errno", Int 28), ("filename", Str "/z")]
+  named "OtherError" (ioe OtherError Nothing "odd" Nothing) "OSError" []
+  named "fail in IO" (userError "x") "Exception" []
+  rMissing <- recordOf (BS.readFile "/nonexistent-virgil-test/x")
+  checkEq ref "readFile of a missing file" ("FileNotFoundError", [("errno", Int 2), ("filename", Str "/nonexistent-virgil-test/x")]) (excName rMissing, excAttributes rMissing)
+  check ref "its message is GHC's text" ("does not exist" `T.isInfixOf` excMessage rMissing) (T.unpack (excMessage rMissing))
+  rDir <- recordOf (BS.readFile "/")
+  checkEq ref "readFile of a directory" ("IsADirectoryError", [("errno", Int 21), ("filename", Str "/")]) (excName rDir, excAttributes rDir)
+  forM_ [(Overflow, "OverflowError"), (DivideByZero, "ZeroDivisionError"), (RatioZeroDenominator, "ZeroDivisionError"), (Underflow, "ArithmeticError"), (LossOfPrecision, "ArithmeticError"), (Denormal, "ArithmeticError")] $ \(e, want) -> do
+    r <- recordOf (throwIO e)
+    checkEq ref ("ArithException " <> T.pack (show e)) (want, T.pack (displayException e)) (excName r, excMessage r)
+  checkEq ref "errnoName" ["FileNotFoundError", "ConnectionRefusedError", "OSError"] (map errnoName [2, 111, 28])
+  -- user types with attributes
+  rq <- recordOf (throwIO (Quota 7 "disk full"))
+  checkEq ref "Attributed: name, sorted attributes" ("Quota", [("code", Int 7), ("reason", Str "disk full")]) (excName rq, excAttributes rq)
+  caught <- try (throwIO (Quota 1 "x"))
+  checkEq ref "Attributed: still caught by its own type" (Right 1) (either (Right . quotaCode) (const (Left ())) (caught :: Either Quota ()))
+  rb <- recordOf (throwIO (BadInput 3 "y"))
+  checkEq ref "Attributed: own name, recordAttributes" ("ValueError", [("field1", Int 3), ("otherField", Str "y")]) (excName rb, excAttributes rb)
+  rNoAttrs <- recordOf (throwIO Boom)
+  checkEq ref "a plain user type: its type name, no attributes" ("Boom", []) (excName rNoAttrs, excAttributes rNoAttrs)
+  -- withContext: a transparent level
+  rc <- recordOf contextLevel
+  checkEq ref "withContext: named after its cause" ["FileNotFoundError", "FileNotFoundError"] (chainNames rc)
+  checkEq ref "withContext: its text, then the cause's" ("load config", "FileNotFoundError") (excMessage rc, maybe "" excName (excCause rc))
+  checkEq ref "withContext: no attributes of its own, the cause keeps its" ([], Just (Int 2)) (excAttributes rc, excCause rc >>= lookupAttribute "errno")
+  checkEq ref "withContext: its frame is the caller's" (Just "Main.contextLevel") (frameFunction <$> lastMaybe (excTraceback rc))
+  check ref "withContext: no kit frames" (not (any isGlueFrame (concatMap excTraceback (chainRecords rc)))) (show (map excTraceback (chainRecords rc)))
+  rcc <- recordOf (withContext "start" (withContext "load config" (throwIO DivideByZero)))
+  checkEq ref "withContext twice" (["ZeroDivisionError", "ZeroDivisionError", "ZeroDivisionError"], ["start", "load config", "divide by zero"]) (chainNames rcc, map excMessage (chainRecords rcc))
+  rcf <- recordOf (withContext "outer" (raise "" "nameless"))
+  checkEq ref "withContext over a nameless level" ["", ""] (chainNames rcf)
+  -- text
+  checkEq ref "chainText" "start: load config: divide by zero" (chainText rcc)
+  checkEq ref "chainText skips empty messages" "inner" (chainText ((exceptionRecord "A" "") {excCause = Just (exceptionRecord "B" "inner")}))
+  checkEq ref "chainText of nameless messages is the name" "A" (chainText ((exceptionRecord "A" "") {excCause = Just (exceptionRecord "B" "")}))
+  checkEq ref "levelText: message, else name" ("m", "A") (levelText (exceptionRecord "A" "m"), levelText (exceptionRecord "A" ""))
+  checkEq ref "show of a record is its level's text" "load config" (show rc)
+  ctx <- try contextLevel
+  case ctx of
+    Left c@(Context _ _ _) -> do
+      checkEq ref "show of a Context is its text" "load config" (show c)
+      let full = T.pack (displayException c)
+      check ref "displayException: the whole story"
+        (all (`T.isInfixOf` full) ["FileNotFoundError: load config [haskell]", "caused by: FileNotFoundError: /nonexistent-virgil-test/x", "errno = 2", "filename = \"/nonexistent-virgil-test/x\"", "test/Main.hs", "in Main.contextLevel"])
+        (T.unpack full)
+    Right () -> check ref "withContext throws" False ""
+  vr <- try (level2 `catch` \(e :: SomeException) -> raiseFrom "Outer" "wrapped" e)
+  case vr of
+    Left (v :: VirgilException) -> do
+      checkEq ref "show of a VirgilException is its message" "wrapped" (show v)
+      let full = T.pack (displayException v)
+      check ref "displayException of a VirgilException: every level and frame" (all (`T.isInfixOf` full) ["Outer: wrapped", "caused by: Inner: deep down", "in Main.level3"]) (T.unpack full)
+    Right () -> check ref "raiseFrom throws" False ""
+  -- foreign records read back as Haskell's own exceptions (7.1, both ways)
+  let foreignRec name msg as = (exceptionRecord name msg) {excLanguage = "go", excAttributes = as}
+      asIO r = fromException (foreignException r) :: Maybe IOException
+  case asIO (foreignRec "FileNotFoundError" "open /x: no such file" [("errno", Int 2), ("filename", Str "/x")]) of
+    Just e -> checkEq ref "foreign FileNotFoundError is isDoesNotExistError" (NoSuchThing, Just 2, Just "/x", "open /x: no such file") (ioe_type e, ioe_errno e, ioe_filename e, ioe_description e)
+    Nothing -> check ref "foreign FileNotFoundError" False ""
+  forM_ [("FileExistsError", AlreadyExists), ("PermissionError", PermissionDenied), ("IsADirectoryError", InappropriateType), ("EOFError", EOF), ("TimeoutError", TimeExpired), ("NotImplementedError", UnsupportedOperation), ("Exception", UserError)] $ \(n, t) ->
+    checkEq ref ("foreign " <> n) (Just t) (ioe_type <$> asIO (foreignRec n "m" []))
+  checkEq ref "foreign ConnectionRefusedError: the errno's IOException" (Just (Just 111)) (ioe_errno <$> asIO (foreignRec "ConnectionRefusedError" "refused" [("errno", Int 111)]))
+  checkEq ref "foreign OSError without errno" (Just OtherError) (ioe_type <$> asIO (foreignRec "OSError" "m" []))
+  checkEq ref "foreign ZeroDivisionError" (Just DivideByZero) (fromException (foreignException (foreignRec "ZeroDivisionError" "m" [])))
+  checkEq ref "foreign OverflowError" (Just Overflow) (fromException (foreignException (foreignRec "OverflowError" "m" [])))
+  checkEq ref "foreign KeyError stays a record" (Just "KeyError") (excName <$> fromException (foreignException (foreignRec "KeyError" "m" [])))
+  forM_ ["FileNotFoundError", "FileExistsError", "PermissionError", "IsADirectoryError", "EOFError", "TimeoutError", "NotImplementedError", "Exception", "OverflowError", "ZeroDivisionError", "ConnectionRefusedError"] $ \n -> do
+    r <- recordOf (throwIO (foreignException (foreignRec n "m" [("errno", Int 111) | n == "ConnectionRefusedError"])))
+    checkEq ref ("name round trip " <> n) n (excName r)
+  -- frames: glue never appears; the export's frame when there is none
+  checkEq ref "isGlueFrame" [True, True, True, False] (map isGlueFrame [Frame "Virgil.Export.call" "" 0 0, Frame "Virgil" "x.hs" 1 1, Frame "f" "cabi/haskell/src/Virgil/Exception.hs" 3 3, Frame "Conformance.read_file" "examples/haskell-guest/Conformance.hs" 9 1])
+  let site = Frame "M.read_file" "src/M.hs" 10 3
+  checkEq ref "withUserFrame: a level without frames gets the export's" [site] (excTraceback (withUserFrame site (exceptionRecord "OSError" "m")))
+  checkEq ref "withUserFrame: not for framework errors" [] (excTraceback (withUserFrame site (exceptionRecord "virgil.ArgumentError" "m")))
+  checkEq ref "withUserFrame: not for a foreign record" [] (excTraceback (withUserFrame site ((exceptionRecord "E" "m") {excLanguage = "go"})))
+  checkEq ref "withUserFrame: names the export line's anonymous frame" [Frame "M.read_file" "src/M.hs" 10 20, Frame "M.readFile" "src/M.hs" 30 5]
+    (excTraceback (withUserFrame site ((exceptionRecord "E" "m") {excTraceback = [Frame "M" "src/M.hs" 10 20, Frame "M.readFile" "src/M.hs" 30 5]})))
+  where
+    chainRecords r = r : maybe [] chainRecords (excCause r)
+    lastMaybe xs = if null xs then Nothing else Just (last xs)
+
+------------------------------------------------------------------------------------------------
+-- errors.json: the conformance guest's errors of ordinary code, through real boxes
+
+errorsConformance :: T -> FilePath -> IO ()
+errorsConformance ref path = do
+  raw <- BS.readFile path
+  doc <- either (\e -> fail (path ++ ": " ++ e)) pure (parseJson (TE.decodeUtf8 raw))
+  let strings j = [t | JString t <- maybe [] (\(JArray xs) -> xs) j]
+      markers = strings (field "glue_markers" doc)
+      functions =
+        [ ("read_file", C.read_file), ("load_config", C.load_config), ("parse_int", C.parse_int)
+        , ("fail_plain", C.fail_plain), ("fail_attrs", C.fail_attrs)
+        ]
+  cases <- case field "cases" doc of
+    Just (JArray cs) -> pure cs
+    _ -> fail (path ++ ": no cases")
+  check ref "errors.json: glue markers read" (length markers >= 5) (show markers)
+  forM_ cases $ \c -> do
+    let Just (JString name) = field "name" c
+        Just (JString fn) = field "function" c
+        Just (JArray argsJ) = field "args" c
+    args <- either (\e -> fail (T.unpack name ++ ": " ++ e)) pure (traverse typedValue argsJ)
+    case lookup fn functions of
+      Nothing -> check ref (name <> ": the guest exports " <> fn) False ""
+      Just f -> do
+        (bytes, _) <- callBoxes f (encodeStrict (Array args)) 16384
+        let envelope = either (Left . renderDecodeError) Right (decodeTopLevel bytes) >>= either (Left . renderFromError) Right . fromMsgpack
+        case (field "result" c, field "error" c, envelope) of
+          (Just r, _, Right (Ok got)) -> do
+            want <- either fail pure (typedValue r)
+            checkEq ref name want got
+          (_, Just (JObject e), Right (Failure rec)) -> errorCase ref name markers e rec
+          _ -> check ref name False (show envelope)
+
+errorCase :: T -> Text -> [Text] -> [(Text, Json)] -> ExceptionRecord -> IO ()
+errorCase ref name markers e rec = do
+  let levels = chainRecordsOf rec
+      attrsHold lbl r (JObject as) = forM_ as $ \(k, v) -> case typedValue v of
+        Right want -> checkEq ref (name <> ": " <> lbl <> " attribute " <> k) (Just want) (lookupAttribute k r)
+        Left err -> check ref (name <> ": typed value") False err
+      attrsHold _ _ _ = pure ()
+  forM_ (lookup "name" e) $ \(JString n) -> checkEq ref (name <> ": name") n (excName rec)
+  forM_ (lookup "chain" e) $ \(JArray ns) -> checkEq ref (name <> ": chain") [n | JString n <- ns] (map excName levels)
+  forM_ (lookup "attributes" e) (attrsHold "outermost" rec)
+  forM_ (lookup "levels" e) $ \(JArray ls) -> forM_ (zip3 [0 :: Int ..] ls levels) $ \(i, JObject l, r) -> do
+    let lbl = "level " <> T.pack (show i)
+    forM_ (lookup "message" l) $ \(JString m) -> checkEq ref (name <> ": " <> lbl <> " message") m (excMessage r)
+    forM_ (lookup "attributes" l) (attrsHold lbl r)
+  forM_ (lookup "user_frame" e) $ \(JString u) ->
+    case excTraceback rec of
+      [] -> check ref (name <> ": user frame") False "no frames"
+      frames -> check ref (name <> ": user frame") (foldName u `T.isInfixOf` foldName (T.toLower (frameFunction (last frames)))) (show frames)
+  let glue = [f | r <- levels, f <- excTraceback r, m <- markers, m `T.isInfixOf` frameFunction f || m `T.isInfixOf` frameFile f]
+  checkEq ref (name <> ": no glue frames") [] glue
+  check ref (name <> ": frames name the guest's file") (all (\f -> "examples/haskell-guest/Conformance.hs" == frameFile f) (excTraceback rec)) (show (excTraceback rec))
+  where
+    chainRecordsOf r = r : maybe [] chainRecordsOf (excCause r)
 
 ------------------------------------------------------------------------------------------------
 -- Exports, called in-process
@@ -491,7 +773,7 @@ exportTests ref = do
   r7 <- reply (function "lazy" (pure [1, error "hidden", 3 :: Int] :: IO [Int])) (args [])
   checkEq ref "lazy error in a list" ("ErrorCall", "hidden") (errorName r7, errorMessage r7)
   r8 <- reply (function "div" (div :: Int -> Int -> Int)) (args [Int 1, Int 0])
-  checkEq ref "lazy ArithException" ("ArithException", "divide by zero") (errorName r8, errorMessage r8)
+  checkEq ref "lazy ArithException" ("ZeroDivisionError", "divide by zero") (errorName r8, errorMessage r8)
   r9 <- reply (function "maybe" (Just (error "in a Maybe") :: Maybe Text)) (args [])
   checkEq ref "lazy error in a pure result" "ErrorCall" (errorName r9)
   r10 <- reply (function "bottom" (undefined :: IO ())) (args [])
@@ -503,12 +785,12 @@ exportTests ref = do
   r13 <- reply (function "treacherous" (throwIO Treacherous :: IO ())) (args [])
   checkEq ref "an exception that cannot be described" "virgil.InternalError" (errorName r13)
   r14 <- reply (function "exit" (ioError (userError "x") :: IO ())) (args [])
-  checkEq ref "IO errors" "IOException" (errorName r14)
+  checkEq ref "IO errors" "Exception" (errorName r14)
   r15 <- reply (function "three" (\a b c -> pure (a + b + c :: Int) :: IO Int)) (args [Int 1, Int 2, Int 3])
   checkEq ref "three arguments" (Right (Ok (Int 6))) r15
   r16 <- reply (function "str" (\s -> "<" <> (s :: String) <> ">")) (args [Str "x"])
   checkEq ref "String argument and result" (Right (Ok (Str "<x>"))) r16
-  r17 <- reply (function "rec" (\p -> p {label = Just "seen"})) (args [Map [(Str "x", Int 1)]])
+  r17 <- reply (function "rec" (\p -> p {label = Just "seen"})) (args [Map [(Str "x", Int 1), (Str "y", Int 0)]])
   checkEq ref "record argument" (Right (Ok (toMsgpack (Point 1 0 (Just "seen"))))) r17
   r18 <- reply (function "nothing" (pure () :: IO ())) (args [])
   checkEq ref "unit is nil" (Right (Ok Nil)) r18

@@ -9,6 +9,10 @@
  *     not (or no scratch at all) is allocated with the guest's virgil_realloc;
  *   - virgil_stats: no buffer leaks over many calls;
  *   - lazy errors and `error` come back as exceptions, the host survives;
+ *   - the errors of ordinary code (read_file, load_config, parse_int, fail_plain, fail_attrs)
+ *     come back with their standard names, errno/filename and user attributes, the user's
+ *     frame and no frame of the kit's Virgil.* modules (the full checks against
+ *     cabi/conformance/errors.json are in test/Main.hs; these see the built library's bytes);
  *   - 16 threads calling concurrently get correct answers, and their sleeps overlap;
  *   - threads that call once and exit leave no per-thread records behind (malloc'd memory stays
  *     flat);
@@ -52,6 +56,7 @@ typedef struct {
     void *handle;
     realloc_fn realloc;
     virgil_fn add, greet, echo_bytes, crash, lazy_error, lazy_div, sleep_ms, stats, manifest;
+    virgil_fn read_file, load_config, parse_int, fail_plain, fail_attrs;
 } guest;
 
 static void *sym(void *h, const char *name)
@@ -82,6 +87,11 @@ static guest load(const char *path)
     g.sleep_ms = (virgil_fn)sym(g.handle, "sleep_ms");
     g.stats = (virgil_fn)sym(g.handle, "virgil_stats");
     g.manifest = (virgil_fn)sym(g.handle, "virgil_manifest");
+    g.read_file = (virgil_fn)sym(g.handle, "read_file");
+    g.load_config = (virgil_fn)sym(g.handle, "load_config");
+    g.parse_int = (virgil_fn)sym(g.handle, "parse_int");
+    g.fail_plain = (virgil_fn)sym(g.handle, "fail_plain");
+    g.fail_attrs = (virgil_fn)sym(g.handle, "fail_attrs");
     return g;
 }
 
@@ -139,6 +149,27 @@ static uint64_t live(const guest *g)
     }
     free(r.bytes);
     return v;
+}
+
+/* Calls fn with one string argument (shorter than 256 bytes). */
+static reply call_str(const guest *g, virgil_fn fn, const char *s)
+{
+    uint8_t args[260];
+    size_t n = strlen(s);
+    args[0] = 0x91;
+    args[1] = 0xd9;
+    args[2] = (uint8_t)n;
+    memcpy(args + 3, s, n);
+    return call(g, fn, args, n + 3, 0);
+}
+
+/* An error reply of the errors of ordinary code: the name, the user's frame (a function
+ * qualified by the guest's module) and no kit frames. */
+static int ordinary_error(reply r, const char *name, const char *user_function)
+{
+    return contains(r, "\xa5" "error") && contains(r, name) && contains(r, user_function) &&
+           contains(r, "examples/haskell-guest/Conformance.hs") && !contains(r, "Virgil.") &&
+           !contains(r, "cabi/haskell/src");
 }
 
 static volatile sig_atomic_t got_sigint;
@@ -312,7 +343,46 @@ int main(int argc, char **argv)
     free(r.bytes);
     static const uint8_t div10[] = {0x92, 0x01, 0x00};
     r = call(&g, g.lazy_div, div10, 3, 64);
-    CHECK(contains(r, "ArithException") && contains(r, "divide by zero"), "lazy_div(1, 0)");
+    CHECK(contains(r, "ZeroDivisionError") && contains(r, "divide by zero"), "lazy_div(1, 0)");
+    free(r.bytes);
+
+    /* Errors of ordinary code (ABI.md section 9). */
+    static const char missing[] = "/nonexistent-virgil-conformance/config.toml";
+    r = call_str(&g, g.read_file, missing);
+    CHECK(ordinary_error(r, "\xb1" "FileNotFoundError", "Conformance.read_file") &&
+              contains(r, "\xa5" "errno\x02") && contains(r, "\xa8" "filename\xd9\x2b") && contains(r, missing),
+          "read_file(missing): FileNotFoundError, errno 2, filename");
+    free(r.bytes);
+    r = call_str(&g, g.read_file, "/");
+    CHECK(ordinary_error(r, "\xb1" "IsADirectoryError", "Conformance.read_file") &&
+              contains(r, "\xa5" "errno\x15") && contains(r, "\xa8" "filename\xa1/"),
+          "read_file(/): IsADirectoryError, errno 21");
+    free(r.bytes);
+    r = call_str(&g, g.read_file, "/dev/null");
+    CHECK(equals(r, (const uint8_t *)"\x81\xa2ok\xc4\x00", 6), "read_file(/dev/null) is empty bytes");
+    free(r.bytes);
+    r = call_str(&g, g.load_config, missing);
+    CHECK(ordinary_error(r, "\xab" "load config", "Conformance.loadConfig") && contains(r, "\xa5" "cause\x86"),
+          "load_config(missing): a context level over the FileNotFoundError");
+    free(r.bytes);
+    r = call_str(&g, g.parse_int, "forty-two");
+    CHECK(ordinary_error(r, "\xaa" "ValueError", "Conformance.parseInt"), "parse_int(forty-two): ValueError");
+    free(r.bytes);
+    r = call_str(&g, g.parse_int, "99999999999999999999");
+    CHECK(ordinary_error(r, "\xad" "OverflowError", "Conformance.parse_int"), "parse_int(1e20): OverflowError");
+    free(r.bytes);
+    r = call_str(&g, g.parse_int, "-42");
+    CHECK(equals(r, (const uint8_t *)"\x81\xa2ok\xd0\xd6", 6), "parse_int(-42)");
+    free(r.bytes);
+    r = call_str(&g, g.fail_plain, "plain failure");
+    CHECK(ordinary_error(r, "\xa9" "Exception", "Conformance.fail_plain") && contains(r, "\xad" "plain failure"),
+          "fail_plain: Exception with its message");
+    free(r.bytes);
+    static const uint8_t quota[] = {0x92, 0x07, 0xa9, 'd', 'i', 's', 'k', ' ', 'f', 'u', 'l', 'l'};
+    r = call(&g, g.fail_attrs, quota, sizeof quota, 0);
+    CHECK(ordinary_error(r, "\xaa" "QuotaError", "Conformance.fail_attrs") &&
+              contains(r, "\xaa" "attributes\x82\xa4" "code\x07\xa6" "reason\xa9" "disk full"),
+          "fail_attrs: QuotaError with attributes code and reason, in canonical order");
     free(r.bytes);
     r = call(&g, g.manifest, NULL, 0, 0);
     CHECK(contains(r, "conformance") && contains(r, "lazy_error"), "virgil_manifest");

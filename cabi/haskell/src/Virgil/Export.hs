@@ -56,6 +56,7 @@ import Foreign.Marshal.Alloc (allocaBytes)
 import Foreign.Marshal.Utils (copyBytes)
 import Foreign.Ptr (Ptr, castPtr, nullPtr, plusPtr)
 import Foreign.Storable (peekByteOff, pokeByteOff)
+import GHC.Stack (CallStack, HasCallStack, SrcLoc (..), callStack, getCallStack)
 import Virgil.Exception
 import Virgil.Manifest
 import Virgil.Msgpack
@@ -119,11 +120,17 @@ data Function = Function
   , fnDoc :: !Text
   , fnArity :: !Int
   , fnRun :: [Value] -> Either (Int, FromError) (IO B.Builder)
+  , fnSite :: Frame
   }
 
 -- | Describes a function for export. Its parameters are named @arg1@, @arg2@, ... until
 -- 'withParams' names them.
-function :: forall f. Exportable f => Text -> f -> Function
+--
+-- Where 'function' (or 'export') is called is the function's own frame: a failure that carries
+-- no frame of its own (an 'IOException', an 'ArithException', your type thrown with 'throwIO')
+-- comes back with this frame, named after the exported function qualified by its module
+-- (@Conformance.read_file@), so a traceback always shows the user's code.
+function :: forall f. (HasCallStack, Exportable f) => Text -> f -> Function
 function name f =
   Function
     { functionName = name
@@ -133,9 +140,18 @@ function name f =
     , fnDoc = T.empty
     , fnArity = length types
     , fnRun = applyArgs f 1
+    , fnSite = siteFrame name callStack
     }
   where
     types = paramTypes (Proxy :: Proxy f)
+
+-- | The frame of the user's call of 'function' or 'export': the innermost call site outside
+-- the kit's modules, named after the exported function.
+siteFrame :: Text -> CallStack -> Frame
+siteFrame name cs = case [l | (_, l) <- getCallStack cs, not ("Virgil" `T.isPrefixOf` T.pack (srcLocModule l))] of
+  l : _ ->
+    Frame (T.pack (srcLocModule l) <> "." <> name) (T.pack (srcLocFile l)) (srcLocStartLine l) (srcLocStartCol l)
+  [] -> Frame name T.empty 0 0
 {-# INLINABLE function #-}
 
 -- | Names the parameters (for the manifest). Extra names are ignored; missing ones keep their
@@ -153,7 +169,7 @@ functionInfo fn =
   FunctionInfo (functionName fn) (zipWith Param (fnParamNames fn) (fnParamTypes fn)) (fnResult fn) (fnDoc fn)
 
 -- | @add = export "add" addImpl@: the name is the one error messages use.
-export :: Exportable f => Text -> f -> VirgilFunction
+export :: (HasCallStack, Exportable f) => Text -> f -> VirgilFunction
 export name f = exportFunction (function name f)
 {-# INLINABLE export #-}
 
@@ -161,7 +177,7 @@ export name f = exportFunction (function name f)
 exportFunction :: Function -> VirgilFunction
 exportFunction fn inBox outBox = do
   c_enter
-  answer outBox (readBox inBox >>= call fn)
+  answer (fnSite fn) outBox (readBox inBox >>= call fn)
   c_leave
 
 -- | @virgil_manifest@: replies @{"ok": manifest}@ whatever its input, with the functions sorted
@@ -173,7 +189,7 @@ exportFunction fn inBox outBox = do
 manifest :: Text -> Text -> [Function] -> VirgilFunction
 manifest library version fns _ outBox = do
   c_enter
-  answer outBox (pure (encodeMsgpack (manifestOf library version fns)))
+  answer (Frame "virgil_manifest" T.empty 0 0) outBox (pure (encodeMsgpack (manifestOf library version fns)))
   c_leave
 
 -- | The manifest value of a library of functions.
@@ -207,7 +223,7 @@ call fn input = case decodeArgs input of
 respond :: Function -> BS.ByteString -> IO BS.ByteString
 respond fn input = allocaBytes 16 $ \outBox -> do
   clearBox outBox
-  answer outBox (call fn input)
+  answer (fnSite fn) outBox (call fn input)
   ptr <- peekByteOff outBox 0 :: IO (Ptr Word8)
   len <- peekByteOff outBox 8 :: IO Word64
   if ptr == nullPtr
@@ -220,10 +236,11 @@ respond fn input = allocaBytes 16 $ \outBox -> do
 -- | Runs a call and writes its envelope into the out box; never throws. The action runs the
 -- function and returns the encoding of its result; encoding happens inside the same handler, so
 -- an exception hidden anywhere in the result (a lazy @error@, a division by zero) is caught
--- while it is written and becomes an error envelope instead. When even that cannot be written,
--- an internal error is; when nothing can be allocated, the box is left @{NULL, 0}@.
-answer :: Ptr VirgilBox -> IO B.Builder -> IO ()
-answer outBox action
+-- while it is written and becomes an error envelope instead, given the exported function's
+-- frame when it has none of its own ('withUserFrame'). When even that cannot be written, an
+-- internal error is; when nothing can be allocated, the box is left @{NULL, 0}@.
+answer :: Frame -> Ptr VirgilBox -> IO B.Builder -> IO ()
+answer site outBox action
   | outBox == nullPtr = () <$ (try (action >>= evaluate . BL.length . B.toLazyByteString) :: IO (Either SomeException Int64))
   | otherwise = do
       scratch <- peekByteOff outBox 0 :: IO (Ptr Word8)
@@ -234,7 +251,7 @@ answer outBox action
       case r of
         Right written -> set written
         Left ex -> do
-          r' <- attempt (pure (errorHeader <> encodeMsgpack (toExceptionRecord ex)))
+          r' <- attempt (pure (errorHeader <> encodeMsgpack (withUserFrame site (toExceptionRecord ex))))
           case r' of
             Right written -> set written
             Left (_ :: SomeException) -> do
