@@ -108,6 +108,12 @@ fn implement(ty: &Type, name: Option<&LitStr>) -> TokenStream {
     quote! {
         impl ::virgil::ExceptionInfo for #ty {
             #body
+
+            fn exception_attributes(&self) -> ::virgil::Attributes {
+                #[allow(unused_imports)]
+                use ::virgil::__private::{NoAttributes as _, SerializedAttributes as _};
+                (&&::virgil::__private::Attrs(self)).attributes()
+            }
         }
     }
 }

@@ -7,7 +7,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{Error, FnArg, GenericParam, ItemFn, LitStr, Pat, ReturnType, Token, Type};
 
-use crate::types::{Bytes, bytes_kind, generic_of, with_lifetimes};
+use crate::types::{Bytes, bytes_kind, generic_of, is_plain_error, result_error, with_lifetimes};
 
 /// The attribute's arguments: nothing, or `name = "symbol"`.
 struct Args {
@@ -76,8 +76,20 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
         .iter()
         .zip(&vars)
         .map(|(p, var)| (p.convert)(quote!(#var)));
-    let (result_abi, wrap) = result(&func.sig.output);
-    let call = wrap(quote!(#ident(#(#passes),*)));
+    let mut call = quote!(#ident(#(#passes),*));
+    let mut output = func.sig.output.clone();
+    if let ReturnType::Type(_, ty) = &output
+        && let Some(ok) = generic_of(ty, "Result")
+        && result_error(ty).is_some_and(is_plain_error)
+    {
+        // `String`, `&str` and `Box<dyn Error>` implement no `Error` of their own (and cannot, for
+        // coherence): they become a record here, and the result is read as `Result<T, Exception>`.
+        call = quote!((#call).map_err(::virgil::__private::plain_error));
+        let ty: Type = syn::parse_quote!(::core::result::Result<#ok, ::virgil::Exception>);
+        output = ReturnType::Type(Default::default(), Box::new(ty));
+    }
+    let (result_abi, wrap) = result(&output);
+    let call = wrap(call);
     let doc = doc_comment(&func.attrs);
     let line = ident.span().start().line as u32;
 
@@ -108,6 +120,7 @@ pub fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> 
                 function: ::core::concat!(::core::module_path!(), "::", #rust_name),
                 file: ::core::file!(),
                 line: #line,
+                root: ::core::env!("CARGO_MANIFEST_DIR"),
                 package: ::core::env!("CARGO_PKG_NAME"),
                 version: ::core::env!("CARGO_PKG_VERSION"),
                 symbol: __virgil_export,

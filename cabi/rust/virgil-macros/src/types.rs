@@ -54,6 +54,45 @@ pub fn generic_of<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
     })
 }
 
+/// The error type of `Result<T, E>` (the second generic argument), if `ty` is one.
+pub fn result_error(ty: &Type) -> Option<&Type> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    args.args
+        .iter()
+        .filter_map(|a| match a {
+            GenericArgument::Type(t) => Some(t),
+            _ => None,
+        })
+        .nth(1)
+}
+
+/// Whether an error type is a plain message that implements no `std::error::Error` of its own:
+/// `String`, `&str`, `Box<dyn Error ...>` (and `Box<dyn std::error::Error + Send + Sync>`).
+pub fn is_plain_error(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(r) => matches!(&*r.elem, Type::Path(p) if p.path.is_ident("str")),
+        Type::Path(p) if p.qself.is_none() => {
+            let Some(last) = p.path.segments.last() else {
+                return false;
+            };
+            if last.ident == "String" && last.arguments.is_none() {
+                return true;
+            }
+            matches!(generic_of(ty, "Box"), Some(Type::TraitObject(_)))
+        }
+        Type::Group(g) => is_plain_error(&g.elem),
+        Type::Paren(p) => is_plain_error(&p.elem),
+        _ => false,
+    }
+}
+
 /// `ty` with every lifetime replaced by `lifetime` (`'_` where it is inferred, `'static` in
 /// constants).
 pub fn with_lifetimes(ty: &Type, lifetime: &str) -> Type {
@@ -96,6 +135,20 @@ mod tests {
         assert_eq!(bytes_kind(&parse_quote!(Vec<u16>)), None);
         assert_eq!(bytes_kind(&parse_quote!(&mut [u8])), None);
         assert_eq!(bytes_kind(&parse_quote!(&[u8; 4])), None);
+    }
+
+    #[test]
+    fn plain_errors() {
+        let err = |ty: Type| result_error(&ty).map(is_plain_error);
+        assert_eq!(err(parse_quote!(Result<i64, String>)), Some(true));
+        assert_eq!(err(parse_quote!(Result<(), &'static str>)), Some(true));
+        assert_eq!(
+            err(parse_quote!(std::result::Result<u8, Box<dyn std::error::Error + Send + Sync>>)),
+            Some(true)
+        );
+        assert_eq!(err(parse_quote!(Result<i64, virgil::Error>)), Some(false));
+        assert_eq!(err(parse_quote!(Result<i64, Box<MyError>>)), Some(false));
+        assert_eq!(err(parse_quote!(Vec<String>)), None);
     }
 
     #[test]

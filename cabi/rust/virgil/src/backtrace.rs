@@ -275,7 +275,7 @@ impl<'a> Seen<'a> {
     }
 
     /// The kit's capture of a backtrace: the panic hook, `Backtrace::capture`, `virgil::Error`, the
-    /// call of a closure that failed.
+    /// call of a closure that failed, `Context::context` and `WithPath::with_path`.
     fn is_capture(&self) -> bool {
         const FULL: &[&str] = &[
             "backtrace::",
@@ -286,11 +286,15 @@ impl<'a> Seen<'a> {
             "<virgil::error::Error as ",
             "virgil::closure::",
             "<virgil::closure::",
+            "virgil::context::",
+            "<virgil::context::",
         ];
         let closure = self.name.starts_with('{');
         FULL.iter().any(|p| self.function.starts_with(p))
+            || self.function.contains(" as virgil::context::")
             || (self.in_kit_file("backtrace.rs") && self.name == "capture")
             || self.in_kit_file("closure.rs")
+            || self.in_kit_file("context.rs")
             || (self.in_kit_file("panic.rs")
                 && (closure || ["record", "install_hook"].contains(&self.name)))
             || (self.in_kit_file("error.rs")

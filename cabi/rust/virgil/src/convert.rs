@@ -5,7 +5,9 @@ use std::borrow::Cow;
 use std::error::Error as StdError;
 
 use crate::backtrace::Traceback;
-use crate::exception::{Exception, MAX_CHAIN};
+use crate::context::{ContextError, PathError};
+use crate::exception::{Attributes, Exception, MAX_CHAIN};
+use crate::standard;
 
 /// How an error type describes itself when it crosses the boundary.
 ///
@@ -43,8 +45,9 @@ use crate::exception::{Exception, MAX_CHAIN};
 /// # impl std::error::Error for ParseFailure {}
 /// ```
 pub trait ExceptionInfo: StdError + 'static {
-    /// The exception's name. The default is the type's path without generic arguments
-    /// (`my_crate::ParseFailure`), `core::` and `alloc::` written as `std::`.
+    /// The exception's name. The default is the type's bare name, without its module path or
+    /// generic arguments (`QuotaError` for `my_crate::errors::QuotaError<T>`); a type named
+    /// just `Error` keeps its crate (`serde_json::Error`).
     fn exception_name(&self) -> Cow<'_, str> {
         Cow::Owned(clean_type_name(type_name::<Self>()))
     }
@@ -59,6 +62,19 @@ pub trait ExceptionInfo: StdError + 'static {
     /// Extra annotations for the record's `notes`. The default has none.
     fn exception_notes(&self) -> Vec<String> {
         Vec::new()
+    }
+
+    /// The record's `attributes`: the error's own structured fields. The default has none;
+    /// [`#[virgil::exception]`](crate::exception) on a type that implements `serde::Serialize`
+    /// gives its serialized fields.
+    fn exception_attributes(&self) -> Attributes {
+        Attributes::new()
+    }
+
+    /// Whether the error is a transparent wrapper (ABI.md, section 6): its level then takes the
+    /// name of its cause. The default is no.
+    fn exception_transparent(&self) -> bool {
+        false
     }
 }
 
@@ -93,6 +109,100 @@ impl<E: StdError + 'static> IntoException for E {
     }
 }
 
+/// The attributes of an error type that implements `serde::Serialize`: its fields, serialized as
+/// the ABI writes a struct (a map keyed by wire name). A value that is not a map (a unit or tuple
+/// struct, an enum's name) gives none; keys that are not strings are left out.
+pub fn serialized_attributes<T: serde::Serialize + ?Sized>(error: &T) -> Attributes {
+    let value = crate::codec::encode(error)
+        .ok()
+        .and_then(|bytes| crate::codec::decode::<crate::Value>(&bytes).ok());
+    let Some(crate::Value::Map(entries)) = value else {
+        return Attributes::new();
+    };
+    entries
+        .into_iter()
+        .filter_map(|(k, v)| match k {
+            crate::Value::Str(k) => Some((k, v)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Chooses, in the code `#[virgil::exception]` writes for a concrete type, between
+/// [`SerializedAttributes`] (the type implements `Serialize`) and [`NoAttributes`] by method
+/// resolution: `(&&Attrs(error)).attributes()` finds the first on `&&Attrs` when it applies, else
+/// the second one dereference later.
+#[doc(hidden)]
+pub struct Attrs<'a, T: ?Sized>(pub &'a T);
+
+/// See [`Attrs`].
+#[doc(hidden)]
+pub trait SerializedAttributes {
+    fn attributes(&self) -> Attributes;
+}
+
+impl<T: serde::Serialize + ?Sized> SerializedAttributes for &Attrs<'_, T> {
+    fn attributes(&self) -> Attributes {
+        serialized_attributes(self.0)
+    }
+}
+
+/// See [`Attrs`].
+#[doc(hidden)]
+pub trait NoAttributes {
+    fn attributes(&self) -> Attributes;
+}
+
+impl<T: ?Sized> NoAttributes for Attrs<'_, T> {
+    fn attributes(&self) -> Attributes {
+        Attributes::new()
+    }
+}
+
+/// An error that implements no `std::error::Error` of its own, as an exported function may
+/// return it: `String` and `&str` (a record named `Exception` with the text as its message) and
+/// `Box<dyn Error>` (its chain). `#[virgil::export]` converts these.
+#[doc(hidden)]
+pub trait PlainError {
+    /// The record.
+    fn into_record(self) -> Exception;
+}
+
+impl PlainError for String {
+    fn into_record(self) -> Exception {
+        Exception::new("Exception", self)
+    }
+}
+
+impl PlainError for &str {
+    fn into_record(self) -> Exception {
+        Exception::new("Exception", self)
+    }
+}
+
+macro_rules! plain_boxes {
+    ($($t:ty),*) => {
+        $(impl PlainError for Box<$t> {
+            fn into_record(self) -> Exception {
+                convert(&*self, Origin { type_name: "", is_type: |_| false, backtrace: None })
+            }
+        })*
+    };
+}
+
+plain_boxes!(
+    dyn StdError + Send + Sync,
+    dyn StdError + Send,
+    dyn StdError + Sync,
+    dyn StdError
+);
+
+/// The record of a [`PlainError`]; the generated code of `#[virgil::export]` calls it.
+#[doc(hidden)]
+pub fn plain_error<E: PlainError>(error: E) -> Exception {
+    error.into_record()
+}
+
 /// What the converter knows of the outermost error beyond its `&dyn Error`.
 pub(crate) struct Origin<'a> {
     /// The outermost error's type, for its name when it registered none.
@@ -115,15 +225,20 @@ impl<'a> Origin<'a> {
 
 /// Converts an error and its `source` chain, one record per level (ABI.md, section 6). A record
 /// met on the way (an [`Exception`] from another language, say) is copied with its own chain.
+/// Transparent levels ([`Context`](crate::Context)'s) take the name of the level below them.
 /// Chains longer than the limit are cut, with a note.
 pub(crate) fn convert(top: &(dyn StdError + 'static), origin: Origin<'_>) -> Exception {
-    let mut levels: Vec<Exception> = Vec::new();
+    let mut levels: Vec<(Exception, bool)> = Vec::new();
     let mut tail: Option<Exception> = None;
     let mut current = Some(top);
     let mut text = top.to_string();
+    // What is known of the current level beyond its `&dyn Error`: the outermost's type and
+    // backtrace, and below a context, the type and backtrace of its cause.
+    let mut known = Some(origin.backtrace);
+    let mut known_type = (origin.type_name, origin.is_type);
     while let Some(err) = current {
         if levels.len() == MAX_CHAIN {
-            let last = levels.last_mut().expect("MAX_CHAIN > 0");
+            let (last, _) = levels.last_mut().expect("MAX_CHAIN > 0");
             last.notes
                 .push(format!("cause chain truncated after {MAX_CHAIN} levels"));
             break;
@@ -132,31 +247,66 @@ pub(crate) fn convert(top: &(dyn StdError + 'static), origin: Origin<'_>) -> Exc
             tail = Some(record.clone());
             break;
         }
-        let info = registered(err);
         let cause = err.source();
         let cause_text = cause.map(ToString::to_string);
-        let mut level = Exception::new(
-            name_of(err, info, &origin),
-            own_message(&text, cause_text.as_deref()),
-        );
-        let own_backtrace = info.and_then(ExceptionInfo::exception_backtrace);
-        let outer_backtrace = if levels.is_empty() {
-            origin.backtrace
-        } else {
-            None
-        };
-        if let Some(bt) = own_backtrace.or(outer_backtrace) {
+        let own = own_message(&text, cause_text.as_deref());
+        let outer_backtrace = known.take().flatten();
+        let (type_name, is_type) = known_type;
+        known_type = (origin.type_name, origin.is_type);
+        let (level, transparent) = if let Some(context) = err.downcast_ref::<ContextError>() {
+            let below = context.cause.origin();
+            known = Some(below.backtrace);
+            known_type = (below.type_name, below.is_type);
+            let mut level = Exception::new("", own);
+            if let Some(bt) = outer_backtrace {
+                level.traceback = bt.traceback();
+            }
+            (level, true)
+        } else if let Some(path) = err.downcast_ref::<PathError>() {
+            let mut level = Exception::new(standard::io_error_name(path.io_error()), own);
+            level.attributes = standard::io_attributes(path.io_error(), Some(path.path()));
+            let bt: &dyn Traceback = &path.backtrace;
             level.traceback = bt.traceback();
-        }
-        if let Some(info) = info {
+            if level.traceback.is_empty()
+                && let Some(bt) = outer_backtrace
+            {
+                level.traceback = bt.traceback();
+            }
+            (level, false)
+        } else if let Some(info) = registered(err) {
+            let mut level = Exception::new(info.exception_name().into_owned(), own);
+            if let Some(bt) = info.exception_backtrace().or(outer_backtrace) {
+                level.traceback = bt.traceback();
+            }
             level.notes = info.exception_notes();
-        }
-        levels.push(level);
+            level.attributes = info.exception_attributes();
+            (level, info.exception_transparent())
+        } else {
+            let (name, attributes) = match standard::std_error(err) {
+                Some((name, attributes)) => (name.to_owned(), attributes),
+                None if !type_name.is_empty() && (is_type)(err) => {
+                    (clean_type_name(type_name), Attributes::new())
+                }
+                None => ("Exception".to_owned(), Attributes::new()),
+            };
+            let mut level = Exception::new(name, own);
+            level.attributes = attributes;
+            if let Some(bt) = outer_backtrace {
+                level.traceback = bt.traceback();
+            }
+            (level, false)
+        };
+        levels.push((level, transparent));
         current = cause;
         text = cause_text.unwrap_or_default();
     }
     let mut chain = tail;
-    for mut level in levels.into_iter().rev() {
+    for (mut level, transparent) in levels.into_iter().rev() {
+        if transparent {
+            level.name = chain
+                .as_ref()
+                .map_or_else(|| "Exception".to_owned(), |below| below.name.clone());
+        }
         level.cause = chain.map(Box::new);
         chain = Some(level);
     }
@@ -165,63 +315,21 @@ pub(crate) fn convert(top: &(dyn StdError + 'static), origin: Origin<'_>) -> Exc
     record
 }
 
-/// The name of one level: registered, a std type the kit knows, the outermost error's type, or
-/// else `Error` (a `&dyn Error` does not tell its type).
-fn name_of(
-    err: &(dyn StdError + 'static),
-    info: Option<&dyn ExceptionInfo>,
-    origin: &Origin<'_>,
-) -> String {
-    if let Some(info) = info {
-        return info.exception_name().into_owned();
-    }
-    if let Some(name) = std_name(err) {
-        return name.to_owned();
-    }
-    if (origin.is_type)(err) {
-        return clean_type_name(origin.type_name);
-    }
-    "Error".to_owned()
-}
-
-/// The public names of std's error types (their `type_name` shows private modules).
-fn std_name(err: &(dyn StdError + 'static)) -> Option<&'static str> {
-    macro_rules! known {
-        ($($ty:ty => $name:literal),* $(,)?) => {
-            $(if err.is::<$ty>() {
-                return Some($name);
-            })*
-        };
-    }
-    known! {
-        std::io::Error => "std::io::Error",
-        std::fmt::Error => "std::fmt::Error",
-        std::num::ParseIntError => "std::num::ParseIntError",
-        std::num::ParseFloatError => "std::num::ParseFloatError",
-        std::num::TryFromIntError => "std::num::TryFromIntError",
-        std::str::Utf8Error => "std::str::Utf8Error",
-        std::str::ParseBoolError => "std::str::ParseBoolError",
-        std::string::FromUtf8Error => "std::string::FromUtf8Error",
-        std::char::ParseCharError => "std::char::ParseCharError",
-        std::array::TryFromSliceError => "std::array::TryFromSliceError",
-        std::ffi::NulError => "std::ffi::NulError",
-        std::time::SystemTimeError => "std::time::SystemTimeError",
-        std::env::VarError => "std::env::VarError",
-        std::net::AddrParseError => "std::net::AddrParseError",
-    }
-    None
-}
-
-/// A type's path as an exception name: without generic arguments, `core::` and `alloc::` as
-/// `std::` (`alloc::string::FromUtf8Error` → `std::string::FromUtf8Error`).
+/// A type's path as an exception name (ABI.md, section 6: no module paths a reader would not
+/// write): the bare name without generic arguments, `my_crate::errors::QuotaError<T>` →
+/// `QuotaError`; a type named just `Error` keeps its crate, `serde_json::error::Error` →
+/// `serde_json::Error`, and std's keep none (`core::fmt::Error` → `Error`).
 pub(crate) fn clean_type_name(name: &str) -> String {
-    let name = name.split('<').next().unwrap_or(name);
-    for prefix in ["core::", "alloc::"] {
-        if let Some(rest) = name.strip_prefix(prefix) {
-            return format!("std::{rest}");
-        }
+    let path = name.split('<').next().unwrap_or(name);
+    let mut segments = path.split("::");
+    let first = segments.next().unwrap_or(path);
+    let last = path.rsplit("::").next().unwrap_or(path);
+    let std = ["std", "core", "alloc"].contains(&first);
+    if last == "Error" && first != last && !std {
+        format!("{first}::{last}")
+    } else {
+        last.to_owned()
     }
-    name.to_owned()
 }
 
 /// A level's own message (ABI.md, section 6): its text without a trailing `": "` and its cause's
@@ -271,16 +379,22 @@ mod tests {
     }
 
     #[test]
-    fn type_names_are_cleaned() {
+    fn type_names_are_bare() {
         assert_eq!(
             clean_type_name("alloc::string::FromUtf8Error"),
-            "std::string::FromUtf8Error"
+            "FromUtf8Error"
         );
         assert_eq!(
             clean_type_name("my::Wrapper<alloc::string::String>"),
-            "my::Wrapper"
+            "Wrapper"
         );
-        assert_eq!(clean_type_name("guest::MathError"), "guest::MathError");
+        assert_eq!(clean_type_name("guest::errors::QuotaError"), "QuotaError");
+        assert_eq!(
+            clean_type_name("serde_json::error::Error"),
+            "serde_json::Error"
+        );
+        assert_eq!(clean_type_name("core::fmt::Error"), "Error");
+        assert_eq!(clean_type_name("Plain"), "Plain");
     }
 
     #[test]
@@ -290,15 +404,88 @@ mod tests {
             "no such file",
         ));
         let x = err.into_exception();
-        assert_eq!(x.name, "virgil::convert::tests::Outer");
+        assert_eq!(x.name, "Outer");
         assert_eq!(x.message, "reading config");
         assert_eq!(x.language, "rust");
         let cause = x.cause.as_deref().unwrap();
         assert_eq!(
             (cause.name.as_str(), cause.message.as_str()),
-            ("std::io::Error", "no such file")
+            ("FileNotFoundError", "no such file")
         );
+        assert!(cause.attributes.is_empty(), "not an OS error: no errno");
         assert!(cause.cause.is_none());
+    }
+
+    #[test]
+    fn contexts_are_transparent_and_paths_are_attributes() {
+        use crate::context::{Context, WithPath};
+        #[inline(never)]
+        fn load(path: &str) -> Result<Vec<u8>, crate::Error> {
+            std::fs::read(path)
+                .with_path(path)
+                .context("read")
+                .context("load config")
+        }
+        let x = load("/nonexistent-virgil/x").unwrap_err().into_exception();
+        let levels: Vec<(&str, &str)> = x
+            .chain()
+            .map(|l| (l.name.as_str(), l.message.as_str()))
+            .collect();
+        assert_eq!(
+            levels,
+            [
+                ("FileNotFoundError", "load config"),
+                ("FileNotFoundError", "read"),
+                (
+                    "FileNotFoundError",
+                    "/nonexistent-virgil/x: No such file or directory (os error 2)"
+                ),
+            ]
+        );
+        let inner = x.chain().last().unwrap();
+        assert_eq!(inner.errno(), Some(2));
+        assert_eq!(inner.filename(), Some("/nonexistent-virgil/x"));
+        assert!(x.attributes.is_empty());
+        assert_eq!(
+            x.chain_text(),
+            "load config: read: /nonexistent-virgil/x: No such file or directory (os error 2)"
+        );
+        if crate::backtraces_enabled() {
+            for level in x.chain() {
+                let last = level.traceback.last().expect("frames");
+                assert!(last.function.ends_with("::load"), "{x:?}");
+                assert!(
+                    !level
+                        .traceback
+                        .iter()
+                        .any(|f| f.function.contains("virgil::context")),
+                    "{x:?}"
+                );
+            }
+        }
+
+        let plain: Result<(), std::num::ParseIntError> = "x".parse::<i32>().map(|_| ());
+        let x = plain.context("parse").unwrap_err().into_exception();
+        assert_eq!(
+            (x.name.as_str(), x.message.as_str()),
+            ("ValueError", "parse")
+        );
+        let cause = x.cause.as_deref().unwrap();
+        assert_eq!(cause.name, "ValueError");
+        assert!(
+            cause.traceback.is_empty(),
+            "a plain cause has no frames of its own"
+        );
+    }
+
+    #[test]
+    fn unknown_causes_are_exceptions() {
+        let boxed: Box<dyn StdError + Send + Sync> = "plain failure".into();
+        let x = crate::Error::from_boxed(boxed).into_exception();
+        assert_eq!(
+            (x.name.as_str(), x.message.as_str()),
+            ("Exception", "plain failure")
+        );
     }
 
     #[test]

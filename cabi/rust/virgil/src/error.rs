@@ -46,26 +46,53 @@ impl Error {
         }
     }
 
+    /// Wraps `error` without a backtrace (the cause of a [`Context`](crate::Context), whose own
+    /// level has the frames).
+    pub(crate) fn bare<E: StdError + Send + Sync + 'static>(error: E) -> Self {
+        Error {
+            inner: Box::new(error),
+            backtrace: Backtrace::default(),
+            type_name: type_name::<E>(),
+            is_type: |e| e.is::<E>(),
+        }
+    }
+
     /// Wraps an already boxed error, capturing the backtrace here. Its name comes from its
-    /// registration or, for std's error types, from the kit's table; other types are `Error`.
+    /// registration or, for std's error types, from the kit's table; a box made from a string
+    /// (`"text".into()`) and other types it cannot tell are `Exception`.
     #[inline(never)]
     pub fn from_boxed(error: Box<dyn StdError + Send + Sync + 'static>) -> Self {
         Error {
             inner: error,
             backtrace: Backtrace::capture(),
-            type_name: "Error",
+            type_name: "",
             is_type: |_| false,
         }
     }
 
-    /// An error named `Error` with this message, capturing the backtrace here.
+    /// A plain error with this message, named `Exception` (ABI.md, section 6: an error with no
+    /// name of its own), capturing the backtrace here.
     #[inline(never)]
     pub fn msg(message: impl fmt::Display) -> Self {
         Error {
             inner: Box::new(Message(message.to_string())),
             backtrace: Backtrace::capture(),
-            type_name: "Error",
+            type_name: "",
             is_type: |e| e.is::<Message>(),
+        }
+    }
+
+    /// The wrapped error as a plain `&dyn Error`.
+    pub(crate) fn as_std(&self) -> &(dyn StdError + 'static) {
+        &*self.inner
+    }
+
+    /// What the converter knows of the wrapped error beyond its `&dyn Error`.
+    pub(crate) fn origin(&self) -> Origin<'_> {
+        Origin {
+            type_name: self.type_name,
+            is_type: self.is_type,
+            backtrace: Some(&self.backtrace),
         }
     }
 
@@ -114,18 +141,19 @@ impl fmt::Display for Error {
 
 impl IntoException for Error {
     fn into_exception(self) -> Exception {
-        let origin = Origin {
-            type_name: self.type_name,
-            is_type: self.is_type,
-            backtrace: Some(&self.backtrace),
-        };
-        convert(&*self.inner, origin)
+        convert(&*self.inner, self.origin())
     }
 }
 
-/// The error of [`Error::msg`].
-#[derive(Debug)]
+/// The error of [`Error::msg`]. It shows itself as std's errors made from strings do (its
+/// `Debug` is the string's), which is how the converter knows it as a plain error.
 struct Message(String);
+
+impl fmt::Debug for Message {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
 
 impl fmt::Display for Message {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -149,7 +177,7 @@ mod tests {
         let err = parse("x").unwrap_err();
         assert!(err.downcast_ref::<std::num::ParseIntError>().is_some());
         let x = err.into_exception();
-        assert_eq!(x.name, "std::num::ParseIntError");
+        assert_eq!(x.name, "ValueError");
         assert_eq!(x.message, "invalid digit found in string");
         if crate::backtraces_enabled() {
             let functions: Vec<&str> = x.traceback.iter().map(|f| f.function.as_str()).collect();
@@ -167,9 +195,18 @@ mod tests {
     #[test]
     fn messages_and_boxes() {
         let x = Error::msg("no luck").into_exception();
-        assert_eq!((x.name.as_str(), x.message.as_str()), ("Error", "no luck"));
+        assert_eq!(
+            (x.name.as_str(), x.message.as_str()),
+            ("Exception", "no luck")
+        );
         let boxed: Box<dyn StdError + Send + Sync> = "plain".into();
         let x = Error::from_boxed(boxed).into_exception();
-        assert_eq!((x.name.as_str(), x.message.as_str()), ("Error", "plain"));
+        assert_eq!(
+            (x.name.as_str(), x.message.as_str()),
+            ("Exception", "plain")
+        );
+        let boxed: Box<dyn StdError + Send + Sync> = Box::new(std::io::Error::from_raw_os_error(2));
+        let x = Error::from_boxed(boxed).into_exception();
+        assert_eq!((x.name.as_str(), x.errno()), ("FileNotFoundError", Some(2)));
     }
 }

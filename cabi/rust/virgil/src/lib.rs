@@ -110,6 +110,7 @@ mod call;
 mod check;
 mod closure;
 mod codec;
+mod context;
 mod convert;
 mod error;
 mod exception;
@@ -117,6 +118,7 @@ mod ffi;
 mod manifest;
 mod panic;
 mod reply;
+mod standard;
 mod timestamp;
 mod types;
 mod value;
@@ -132,12 +134,16 @@ pub use closure::{
     ClosureReallocFn, RawClosure, RetainedCallback, Signature,
 };
 pub use codec::{CodecError, Envelope, decode, encode};
-pub use convert::{ExceptionInfo, IntoException};
+pub use context::{Context, ContextError, PathError, WithPath};
+pub use convert::{ExceptionInfo, IntoException, serialized_attributes};
 pub use error::Error;
-pub use exception::{Exception, Frame, LANGUAGE, MAX_CHAIN, MAX_FRAMES};
+pub use exception::{
+    Attributes, Exception, Frame, LANGUAGE, MAX_ATTRIBUTES, MAX_CHAIN, MAX_FRAMES, fold,
+};
 pub use ffi::{VirgilBox, VirgilFn, virgil_manifest, virgil_realloc, virgil_stats};
 pub use manifest::{ABI_VERSION, FunctionInfo, Manifest, ParamInfo, manifest};
 pub use serde_bytes::{self, ByteBuf, Bytes};
+pub use standard::{errno_name, io_error_name};
 pub use timestamp::Timestamp;
 pub use types::{AbiType, Field, Ty};
 pub use value::Value;
@@ -208,7 +214,10 @@ macro_rules! library {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::call::{Body, Call, Export, Param, serve};
-    pub use crate::convert::{EXCEPTION_TYPES, ExceptionType};
+    pub use crate::convert::{
+        Attrs, EXCEPTION_TYPES, ExceptionType, NoAttributes, PlainError, SerializedAttributes,
+        plain_error,
+    };
     pub use crate::manifest::{EXPORTS, LIBRARY, Library};
     pub use linkme;
 }

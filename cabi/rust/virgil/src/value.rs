@@ -88,6 +88,45 @@ fn maps_equal(a: &[(Value, Value)], b: &[(Value, Value)]) -> bool {
     })
 }
 
+impl fmt::Display for Value {
+    /// A short, readable form (the story of an [`Exception`](crate::Exception) shows attributes
+    /// with it): `nil`, `true`, `42`, `1.5`, `"text"` (quoted), `b"\x00\xff"`, `[1, 2]`,
+    /// `{"k": 1}`, `time(sec, nsec)`, `ext 5 (3 bytes)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Nil => f.write_str("nil"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(n) => write!(f, "{n}"),
+            Value::Float(x) => write!(f, "{x:?}"),
+            Value::Float32(x) => write!(f, "{x:?}"),
+            Value::Str(s) => write!(f, "{s:?}"),
+            Value::Bin(b) => write!(f, "b\"{}\"", b.escape_ascii()),
+            Value::Array(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("]")
+            }
+            Value::Map(entries) => {
+                f.write_str("{")?;
+                for (i, (k, v)) in entries.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{k}: {v}")?;
+                }
+                f.write_str("}")
+            }
+            Value::Time(t) => write!(f, "time({}, {})", t.sec, t.nsec),
+            Value::Ext(tag, data) => write!(f, "ext {tag} ({} bytes)", data.len()),
+        }
+    }
+}
+
 macro_rules! from_ints {
     ($($t:ty),*) => {
         $(impl From<$t> for Value {

@@ -508,19 +508,23 @@ fn errors_become_records_with_their_causes() {
     let cause = x.cause.as_deref().expect("cause");
     assert_eq!(
         (cause.name.as_str(), cause.message.as_str()),
-        ("std::io::Error", "no such file")
+        ("FileNotFoundError", "no such file")
     );
     assert!(cause.traceback.is_empty() && cause.cause.is_none());
+    assert_eq!(
+        x.traceback[0].file, "tests/ffi.rs",
+        "files are relative to the crate"
+    );
 
     let x = call::<()>("unnamed", &()).unwrap_err();
     assert_eq!(
         (x.name.as_str(), x.message.as_str()),
-        ("ffi::Outer", "outer failed")
+        ("Outer", "outer failed")
     );
     let cause = x.cause.as_deref().expect("cause");
     assert_eq!(
         (cause.name.as_str(), cause.message.as_str()),
-        ("Error", "inner failed")
+        ("Exception", "inner failed")
     );
 
     let x = call::<()>("foreign", &()).unwrap_err();
@@ -538,7 +542,7 @@ fn question_mark_captures_the_frames() {
     let x = call::<u16>("port", &("http",)).unwrap_err();
     assert_eq!(
         (x.name.as_str(), x.message.as_str()),
-        ("std::num::ParseIntError", "invalid digit found in string")
+        ("ValueError", "invalid digit found in string")
     );
     let functions: Vec<&str> = x.traceback.iter().map(|f| f.function.as_str()).collect();
     if virgil::backtraces_enabled() {
@@ -547,6 +551,112 @@ fn question_mark_captures_the_frames() {
             ["ffi::port", "ffi::parse"],
             "oldest first, the kit's frames cut"
         );
+    }
+}
+
+/// A user's error type: named by its bare type name, its fields the record's attributes.
+#[derive(Debug, Serialize)]
+#[virgil::exception]
+struct QuotaError {
+    code: i64,
+    reason: String,
+}
+
+impl fmt::Display for QuotaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "quota exceeded: {}", self.reason)
+    }
+}
+
+impl std::error::Error for QuotaError {}
+
+#[virgil::export]
+fn quota(code: i64) -> Result<(), QuotaError> {
+    Err(QuotaError {
+        code,
+        reason: "disk full".to_owned(),
+    })
+}
+
+#[virgil::export]
+fn plain_string(fail: bool) -> Result<i64, String> {
+    if fail {
+        Err("plain failure".to_owned())
+    } else {
+        Ok(1)
+    }
+}
+
+#[virgil::export]
+fn plain_str() -> Result<Vec<u8>, &'static str> {
+    Err("static failure")
+}
+
+#[virgil::export]
+fn plain_box(text: &str) -> Result<i64, Box<dyn std::error::Error + Send + Sync>> {
+    Ok(text.parse::<i64>()?)
+}
+
+#[virgil::export]
+fn missing_file(path: &str) -> Result<Vec<u8>, virgil::Error> {
+    use virgil::{Context, WithPath};
+    std::fs::read(path).with_path(path).context("load config")
+}
+
+#[test]
+fn ordinary_errors_cross_under_shared_names() {
+    let x = call::<()>("quota", &(7,)).unwrap_err();
+    assert_eq!(
+        (x.name.as_str(), x.message.as_str()),
+        ("QuotaError", "quota exceeded: disk full")
+    );
+    assert_eq!(x.attribute("code"), Some(&Value::Int(7)));
+    assert_eq!(x.attribute("reason"), Some(&Value::from("disk full")));
+    assert_eq!(x.traceback.last().unwrap().function, "ffi::quota");
+
+    assert_eq!(call::<i64>("plain_string", &(false,)), Ok(1));
+    let x = call::<i64>("plain_string", &(true,)).unwrap_err();
+    assert_eq!(
+        (x.name.as_str(), x.message.as_str()),
+        ("Exception", "plain failure")
+    );
+    assert_eq!(x.traceback.last().unwrap().function, "ffi::plain_string");
+    let x = call::<Vec<u8>>("plain_str", &()).unwrap_err();
+    assert_eq!(
+        (x.name.as_str(), x.message.as_str()),
+        ("Exception", "static failure")
+    );
+    let x = call::<i64>("plain_box", &("99999999999999999999",)).unwrap_err();
+    assert_eq!(x.name, "OverflowError");
+    let m: Manifest = call("virgil_manifest", &()).unwrap();
+    let f = m.functions.iter().find(|f| f.name == "plain_str").unwrap();
+    assert_eq!(f.result, "bytes");
+
+    let x = call::<Vec<u8>>("missing_file", &("/nonexistent-virgil/app.toml",)).unwrap_err();
+    assert_eq!(
+        (x.name.as_str(), x.message.as_str()),
+        ("FileNotFoundError", "load config")
+    );
+    let cause = x.cause.as_deref().unwrap();
+    assert_eq!(cause.name, "FileNotFoundError");
+    assert_eq!(cause.errno(), Some(2));
+    assert_eq!(cause.filename(), Some("/nonexistent-virgil/app.toml"));
+    assert_eq!(x.io_error_kind(), Some(io::ErrorKind::NotFound));
+    let last = x.traceback.last().unwrap();
+    assert_eq!(last.function, "ffi::missing_file");
+    if virgil::backtraces_enabled() {
+        assert_eq!(last.file, "tests/ffi.rs");
+        for level in x.chain() {
+            assert!(
+                level
+                    .traceback
+                    .iter()
+                    .all(|f| !f.function.starts_with("virgil::")
+                        && !f.function.contains("__virgil")
+                        && !f.file.contains("cabi/rust/virgil/")),
+                "glue frames: {x:?}"
+            );
+        }
     }
 }
 

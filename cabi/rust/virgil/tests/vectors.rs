@@ -93,7 +93,7 @@ fn records_read_and_write_byte_for_byte() {
         assert_eq!(hex(&written), hex(&v.canonical), "{}", v.name);
         seen += 1;
     }
-    assert_eq!(seen, 21);
+    assert_eq!(seen, 27);
 }
 
 #[test]
@@ -116,5 +116,42 @@ fn exception_vectors_have_their_fields() {
     assert_eq!(
         (x.name.as_str(), x.message.as_str(), x.language.as_str()),
         ("KeyError", "'x'", "python")
+    );
+}
+
+#[test]
+fn attributes_are_read_sorted_and_ignored_when_not_a_map() {
+    let find = |name: &str| {
+        vectors()
+            .into_iter()
+            .find(|v| v.name == name)
+            .unwrap_or_else(|| panic!("no vector {name:?}"))
+    };
+    let x = Exception::decode(&find("exception with errno and filename").bytes).unwrap();
+    assert_eq!(x.name, "FileNotFoundError");
+    assert_eq!(x.errno(), Some(2));
+    assert_eq!(x.filename(), Some("/etc/app.toml"));
+    assert_eq!(x.io_error_kind(), Some(std::io::ErrorKind::NotFound));
+
+    let v = find("exception with attributes out of order");
+    let x = Exception::decode(&v.bytes).unwrap();
+    let keys: Vec<&str> = x.attributes.keys().map(String::as_str).collect();
+    let mut sorted = keys.clone();
+    sorted.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+    assert_eq!(keys, sorted);
+    assert_eq!(hex(&x.encode()), hex(&v.canonical));
+
+    // A peer's `attributes` that is not a map is ignored, like an unknown key.
+    let mut bytes = vec![0x82, 0xa4];
+    bytes.extend_from_slice(b"name");
+    bytes.extend_from_slice(&[0xa1, b'E', 0xaa]);
+    bytes.extend_from_slice(b"attributes");
+    bytes.push(0x93); // [1, 2, 3]
+    bytes.extend_from_slice(&[1, 2, 3]);
+    let x = Exception::decode(&bytes).unwrap();
+    assert!(x.attributes.is_empty());
+    assert_eq!(
+        x.encode(),
+        b"\x85\xa4name\xa1E\xa7message\xa0\xa8language\xa0\xa9traceback\x90\xa5cause\xc0"
     );
 }
