@@ -7,15 +7,19 @@
 //   - [Encoder]: canonical encoding (smallest integers, float64 floats, structs as maps keyed by
 //     field name) into any byte sink, with allocation-free fast paths for the common scalar types;
 //   - [Decoder]: decoding from a byte slice, with fast paths, strict checks against trailing bytes,
-//     and maps with non-string keys decoded into map[any]any rather than rejected;
+//     maps with non-string keys decoded into map[any]any rather than rejected, and integers in
+//     any always int64 (uint64 above math.MaxInt64);
 //   - [Skip]: an iterative validator that measures one value without recursion, rejecting
 //     truncated input, reserved codes and nesting deeper than [MaxDepth] (these are package
 //     scan's, which package exceptions shares);
 //   - [Accepts]: checks that encoded bytes fit a Go type before decoding, producing messages such
 //     as "argument 2: expected int, got str", and rejecting what would make msgpack/v5 panic;
+//     structs follow the struct rule (exact keys, then [Fold]ed names; a missing required field
+//     or ambiguous keys are a [FieldError]); [Liftable] and [CheckResult] check a type or a
+//     result target before any bytes exist, and [Describe] words an error's location;
 //   - [TypeName]: Go types in the manifest's type vocabulary. Accepts and TypeName see struct
 //     fields exactly as msgpack/v5 encodes them (tags, embedded structs inlined or not);
-//   - envelopes: [Encoder.EncodeOK], [Encoder.EncodeError] and [DecodeReply].
+//   - envelopes: [Encoder.EncodeOK], [Encoder.EncodeError], [DecodeReply] and [DecodeReplyOf].
 //
 // The package knows nothing about C, pointers or shared libraries: it reads from and writes to
 // byte slices and io.Writers. Package bytebox moves those bytes across the boundary.

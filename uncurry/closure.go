@@ -75,7 +75,11 @@ func LiftFunc(t reflect.Type, c codec.Closure) (reflect.Value, error) {
 // or nil to ignore it). Failures are *exceptions.Exception values.
 func CallClosure(rt ClosureRuntime, c codec.Closure, result any, args ...any) error {
 	return Invoke(func(encoded []byte, result any) error {
-		return rt.Call(c, encoded, func(reply []byte) error { return codec.DecodeReply(reply, result) })
+		return rt.Call(c, encoded, func(reply []byte) error {
+			d := codec.GetDecoder(nil)
+			defer codec.PutDecoder(d)
+			return codec.DecodeReplyOf(d, "callback", reply, result)
+		})
 	}, "callback", result, args...)
 }
 
