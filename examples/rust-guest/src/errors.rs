@@ -4,6 +4,8 @@ use std::borrow::Cow;
 use std::error::Error;
 use std::fmt;
 
+use serde::Serialize;
+
 /// A sum that does not fit 64 bits.
 #[derive(Debug)]
 #[virgil::exception(name = "OverflowError")]
@@ -86,3 +88,22 @@ impl virgil::ExceptionInfo for ChainLevel {
         Some(&self.backtrace)
     }
 }
+
+/// A user's own error type, as ordinary code writes one: named `QuotaError` by its type, its
+/// serialized fields the record's attributes.
+#[derive(Debug, Serialize)]
+#[virgil::exception]
+pub struct QuotaError {
+    /// The quota's code.
+    pub code: i64,
+    /// Why it was exceeded.
+    pub reason: String,
+}
+
+impl fmt::Display for QuotaError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "quota {} exceeded: {}", self.code, self.reason)
+    }
+}
+
+impl Error for QuotaError {}

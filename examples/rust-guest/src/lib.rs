@@ -10,11 +10,13 @@
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
-use virgil::{AbiType, Callback, ClosureError, RetainedCallback, Value};
+use virgil::{
+    AbiType, Callback, ClosureError, Context, PathError, RetainedCallback, Value, WithPath,
+};
 
 mod errors;
 
-pub use errors::{ChainLevel, OverflowError, ValueError, ZeroDivisionError};
+pub use errors::{ChainLevel, OverflowError, QuotaError, ValueError, ZeroDivisionError};
 
 virgil::library!(name = "conformance");
 
@@ -128,6 +130,38 @@ pub fn sleep_ms(ms: i64) -> Result<(), ValueError> {
         })?;
     std::thread::sleep(std::time::Duration::from_millis(ms));
     Ok(())
+}
+
+/// read_file returns the file's bytes; a missing file is FileNotFoundError, a directory
+/// IsADirectoryError, both with errno and filename.
+#[virgil::export]
+pub fn read_file(path: &str) -> Result<Vec<u8>, PathError> {
+    std::fs::read(path).with_path(path)
+}
+
+/// load_config returns read_file(path), its failure under the context "load config".
+#[virgil::export]
+pub fn load_config(path: &str) -> Result<Vec<u8>, virgil::Error> {
+    read_file(path).context("load config")
+}
+
+/// parse_int parses s as a decimal 64-bit integer: not a number is ValueError, out of range
+/// OverflowError.
+#[virgil::export]
+pub fn parse_int(s: &str) -> Result<i64, virgil::Error> {
+    Ok(s.parse::<i64>()?)
+}
+
+/// fail_plain fails with a plain String error: Exception with message `message`.
+#[virgil::export]
+pub fn fail_plain(message: &str) -> Result<(), String> {
+    Err(message.to_owned())
+}
+
+/// fail_attrs fails with QuotaError, whose fields code and reason become its attributes.
+#[virgil::export]
+pub fn fail_attrs(code: i64, reason: String) -> Result<(), QuotaError> {
+    Err(QuotaError { code, reason })
 }
 
 /// apply returns f(x).

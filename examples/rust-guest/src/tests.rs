@@ -6,6 +6,7 @@ use virgil::{Exception, Value};
 use super::Summary;
 
 mod callbacks;
+mod errors;
 
 #[test]
 fn add() {
@@ -208,11 +209,16 @@ fn manifest() {
             "divide",
             "echo",
             "echo_bytes",
+            "fail_attrs",
             "fail_chain",
+            "fail_plain",
             "fire",
             "fold",
             "greet",
+            "load_config",
             "map_ints",
+            "parse_int",
+            "read_file",
             "register",
             "sleep_ms",
             "stats",
