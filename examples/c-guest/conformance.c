@@ -21,10 +21,12 @@
 #include "virgil.h"
 #include "virgil_guest.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -40,6 +42,13 @@ void stats(const virgil_box *in, virgil_box *out);
 void fail_chain(const virgil_box *in, virgil_box *out);
 void crash(const virgil_box *in, virgil_box *out);
 void sleep_ms(const virgil_box *in, virgil_box *out);
+
+/* Errors of ordinary code (ABI.md section 9, cabi/conformance/errors.json). */
+void read_file(const virgil_box *in, virgil_box *out);
+void load_config(const virgil_box *in, virgil_box *out);
+void parse_int(const virgil_box *in, virgil_box *out);
+void fail_plain(const virgil_box *in, virgil_box *out);
+void fail_attrs(const virgil_box *in, virgil_box *out);
 
 /* The closure functions (ABI.md section 15, cabi/conformance/callbacks.json).  `register` is a C
  * keyword, so its C name is register_closure and the assembler label gives the symbol its name. */
@@ -59,11 +68,11 @@ EXPORT void *virgil_realloc(void *ptr, size_t size)
     return vg_realloc(ptr, size);
 }
 
-/* The frames of this file's tracebacks name it without its directory. */
+/* A frame of this file: `file` is __FILE__ as the compiler gives it, relative to the
+ * repository root when built from there (examples/c-guest/conformance.c). */
 static vg_frame frame_at(const char *function, int line)
 {
-    const char *slash = strrchr(__FILE__, '/');
-    return (vg_frame){function, slash != NULL ? slash + 1 : __FILE__, line};
+    return (vg_frame){function, __FILE__, line};
 }
 
 static void write_key(mpl_writer *w, const char *key)
@@ -96,6 +105,39 @@ static void ok(call *c)
     vg_write_ok(&c->reply);
 }
 
+/* Replaces whatever was written with {"error": chain}: the levels outermost first, each the
+ * cause of the one before. */
+static void raise_chain(call *c, const vg_exception *levels, size_t n)
+{
+    mpl_writer_reset(&c->reply);
+    vg_write_error(&c->reply);
+    vg_write_exception_chain(&c->reply, levels, n);
+}
+
+/* The length of the longest start of s[0..len) that ends on a UTF-8 character boundary, so that
+ * text cut to fit a buffer stays valid UTF-8 (a record's message is a str). */
+static size_t utf8_cut(const char *s, size_t len)
+{
+    size_t start = len;
+    while (start > 0 && ((unsigned char)s[start - 1] & 0xC0) == 0x80)
+        start--; /* back over continuation bytes to the last lead byte */
+    if (start == 0)
+        return len;
+    unsigned char lead = (unsigned char)s[start - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    return len - (start - 1) >= need ? len : start - 1;
+}
+
+/* vsnprintf into message[size], cutting a message too long at a character boundary. */
+static void format_message(char *message, size_t size, const char *format, va_list ap)
+{
+    int n = vsnprintf(message, size, format, ap);
+    if (n < 0)
+        message[0] = '\0';
+    else if ((size_t)n >= size)
+        message[utf8_cut(message, size - 1)] = '\0';
+}
+
 /* Replaces whatever was written with {"error": record}, a record with one frame and no cause.
  * Use it through FAIL, which names the C function and line where the failure happens. */
 __attribute__((format(printf, 5, 6))) static void fail(call *c, const char *function, int line,
@@ -104,14 +146,12 @@ __attribute__((format(printf, 5, 6))) static void fail(call *c, const char *func
     char message[256];
     va_list ap;
     va_start(ap, format);
-    vsnprintf(message, sizeof message, format, ap);
+    format_message(message, sizeof message, format, ap);
     va_end(ap);
 
     const vg_frame where = frame_at(function, line);
-    mpl_writer_reset(&c->reply);
-    vg_write_error(&c->reply);
-    vg_write_exception_head(&c->reply, name, message, &where, 1);
-    mpl_write_nil(&c->reply);
+    const vg_exception e = {name, message, &where, 1, NULL, 0};
+    raise_chain(c, &e, 1);
 }
 
 #define FAIL(c, name, ...) fail((c), __func__, __LINE__, (name), __VA_ARGS__)
@@ -563,6 +603,256 @@ EXPORT void sleep_ms(const virgil_box *in, virgil_box *out)
     call_finish(&c);
 }
 
+/* ---- Errors of ordinary code ---------------------------------------------------------- */
+
+/* These fail the way plain C fails: through errno and strtoll, and through a user's own error
+ * struct.  Each failure names the C function that raised it (VG_HERE), never the glue. */
+
+/* A NUL-terminated copy of s[0..len) in vg_realloc memory, or NULL with errno ENOMEM. */
+static char *copy_cstr(const char *s, size_t len)
+{
+    char *copy = len < SIZE_MAX ? vg_realloc(NULL, len + 1) : NULL;
+    if (copy == NULL) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    return copy;
+}
+
+static void free_cstr(char *s)
+{
+    vg_realloc(s, 0);
+}
+
+/* A str argument as a C string (freed with free_cstr).  C strings cannot hold a NUL byte: one
+ * inside the text is a ValueError, as in Python ("embedded null byte"). */
+static bool arg_cstr(call *c, char **s, size_t *len)
+{
+    const char *text;
+    if (!arg_str(c, &text, len))
+        return false;
+    if (memchr(text, '\0', *len) != NULL) {
+        FAIL(c, "ValueError", "%s: argument %u: embedded null byte", c->function, c->next - 1);
+        return false;
+    }
+    if ((*s = copy_cstr(text, *len)) == NULL) {
+        FAIL(c, "MemoryError", "%s: argument %u: out of memory", c->function, c->next - 1);
+        return false;
+    }
+    return true;
+}
+
+/* Replaces the reply with an OS error (ABI.md section 7.1): named by `errnum`, the system's
+ * text as its message, the attributes errno and filename. */
+static void fail_os(call *c, int errnum, const char *path, size_t len, const vg_frame *frames,
+                    size_t nframes)
+{
+    vg_os_error e;
+    vg_os_error_init(&e, errnum, path, len, frames, nframes);
+    raise_chain(c, &e.level, 1);
+}
+
+/* A file's bytes, in vg_realloc memory. */
+typedef struct file_bytes {
+    uint8_t *data;
+    size_t len;
+} file_bytes;
+
+/* Reads the whole file at `path` with fopen and fread, into fb (free fb->data with
+ * vg_realloc(fb->data, 0)).  On failure it returns false with errno set, *where the frame of the
+ * call that failed, and nothing to free.  A directory opens, and its first fread fails with
+ * EISDIR. */
+static bool read_file_contents(const char *path, file_bytes *fb, vg_frame *where)
+{
+    *fb = (file_bytes){NULL, 0};
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        *where = VG_HERE();
+        return false;
+    }
+    size_t cap = 0;
+    for (;;) {
+        if (fb->len == cap) {
+            size_t grown = cap == 0 ? 4096 : cap * 2;
+            uint8_t *data = grown > cap ? vg_realloc(fb->data, grown) : NULL;
+            if (data == NULL) {
+                *where = VG_HERE();
+                vg_realloc(fb->data, 0);
+                fclose(f);
+                errno = ENOMEM;
+                return false;
+            }
+            fb->data = data;
+            cap = grown;
+        }
+        errno = 0;
+        size_t want = cap - fb->len, got = fread(fb->data + fb->len, 1, want, f);
+        fb->len += got;
+        if (got == want)
+            continue;
+        if (ferror(f)) {
+            int err = errno != 0 ? errno : EIO; /* fread sets errno from read(2) */
+            *where = VG_HERE();
+            vg_realloc(fb->data, 0);
+            *fb = (file_bytes){NULL, 0};
+            fclose(f);
+            errno = err;
+            return false;
+        }
+        break; /* end of file */
+    }
+    fclose(f); /* opened for reading only: nothing can be lost if it fails */
+    return true;
+}
+
+/* Replies {"ok": bytes} and frees them. */
+static void reply_file(call *c, file_bytes *fb)
+{
+    mpl_writer_reserve(&c->reply, OK_HEAD_SIZE + mpl_bin_header_size(fb->len) + fb->len);
+    ok(c);
+    mpl_write_bin(&c->reply, fb->data, fb->len);
+    vg_realloc(fb->data, 0);
+}
+
+EXPORT void read_file(const virgil_box *in, virgil_box *out)
+{
+    call c;
+    char *path = NULL;
+    size_t len;
+    call_init(&c, "read_file", in, out);
+    if (take_args(&c, 1) && arg_cstr(&c, &path, &len)) {
+        file_bytes fb;
+        vg_frame traceback[2];
+        if (read_file_contents(path, &fb, &traceback[1])) {
+            reply_file(&c, &fb);
+        } else {
+            int err = errno;
+            traceback[0] = VG_HERE();
+            fail_os(&c, err, path, len, traceback, 2);
+        }
+    }
+    free_cstr(path);
+    call_finish(&c);
+}
+
+/* read_file's failure wrapped in a level of its own, as Go's fmt.Errorf("load config: %w", err)
+ * would: named like its cause (C has no wrapper type to name it), message "load config". */
+EXPORT void load_config(const virgil_box *in, virgil_box *out)
+{
+    call c;
+    char *path = NULL;
+    size_t len;
+    call_init(&c, "load_config", in, out);
+    if (take_args(&c, 1) && arg_cstr(&c, &path, &len)) {
+        file_bytes fb;
+        vg_frame traceback[2];
+        if (read_file_contents(path, &fb, &traceback[1])) {
+            reply_file(&c, &fb);
+        } else {
+            vg_os_error cause;
+            traceback[0] = VG_HERE();
+            vg_os_error_init(&cause, errno, path, len, traceback, 2);
+            const vg_frame here = VG_HERE();
+            const vg_exception chain[] = {{cause.level.name, "load config", &here, 1, NULL, 0},
+                                          cause.level};
+            raise_chain(&c, chain, 2);
+        }
+    }
+    free_cstr(path);
+    call_finish(&c);
+}
+
+/* At most the first `max` bytes of s[0..len), cut at a character boundary: for quoting input
+ * in messages with "%.*s". */
+static int quote_len(const char *s, size_t len, size_t max)
+{
+    return (int)(len <= max ? len : utf8_cut(s, max));
+}
+
+/* s parsed as a decimal int64 with strtoll, the whole string: an optional sign and digits,
+ * nothing before or after them (strtoll itself would skip leading white space and stop at
+ * the first non-digit). */
+EXPORT void parse_int(const virgil_box *in, virgil_box *out)
+{
+    call c;
+    const char *s;
+    size_t len;
+    call_init(&c, "parse_int", in, out);
+    if (take_args(&c, 1) && arg_str(&c, &s, &len)) {
+        char *text = copy_cstr(s, len);
+        int q = quote_len(s, len, 64);
+        const char *more = (size_t)q < len ? "..." : "";
+        if (text == NULL) {
+            FAIL(&c, "MemoryError", "parse_int: out of memory");
+        } else {
+            char *end;
+            errno = 0;
+            long long value = strtoll(text, &end, 10);
+            if (len == 0 || isspace((unsigned char)text[0]) || end != text + len) {
+                FAIL(&c, "ValueError", "parse_int: not a decimal integer: \"%.*s%s\"", q, s,
+                     more);
+            } else if (errno == ERANGE) {
+                FAIL(&c, "OverflowError", "parse_int: out of the 64-bit range: \"%.*s%s\"", q,
+                     s, more);
+            } else {
+                ok(&c);
+                mpl_write_int(&c.reply, value);
+            }
+        }
+        free_cstr(text);
+    }
+    call_finish(&c);
+}
+
+/* The plainest failure C code has: a message.  It crosses as "Exception" (ABI.md section 7.1,
+ * like Go's errors.New), the message whole, however long. */
+EXPORT void fail_plain(const virgil_box *in, virgil_box *out)
+{
+    call c;
+    char *message = NULL;
+    size_t len;
+    call_init(&c, "fail_plain", in, out);
+    if (take_args(&c, 1) && arg_cstr(&c, &message, &len)) {
+        const vg_frame here = VG_HERE();
+        const vg_exception e = {"Exception", message, &here, 1, NULL, 0};
+        raise_chain(&c, &e, 1);
+    }
+    free_cstr(message);
+    call_finish(&c);
+}
+
+/* A user's own error type: the struct a quota check returns.  It crosses as a record named after
+ * it whose attributes are its fields (ABI.md section 6). */
+typedef struct quota_error {
+    int64_t code;
+    const char *reason; /* reason_len bytes of UTF-8, not NUL-terminated */
+    size_t reason_len;
+} quota_error;
+
+/* Replies `q` as its record, with the frame where it was raised. */
+static void raise_quota_error(call *c, const quota_error *q, vg_frame where)
+{
+    char message[256];
+    snprintf(message, sizeof message, "quota exceeded: %.*s (code %lld)",
+             quote_len(q->reason, q->reason_len, 160), q->reason, (long long)q->code);
+    const vg_attr fields[] = {VG_INT_ATTR("code", q->code),
+                              VG_STR_ATTR("reason", q->reason, q->reason_len)};
+    const vg_exception e = {"QuotaError", message, &where, 1, fields, 2};
+    raise_chain(c, &e, 1);
+}
+
+EXPORT void fail_attrs(const virgil_box *in, virgil_box *out)
+{
+    call c;
+    quota_error q;
+    call_init(&c, "fail_attrs", in, out);
+    if (take_args(&c, 2) && arg_int(&c, &q.code) && arg_str(&c, &q.reason, &q.reason_len))
+        raise_quota_error(&c, &q, VG_HERE());
+    call_finish(&c);
+}
+
 /* ---- Closures ------------------------------------------------------------------------- */
 
 EXPORT void apply(const virgil_box *in, virgil_box *out)
@@ -716,17 +1006,27 @@ static const vg_function functions[] = {
      "divide returns a / b; b == 0 raises ZeroDivisionError."},
     {"echo", 1, (const vg_param[]){{"v", "any"}}, "any", "echo returns v unchanged."},
     {"echo_bytes", 1, (const vg_param[]){{"b", "bytes"}}, "bytes", "echo_bytes returns b."},
+    {"fail_attrs", 2, (const vg_param[]){{"code", "int"}, {"reason", "str"}}, "nil",
+     "fail_attrs raises QuotaError whose attributes code and reason hold the arguments."},
     {"fail_chain", 1, (const vg_param[]){{"depth", "int"}}, "nil",
      "fail_chain raises ChainLevel{depth}, caused by ChainLevel{depth-1}, ... down to "
      "ChainLevel1; depth must be 1 to 100."},
+    {"fail_plain", 1, (const vg_param[]){{"message", "str"}}, "nil",
+     "fail_plain raises Exception with the message."},
     {"fire", 1, (const vg_param[]){{"x", "int"}}, "int",
      "fire returns f(x) for the f that register keeps; without one it raises ValueError."},
     {"fold", 3, (const vg_param[]){{"f", "fn(int, int) -> int"}, {"init", "int"}, {"xs", "[int]"}},
      "int", "fold returns f(...f(f(init, x0), x1)..., xn)."},
     {"greet", 1, (const vg_param[]){{"name", "str"}}, "str",
      "greet returns \"Hello, \" + name + \"!\"."},
+    {"load_config", 1, (const vg_param[]){{"path", "str"}}, "bytes",
+     "load_config returns read_file(path), its failure wrapped in a level \"load config\"."},
     {"map_ints", 2, (const vg_param[]){{"f", "fn(int) -> int"}, {"xs", "[int]"}}, "[int]",
      "map_ints returns [f(x) for x in xs]."},
+    {"parse_int", 1, (const vg_param[]){{"s", "str"}}, "int",
+     "parse_int parses s as a decimal int64 with strtoll: ValueError, or OverflowError."},
+    {"read_file", 1, (const vg_param[]){{"path", "str"}}, "bytes",
+     "read_file returns the file's bytes (fopen, fread); failures are OS errors by errno."},
     {"register", 1, (const vg_param[]){{"f", "fn(int) -> int"}}, "nil",
      "register keeps f (retained) for fire, releasing the one it replaces."},
     {"sleep_ms", 1, (const vg_param[]){{"ms", "int"}}, "nil",

@@ -1,4 +1,11 @@
 /* mpack_lite.c: see mpack_lite.h. */
+#ifndef _POSIX_C_SOURCE
+/* Nothing here needs it, but guests that compile this file and virgil_guest.c into one unit
+ * (host/testdata) include this one first, and virgil_guest.c's strerror_r needs it before the
+ * first libc header. */
+#define _POSIX_C_SOURCE 200809L
+#endif
+
 #include "mpack_lite.h"
 
 #include <string.h>

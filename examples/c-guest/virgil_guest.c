@@ -1,6 +1,11 @@
 /* virgil_guest.c: see virgil_guest.h. */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* the XSI strerror_r */
+#endif
+
 #include "virgil_guest.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -103,7 +108,7 @@ static void write_str_entry(mpl_writer *w, const char *key, const char *value)
 static void write_frame(mpl_writer *w, const vg_frame *f)
 {
     mpl_write_map(w, 4);
-    write_str_entry(w, "function", f->function);
+    write_str_entry(w, "function", f->function != NULL ? f->function : "");
     write_str_entry(w, "file", f->file != NULL ? f->file : "");
     mpl_write_cstr(w, "line");
     mpl_write_int(w, f->line);
@@ -111,18 +116,182 @@ static void write_frame(mpl_writer *w, const vg_frame *f)
     mpl_write_int(w, 0);
 }
 
-void vg_write_exception_head(mpl_writer *w, const char *name, const char *message,
-                             const vg_frame *frames, size_t nframes)
+/* The notes a record gets when the writer had to cut it to the limits of ABI.md section 6;
+ * `notes` has room for three.  Returns how many. */
+static size_t limit_notes(const vg_exception *e, bool chain_cut, const char **notes)
 {
-    mpl_write_map(w, 5);
-    write_str_entry(w, "name", name);
-    write_str_entry(w, "message", message);
+    size_t n = 0;
+    if (chain_cut)
+        notes[n++] = "chain cut to 256 records";
+    if (e->nframes > VG_MAX_FRAMES)
+        notes[n++] = "traceback cut to its last 4096 frames";
+    if (e->nattrs > VG_MAX_ATTRIBUTES)
+        notes[n++] = "attributes cut to the first 256";
+    return n;
+}
+
+/* Writes a record up to and including the key "cause"; `chain_cut` adds the note that the chain
+ * it heads was cut.  `notes_allowed` is false for vg_write_exception_head, which is never
+ * closed: its record then has no notes key, and a traceback too long is cut silently. */
+static void open_record(mpl_writer *w, const vg_exception *e, bool chain_cut, bool notes_allowed)
+{
+    const char *notes[3];
+    size_t nnotes = notes_allowed ? limit_notes(e, chain_cut, notes) : 0;
+    size_t nframes = e->nframes, first = 0;
+    if (nframes > VG_MAX_FRAMES) { /* keep the newest: the last frame is where it was raised */
+        first = nframes - VG_MAX_FRAMES;
+        nframes = VG_MAX_FRAMES;
+    }
+    mpl_write_map(w, (size_t)5 + (nnotes > 0 ? 1 : 0) + (e->nattrs > 0 ? 1 : 0));
+    write_str_entry(w, "name", e->name);
+    write_str_entry(w, "message", e->message != NULL ? e->message : "");
     write_str_entry(w, "language", "c");
     mpl_write_cstr(w, "traceback");
     mpl_write_array(w, nframes);
     for (size_t i = 0; i < nframes; i++)
-        write_frame(w, &frames[i]);
+        write_frame(w, &e->frames[first + i]);
     mpl_write_cstr(w, "cause");
+}
+
+static void write_attr_value(mpl_writer *w, const vg_attr *a)
+{
+    switch (a->kind) {
+    case VG_ATTR_INT:
+        mpl_write_int(w, a->i);
+        return;
+    case VG_ATTR_STR:
+        mpl_write_str(w, a->bytes, a->len);
+        return;
+    case VG_ATTR_RAW:
+        mpl_write_raw(w, a->bytes, a->len);
+        return;
+    }
+    mpl_write_nil(w); /* not a kind: nil stands for an absent value */
+}
+
+/* Writes the attributes as a map with keys ascending by their bytes (strcmp compares them as
+ * unsigned char), the first of equal keys only. */
+static void write_attributes(mpl_writer *w, const vg_attr *attrs, size_t nattrs)
+{
+    const vg_attr *sorted[VG_MAX_ATTRIBUTES];
+    size_t n = nattrs > VG_MAX_ATTRIBUTES ? VG_MAX_ATTRIBUTES : nattrs, distinct = 0;
+    for (size_t i = 0; i < n; i++) { /* insertion sort: stable, and n is small */
+        const vg_attr *a = &attrs[i];
+        size_t j = i;
+        for (; j > 0 && strcmp(sorted[j - 1]->key, a->key) > 0; j--)
+            sorted[j] = sorted[j - 1];
+        sorted[j] = a;
+    }
+    for (size_t i = 0; i < n; i++)
+        distinct += i == 0 || strcmp(sorted[i - 1]->key, sorted[i]->key) != 0;
+    mpl_write_map(w, distinct);
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0 && strcmp(sorted[i - 1]->key, sorted[i]->key) == 0)
+            continue;
+        mpl_write_cstr(w, sorted[i]->key);
+        write_attr_value(w, sorted[i]);
+    }
+}
+
+/* Writes what follows a record's cause: its notes and attributes, when it has any. */
+static void close_record(mpl_writer *w, const vg_exception *e, bool chain_cut)
+{
+    const char *notes[3];
+    size_t nnotes = limit_notes(e, chain_cut, notes);
+    if (nnotes > 0) {
+        mpl_write_cstr(w, "notes");
+        mpl_write_array(w, nnotes);
+        for (size_t i = 0; i < nnotes; i++)
+            mpl_write_cstr(w, notes[i]);
+    }
+    if (e->nattrs > 0) {
+        mpl_write_cstr(w, "attributes");
+        write_attributes(w, e->attrs, e->nattrs);
+    }
+}
+
+void vg_write_exception_open(mpl_writer *w, const vg_exception *e)
+{
+    open_record(w, e, false, true);
+}
+
+void vg_write_exception_close(mpl_writer *w, const vg_exception *e)
+{
+    close_record(w, e, false);
+}
+
+void vg_write_exception_chain(mpl_writer *w, const vg_exception *levels, size_t n)
+{
+    bool cut = n > VG_MAX_CHAIN;
+    if (cut)
+        n = VG_MAX_CHAIN;
+    for (size_t i = 0; i < n; i++)
+        open_record(w, &levels[i], cut && i == 0, true);
+    mpl_write_nil(w); /* the innermost level has no cause */
+    for (size_t i = n; i-- > 0;)
+        close_record(w, &levels[i], cut && i == 0);
+}
+
+void vg_write_exception_head(mpl_writer *w, const char *name, const char *message,
+                             const vg_frame *frames, size_t nframes)
+{
+    const vg_exception e = {name, message, frames, nframes, NULL, 0};
+    open_record(w, &e, false, false);
+}
+
+/* ---- Errors from the OS ---------------------------------------------------------------- */
+
+/* PEP 3151's table, as ABI.md section 7.1 gives it.  Linux numbers these as the section does. */
+static const struct {
+    int errnum;
+    const char *name;
+} errno_names[] = {
+    {ENOENT, "FileNotFoundError"},
+    {EEXIST, "FileExistsError"},
+    {EACCES, "PermissionError"},
+    {EPERM, "PermissionError"},
+    {EISDIR, "IsADirectoryError"},
+    {ENOTDIR, "NotADirectoryError"},
+    {ETIMEDOUT, "TimeoutError"},
+    {EINTR, "InterruptedError"},
+    {EAGAIN, "BlockingIOError"},
+    {EWOULDBLOCK, "BlockingIOError"}, /* EAGAIN again on Linux; not everywhere */
+    {EALREADY, "BlockingIOError"},
+    {EINPROGRESS, "BlockingIOError"},
+    {EPIPE, "BrokenPipeError"},
+    {ESHUTDOWN, "BrokenPipeError"},
+    {ECONNREFUSED, "ConnectionRefusedError"},
+    {ECONNRESET, "ConnectionResetError"},
+    {ECONNABORTED, "ConnectionAbortedError"},
+    {ECHILD, "ChildProcessError"},
+    {ESRCH, "ProcessLookupError"},
+};
+
+const char *vg_errno_name(int errnum)
+{
+    for (size_t i = 0; i < sizeof errno_names / sizeof errno_names[0]; i++)
+        if (errno_names[i].errnum == errnum)
+            return errno_names[i].name;
+    return "OSError";
+}
+
+void vg_os_error_init(vg_os_error *e, int errnum, const char *filename, size_t filename_len,
+                      const vg_frame *frames, size_t nframes)
+{
+    /* strerror_r, thread-safe unlike strerror: the XSI one (_POSIX_C_SOURCE above), or GNU's
+     * in a file compiled with _GNU_SOURCE, which may return a static string instead. */
+#ifdef _GNU_SOURCE
+    const char *text = strerror_r(errnum, e->message, sizeof e->message);
+    if (text != e->message)
+        snprintf(e->message, sizeof e->message, "%s", text);
+#else
+    if (strerror_r(errnum, e->message, sizeof e->message) != 0)
+        snprintf(e->message, sizeof e->message, "Unknown error %d", errnum);
+#endif
+    e->attrs[0] = VG_INT_ATTR("errno", errnum);
+    e->attrs[1] = VG_STR_ATTR("filename", filename, filename_len);
+    e->level = (vg_exception){vg_errno_name(errnum), e->message, frames, nframes, e->attrs,
+                              filename != NULL ? 2 : 1};
 }
 
 /* ---- Closures ------------------------------------------------------------------------- */
@@ -201,7 +370,9 @@ static size_t chain_length(mpl_reader r)
                 cause = r;
                 caused = true;
             }
-            if (mpl_skip(&r) != MPL_OK) /* the value of a key not looked at */
+            /* The value of a key not looked at: "traceback", "notes", "attributes" (a map, or
+             * anything else, which a reader ignores), keys unknown to this reader. */
+            if (mpl_skip(&r) != MPL_OK)
                 return 0;
         }
         if (!named)

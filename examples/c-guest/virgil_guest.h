@@ -1,7 +1,8 @@
 /*
  * virgil_guest: the glue every hand-written C guest needs around mpack_lite: a counted
  * virgil_realloc, replying by the scratch-buffer protocol (cabi/ABI.md section 3), exception
- * records (section 6), the manifest (section 8) and the virgil_stats reply (section 10).
+ * records (section 6) with their attributes, the shared names of OS errors (section 7.1), the
+ * manifest (section 8) and the virgil_stats reply (section 10).
  *
  * Nothing here is exported: a guest defines its ABI symbols itself and calls these helpers from
  * them, for example
@@ -21,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* ---- Allocation ------------------------------------------------------------------------ */
 
@@ -59,17 +61,97 @@ MPL_API void vg_write_error(mpl_writer *w);
 
 /* ---- Exception records ----------------------------------------------------------------- */
 
+/* One traceback frame.  `file` is the path as the compiler gives it in __FILE__: compiled from
+ * the repository root, as the Makefile does, that is relative to it
+ * ("examples/c-guest/conformance.c"), which is how C's own tools print it (ABI.md section 6). */
 typedef struct vg_frame {
     const char *function;
     const char *file;
     int line;
 } vg_frame;
 
-/* Writes an exception record (canonical key order, "language": "c", no notes) up to and
- * including the key "cause"; the caller then writes the cause: a record, or nil.  A cause
- * chain is therefore written front to back, without recursion. */
+/* The frame of the code where it is written: this function, this file, this line.  Errors are
+ * raised with it (or with frames passed down to where they are raised), so that tracebacks name
+ * the user's own code and never this glue. */
+#define VG_HERE() ((vg_frame){__func__, __FILE__, __LINE__})
+
+/* The most records a chain, frames a traceback and attributes a record may hold (ABI.md
+ * section 6).  The writers below cut longer ones and say so in a note. */
+#define VG_MAX_CHAIN 256
+#define VG_MAX_FRAMES 4096
+#define VG_MAX_ATTRIBUTES 256
+
+typedef enum vg_attr_kind {
+    VG_ATTR_INT, /* `i` */
+    VG_ATTR_STR, /* the `len` bytes of UTF-8 text at `bytes` */
+    VG_ATTR_RAW  /* the `len` bytes at `bytes`: one MessagePack value, already encoded */
+} vg_attr_kind;
+
+/* One attribute of a record (ABI.md section 6): a structured field such as errno or filename,
+ * or a field of the user's own error.  Build them with the macros below. */
+typedef struct vg_attr {
+    const char *key; /* NUL-terminated UTF-8 */
+    vg_attr_kind kind;
+    int64_t i;
+    const void *bytes;
+    size_t len;
+} vg_attr;
+
+#define VG_INT_ATTR(key, value) ((vg_attr){(key), VG_ATTR_INT, (value), NULL, 0})
+#define VG_STR_ATTR(key, str, len) ((vg_attr){(key), VG_ATTR_STR, 0, (str), (len)})
+#define VG_CSTR_ATTR(key, str) VG_STR_ATTR((key), (str), strlen(str))
+#define VG_RAW_ATTR(key, value, len) ((vg_attr){(key), VG_ATTR_RAW, 0, (value), (len)})
+
+/* One level of an exception chain: what a record holds besides its language ("c"), its cause
+ * and its notes. */
+typedef struct vg_exception {
+    const char *name;    /* ABI.md section 7: a framework name, a standard name of 7.1, ... */
+    const char *message; /* this level's own text, NUL-terminated UTF-8 */
+    const vg_frame *frames; /* oldest call first; the last is where it was raised */
+    size_t nframes;
+    const vg_attr *attrs; /* in any order; the writer sorts them by key.  Keys must differ:
+                           * of equal keys only the first is written. */
+    size_t nattrs;
+} vg_exception;
+
+/* Writes a chain of records, outermost first: each level the cause of the one before, the last
+ * without a cause.  Canonical keys (ABI.md section 6): name, message, language, traceback,
+ * cause, then notes and attributes only when there are any; attribute keys sorted by their
+ * bytes.  A chain over VG_MAX_CHAIN levels, a traceback over VG_MAX_FRAMES frames and over
+ * VG_MAX_ATTRIBUTES attributes are cut, with a note saying so.  No recursion, however long the
+ * chain: the records are opened front to back and closed back to front. */
+MPL_API void vg_write_exception_chain(mpl_writer *w, const vg_exception *levels, size_t n);
+
+/* The two halves of one record, for a cause the caller writes itself (one copied from a
+ * callback's reply, say): vg_write_exception_open writes everything up to and including the
+ * key "cause"; the caller writes the cause (a record, or nil); vg_write_exception_close writes
+ * the notes and attributes that follow it.  Both take the same `e`. */
+MPL_API void vg_write_exception_open(mpl_writer *w, const vg_exception *e);
+MPL_API void vg_write_exception_close(mpl_writer *w, const vg_exception *e);
+
+/* vg_write_exception_open for a record without attributes, which needs no closing: the caller
+ * writes the cause and the record is complete. */
 MPL_API void vg_write_exception_head(mpl_writer *w, const char *name, const char *message,
                                      const vg_frame *frames, size_t nframes);
+
+/* ---- Errors from the OS (ABI.md section 7.1) ------------------------------------------- */
+
+/* The shared name of a failure with this error number (PEP 3151's table: ENOENT is
+ * "FileNotFoundError", EACCES and EPERM "PermissionError", ...); "OSError" for any other. */
+MPL_API const char *vg_errno_name(int errnum);
+
+/* One level describing an OS failure: named by its error number, the system's text for it as
+ * the message ("No such file or directory"), and the attributes errno and, when `filename` is
+ * not NULL, filename (`filename_len` bytes).  It points into itself: use it where it was
+ * initialized, do not copy it.  `filename` and `frames` must outlive it. */
+typedef struct vg_os_error {
+    vg_exception level;
+    vg_attr attrs[2];
+    char message[128];
+} vg_os_error;
+
+MPL_API void vg_os_error_init(vg_os_error *e, int errnum, const char *filename,
+                              size_t filename_len, const vg_frame *frames, size_t nframes);
 
 /* ---- Closures (ABI.md section 15) ------------------------------------------------------ */
 
@@ -84,7 +166,6 @@ typedef struct vg_closure {
 
 #define VG_CLOSURE_EXT 64   /* the extension type of a closure */
 #define VG_CLOSURE_SIZE 40  /* its payload: five native-endian 64-bit words */
-#define VG_MAX_CHAIN 256    /* the most records an exception chain may hold (ABI.md section 6) */
 
 /* Lifts a closure: an extension value of type 64 with a 40-byte payload.  Anything else is
  * MPL_ERR_TYPE and the reader does not move.  The words are taken as they are; whether they are
