@@ -110,18 +110,14 @@ func DecodeReplyWith(d *Decoder, reply []byte, result any) error {
 // virgil.ResultError messages begin with, followed by what failed:
 // "stats: result: field mean: expected float, got str", "stats: malformed reply: ...".
 func DecodeReplyOf(d *Decoder, name string, reply []byte, result any) error {
-	prefix := ""
-	if name != "" {
-		prefix = name + ": "
-	}
 	ok, value, err := SplitEnvelope(reply)
 	if err != nil {
-		return exceptions.Newf(exceptions.ResultError, "%smalformed reply: %v", prefix, err)
+		return exceptions.Newf(exceptions.ResultError, "%smalformed reply: %v", namePrefix(name), err)
 	}
 	if !ok {
 		x, err := exceptions.Unmarshal(value)
 		if err != nil {
-			return exceptions.Newf(exceptions.ResultError, "%smalformed exception record: %v", prefix, err)
+			return exceptions.Newf(exceptions.ResultError, "%smalformed exception record: %v", namePrefix(name), err)
 		}
 		return x
 	}
@@ -130,7 +126,15 @@ func DecodeReplyOf(d *Decoder, name string, reply []byte, result any) error {
 	}
 	d.Reset(value)
 	if err := d.Decode(result); err != nil {
-		return exceptions.Newf(exceptions.ResultError, "%s%s", prefix, Describe("result", err))
+		return exceptions.Newf(exceptions.ResultError, "%s%s", namePrefix(name), Describe("result", err))
 	}
 	return nil
+}
+
+// namePrefix is "name: ", or "" for no name; it is built only for an error.
+func namePrefix(name string) string {
+	if name == "" {
+		return ""
+	}
+	return name + ": "
 }
