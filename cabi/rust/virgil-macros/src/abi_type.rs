@@ -19,7 +19,7 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
                 if container.transparent {
                     transparent(named)?
                 } else {
-                    record(named, &container)?
+                    record(&input.ident.unraw().to_string(), named, &container)?
                 }
             }
             Fields::Unnamed(unnamed) if unnamed.unnamed.len() == 1 => {
@@ -63,7 +63,7 @@ pub fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     })
 }
 
-fn record(fields: &syn::FieldsNamed, container: &Serde) -> syn::Result<TokenStream> {
+fn record(record: &str, fields: &syn::FieldsNamed, container: &Serde) -> syn::Result<TokenStream> {
     let mut entries = Vec::new();
     for field in &fields.named {
         let serde = Serde::read(&field.attrs)?;
@@ -90,9 +90,10 @@ fn record(fields: &syn::FieldsNamed, container: &Serde) -> syn::Result<TokenStre
                 .map_or_else(|| ident.clone(), |rule| rename(&ident, rule)),
         };
         let ty = field_type(&field.ty, &serde);
-        entries.push(quote!(::virgil::Field { name: #key, ty: #ty }));
+        let optional = container.default || serde.default;
+        entries.push(quote!(::virgil::Field { name: #key, ty: #ty, optional: #optional }));
     }
-    Ok(quote!(::virgil::Ty::Record(&[#(#entries),*])))
+    Ok(quote!(::virgil::Ty::Record(#record, &[#(#entries),*])))
 }
 
 /// The type of a `#[serde(transparent)]` struct: that of its one field that is not skipped.
@@ -134,6 +135,9 @@ struct Serde {
     tagged: bool,
     /// The module of `with`, or any text for `serialize_with`.
     with: Option<String>,
+    /// `default` or `default = "f"`: a missing field takes a default (on the container: every
+    /// field does).
+    default: bool,
 }
 
 impl Serde {
@@ -163,6 +167,10 @@ impl Serde {
                 meta.value()?.parse::<LitStr>()?;
             }
             "with" => self.with = Some(meta.value()?.parse::<LitStr>()?.value()),
+            "default" => {
+                self.default = true;
+                skip_value(&meta)?;
+            }
             "serialize_with" => {
                 meta.value()?.parse::<LitStr>()?;
                 self.with = Some("a function".to_owned());
@@ -267,5 +275,13 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("name : \"maxValue\""), "{out}");
+        assert!(out.contains("Ty :: Record (\"S\""), "{out}");
+        assert!(
+            out.contains(
+                "name : \"n\" , ty : < usize as :: virgil :: AbiType > :: TYPE , optional : true"
+            ),
+            "{out}"
+        );
+        assert!(out.contains("optional : false"), "{out}");
     }
 }

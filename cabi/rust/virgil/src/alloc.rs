@@ -50,20 +50,14 @@ pub struct Stats {
 }
 
 impl AbiType for Stats {
-    const TYPE: Ty = Ty::Record(&[
-        Field {
-            name: "allocations",
-            ty: Ty::UInt,
-        },
-        Field {
-            name: "frees",
-            ty: Ty::UInt,
-        },
-        Field {
-            name: "live",
-            ty: Ty::UInt,
-        },
-    ]);
+    const TYPE: Ty = Ty::Record(
+        "Stats",
+        &[
+            Field::new("allocations", Ty::UInt),
+            Field::new("frees", Ty::UInt),
+            Field::new("live", Ty::UInt),
+        ],
+    );
 }
 
 /// Reads the counters. Frees are read first: every free follows its allocation, so `live` cannot

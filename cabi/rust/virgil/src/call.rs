@@ -365,16 +365,15 @@ fn lift_and_run(
             .with_frame(export.frame())
     })?;
     let patched;
-    let args = if patches.is_empty() {
-        input
+    let (args, start) = if patches.is_empty() {
+        (input, start)
     } else {
-        // Nils that stand for empty lists, maps and records become them (both one byte).
-        let mut copy = input.to_vec();
-        for (offset, byte) in patches {
-            copy[offset] = byte;
-        }
-        patched = copy;
-        &patched[..]
+        // Nils that stand for empty lists, maps and records become them; keys that name a field
+        // by its folded name become its wire name (the argument ends move with them).
+        let mut offsets: Vec<usize> = std::iter::once(start).chain(ends.iter().copied()).collect();
+        patched = check::apply(input, patches, &mut offsets);
+        ends.copy_from_slice(&offsets[1..]);
+        (&patched[..], offsets[0])
     };
     body(&mut Call {
         export,

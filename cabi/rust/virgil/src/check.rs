@@ -13,8 +13,9 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::closure::{CLOSURE_EXT, RawClosure};
+use crate::exception::fold;
 use crate::timestamp::{TIMESTAMP_EXT, Timestamp};
-use crate::types::Ty;
+use crate::types::{Field, Ty};
 
 /// The deepest nesting of arrays and maps a value may have.
 pub const MAX_DEPTH: usize = 512;
@@ -22,6 +23,69 @@ pub const MAX_DEPTH: usize = 512;
 /// The marker bytes of an empty array and an empty map, which replace a nil that stands for one.
 const EMPTY_ARRAY: u8 = 0x90;
 const EMPTY_MAP: u8 = 0x80;
+
+/// A change the lifting makes to checked bytes before serde reads them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Patch {
+    /// The nil at this offset stands for an empty list, map or record: this byte replaces it.
+    Empty(usize, u8),
+    /// The key at `start..end` names a field by its folded name (the struct rule): the field's
+    /// wire name replaces it, so that serde finds it.
+    Key {
+        /// Where the key's encoding starts.
+        start: usize,
+        /// Where it ends.
+        end: usize,
+        /// The field's wire name.
+        name: &'static str,
+    },
+}
+
+impl Patch {
+    fn start(&self) -> usize {
+        match self {
+            Patch::Empty(at, _) => *at,
+            Patch::Key { start, .. } => *start,
+        }
+    }
+}
+
+/// The bytes with the patches applied. `offsets` (into `bytes`) are moved to the same places in
+/// the result.
+pub(crate) fn apply(bytes: &[u8], mut patches: Vec<Patch>, offsets: &mut [usize]) -> Vec<u8> {
+    patches.sort_by_key(Patch::start);
+    let mut out = Vec::with_capacity(bytes.len() + 16 * patches.len());
+    let mut done = 0; // bytes of the input copied or replaced so far
+    let mut moves: Vec<(usize, isize)> = Vec::new(); // (input offset, shift after it)
+    let mut shift = 0isize;
+    for patch in patches {
+        let (start, end) = match &patch {
+            Patch::Empty(at, _) => (*at, at + 1),
+            Patch::Key { start, end, .. } => (*start, *end),
+        };
+        out.extend_from_slice(&bytes[done..start]);
+        match patch {
+            Patch::Empty(_, byte) => out.push(byte),
+            Patch::Key { name, .. } => {
+                let before = out.len();
+                rmp::encode::write_str(&mut out, name).expect("writing to a Vec");
+                shift += (out.len() - before) as isize - (end - start) as isize;
+                moves.push((end, shift));
+            }
+        }
+        done = end;
+    }
+    out.extend_from_slice(&bytes[done..]);
+    for offset in offsets {
+        let moved = moves
+            .iter()
+            .rev()
+            .find(|(at, _)| *at <= *offset)
+            .map_or(0, |(_, s)| *s);
+        *offset = offset.wrapping_add_signed(moved);
+    }
+    out
+}
 
 /// Why bytes are not a value of the declared type.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,6 +96,22 @@ pub enum Problem {
     Invalid(Cow<'static, str>),
     /// Arrays and maps nested deeper than [`MAX_DEPTH`].
     TooDeep,
+    /// A record without a field it requires (the struct rule).
+    Missing {
+        /// The record's name.
+        record: &'static str,
+        /// The field's wire name.
+        field: &'static str,
+    },
+    /// A record's field that no key names exactly and two or more keys name folded.
+    Ambiguous {
+        /// The record's name.
+        record: &'static str,
+        /// The field's wire name.
+        field: &'static str,
+        /// Two of the keys.
+        keys: (String, String),
+    },
     /// A well-formed value of another type.
     Mismatch {
         /// The declared type.
@@ -46,6 +126,15 @@ impl fmt::Display for Problem {
         match self {
             Problem::Malformed(what) | Problem::Invalid(what) => f.write_str(what),
             Problem::TooDeep => write!(f, "nested deeper than {MAX_DEPTH} levels"),
+            Problem::Missing { record, field } => write!(f, "{record}: missing field {field}"),
+            Problem::Ambiguous {
+                record,
+                field,
+                keys: (a, b),
+            } => write!(
+                f,
+                "{record}: ambiguous keys for field {field}: {a:?} and {b:?}"
+            ),
             // A closure of the wrong type cannot be told from one of the right type (its type is
             // not on the wire), so a mismatch is only ever "not a closure at all".
             Problem::Mismatch {
@@ -296,7 +385,7 @@ impl<'a> Reader<'a> {
         &mut self,
         ty: &Ty,
         depth: usize,
-        patches: &mut Vec<(usize, u8)>,
+        patches: &mut Vec<Patch>,
     ) -> Result<(), CheckError> {
         let start = self.pos;
         match ty {
@@ -331,8 +420,10 @@ impl<'a> Reader<'a> {
                 RawClosure::check_payload(self.payload(head)?)
                     .map_err(|e| Problem::Invalid(e.into()))?;
             }
-            (Ty::List(_), Head::Nil) => patches.push((start, EMPTY_ARRAY)),
-            (Ty::Map(..) | Ty::Record(_), Head::Nil) => patches.push((start, EMPTY_MAP)),
+            (Ty::List(_), Head::Nil) => patches.push(Patch::Empty(start, EMPTY_ARRAY)),
+            (Ty::Map(..) | Ty::Record(..), Head::Nil) => {
+                patches.push(Patch::Empty(start, EMPTY_MAP))
+            }
             (Ty::List(item), Head::Array(n)) => {
                 Self::enter(depth)?;
                 for i in 0..n {
@@ -349,28 +440,115 @@ impl<'a> Reader<'a> {
                         .map_err(|e| e.inside(|| format!("entry {}", i + 1)))?;
                 }
             }
-            (Ty::Record(fields), Head::Map(n)) => {
+            (Ty::Record(record, fields), Head::Map(n)) => {
                 Self::enter(depth)?;
-                for _ in 0..n {
-                    let key_head = self.head()?;
-                    let key = self.payload(key_head)?;
-                    let field = match key_head {
-                        Head::Str(_) => fields.iter().find(|f| f.name.as_bytes() == key),
-                        _ => {
-                            self.skip_rest(key_head, depth + 1)?;
-                            None
-                        }
-                    };
-                    match field {
-                        Some(field) => self
-                            .check(&field.ty, depth + 1, patches)
-                            .map_err(|e| e.inside(|| format!("field {:?}", field.name)))?,
-                        None => self.skip(depth + 1)?, // keys that name no field are ignored
-                    }
-                }
+                self.record(record, fields, n, depth, patches)?;
             }
             _ => return Err(mismatch().into()),
         }
+        Ok(())
+    }
+
+    /// Checks the entries of a map that is a record (the struct rule, ABI.md section 5): each
+    /// field is the value of the key that is its wire name, else of the one key whose folded name
+    /// is its folded name (renamed by a patch); two such keys are ambiguous, no key at all is a
+    /// missing field unless the field may be missing; keys that name no field are skipped.
+    fn record(
+        &mut self,
+        record: &'static str,
+        fields: &'static [Field],
+        n: u64,
+        depth: usize,
+        patches: &mut Vec<Patch>,
+    ) -> Result<(), CheckError> {
+        struct Entry<'k> {
+            key: Option<&'k str>,
+            key_start: usize,
+            value_start: usize,
+        }
+        let mut entries: Vec<Entry<'a>> = Vec::new();
+        for _ in 0..n {
+            let key_start = self.pos;
+            let key_head = self.head()?;
+            let key = self.payload(key_head)?;
+            let key = match key_head {
+                Head::Str(_) => std::str::from_utf8(key).ok(),
+                _ => {
+                    self.skip_rest(key_head, depth + 1)?;
+                    None
+                }
+            };
+            let value_start = self.pos;
+            self.skip(depth + 1)?;
+            entries.push(Entry {
+                key,
+                key_start,
+                value_start,
+            });
+        }
+        let end = self.pos;
+        let mut field_of: Vec<Option<&'static Field>> = vec![None; entries.len()];
+        let mut folded: Option<Vec<Option<String>>> = None;
+        for field in fields {
+            if let Some(i) = entries.iter().position(|e| e.key == Some(field.name)) {
+                field_of[i] = Some(field);
+                continue;
+            }
+            // Keys folded once, when the first field is not named exactly; keys that name a field
+            // exactly are that field's only.
+            let folded = folded.get_or_insert_with(|| {
+                entries
+                    .iter()
+                    .map(|e| {
+                        e.key
+                            .filter(|k| !fields.iter().any(|f| f.name == *k))
+                            .map(fold)
+                    })
+                    .collect()
+            });
+            let want = fold(field.name);
+            let mut matches = folded
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| k.as_deref() == Some(want.as_str()))
+                .map(|(i, _)| i);
+            match (matches.next(), matches.next()) {
+                (Some(i), None) => {
+                    field_of[i] = Some(field);
+                    let key_end = entries[i].value_start;
+                    patches.push(Patch::Key {
+                        start: entries[i].key_start,
+                        end: key_end,
+                        name: field.name,
+                    });
+                }
+                (Some(a), Some(b)) => {
+                    let key = |i: usize| entries[i].key.unwrap_or_default().to_owned();
+                    return Err(Problem::Ambiguous {
+                        record,
+                        field: field.name,
+                        keys: (key(a), key(b)),
+                    }
+                    .into());
+                }
+                (None, _) if field.may_be_missing() => {}
+                (None, _) => {
+                    return Err(Problem::Missing {
+                        record,
+                        field: field.name,
+                    }
+                    .into());
+                }
+            }
+        }
+        for (entry, field) in entries.iter().zip(&field_of) {
+            if let Some(field) = field {
+                self.pos = entry.value_start;
+                self.check(&field.ty, depth + 1, patches)
+                    .map_err(|e| e.inside(|| format!("field {:?}", field.name)))?;
+            }
+        }
+        self.pos = end;
         Ok(())
     }
 
@@ -444,7 +622,7 @@ pub(crate) fn envelope(reply: &[u8]) -> Result<(bool, usize), String> {
 pub(crate) fn check_value(
     bytes: &[u8],
     ty: &Ty,
-    patches: &mut Vec<(usize, u8)>,
+    patches: &mut Vec<Patch>,
 ) -> Result<(), CheckError> {
     let mut r = Reader::new(bytes);
     r.check(ty, 0, patches)?;
@@ -487,7 +665,7 @@ pub fn check_args<'t>(
     input: &[u8],
     params: impl ExactSizeIterator<Item = &'t Ty>,
     ends: &mut [usize],
-    patches: &mut Vec<(usize, u8)>,
+    patches: &mut Vec<Patch>,
 ) -> Result<usize, ArgsError> {
     debug_assert_eq!(params.len(), ends.len());
     if input.is_empty() {
@@ -527,9 +705,8 @@ pub fn check_args<'t>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::Field;
 
-    fn check(ty: Ty, bytes: &[u8]) -> Result<Vec<(usize, u8)>, String> {
+    fn check(ty: Ty, bytes: &[u8]) -> Result<Vec<Patch>, String> {
         let mut patches = Vec::new();
         let mut r = Reader::new(bytes);
         r.check(&ty, 0, &mut patches).map_err(|e| e.to_string())?;
@@ -584,10 +761,7 @@ mod tests {
             check(STATS, &[0x92, 0x01, 0xa1, b'x']).unwrap_err(),
             "element 2: expected float, got str"
         );
-        static REC: Ty = Ty::Record(&[Field {
-            name: "count",
-            ty: Ty::Int,
-        }]);
+        static REC: Ty = Ty::Record("Rec", &[Field::new("count", Ty::Int)]);
         // Unknown keys are ignored, known ones checked.
         assert!(
             check(
@@ -612,11 +786,11 @@ mod tests {
     fn nil_stands_for_empty_containers_but_not_in_optionals() {
         assert_eq!(
             check(Ty::List(&Ty::Int), &[0xc0]),
-            Ok(vec![(0, EMPTY_ARRAY)])
+            Ok(vec![Patch::Empty(0, EMPTY_ARRAY)])
         );
         assert_eq!(
             check(Ty::Map(&Ty::Str, &Ty::Int), &[0xc0]),
-            Ok(vec![(0, EMPTY_MAP)])
+            Ok(vec![Patch::Empty(0, EMPTY_MAP)])
         );
         assert_eq!(
             check(Ty::Optional(&Ty::List(&Ty::Int)), &[0xc0]),
@@ -624,7 +798,7 @@ mod tests {
         );
         assert_eq!(
             check(Ty::List(&Ty::List(&Ty::Int)), &[0x92, 0x90, 0xc0]),
-            Ok(vec![(2, EMPTY_ARRAY)])
+            Ok(vec![Patch::Empty(2, EMPTY_ARRAY)])
         );
     }
 

@@ -641,11 +641,7 @@ fn invoke_record<A: Serialize, R: DeserializeOwned>(
     let value = if patches.is_empty() {
         value
     } else {
-        let mut copy = value.to_vec();
-        for (offset, byte) in patches {
-            copy[offset] = byte;
-        }
-        patched = copy;
+        patched = check::apply(value, patches, &mut []);
         &patched[..]
     };
     let mut de = rmp_serde::Deserializer::from_read_ref(value);

@@ -52,6 +52,34 @@ pub fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, CodecErro
     T::deserialize(&mut de).map_err(|e| CodecError(e.to_string()))
 }
 
+/// Lifts a value of a type of the ABI's vocabulary, as an exported function lifts its arguments:
+/// checked against `T`'s [`AbiType`](crate::AbiType) first (the lifting rules of ABI.md, section
+/// 5: an `int` accepts no float, nil is an empty list), records by the struct rule (keys matched
+/// exactly, else folded: `MaxValue`, `max_value` and `max-value` are one field; a missing
+/// required field is `Summary: missing field mean`; unknown keys ignored), then read by serde.
+///
+/// ```
+/// #[derive(serde::Deserialize, virgil::AbiType, Debug, PartialEq)]
+/// struct Limits {
+///     max_value: i64,
+///     note: Option<String>,
+/// }
+/// // {"MaxValue": 10}, as an untagged Go struct writes it.
+/// let bytes = [0x81, 0xa8, b'M', b'a', b'x', b'V', b'a', b'l', b'u', b'e', 0x0a];
+/// assert_eq!(virgil::lift::<Limits>(&bytes), Ok(Limits { max_value: 10, note: None }));
+/// let err = virgil::lift::<Limits>(&[0x80]).unwrap_err();
+/// assert_eq!(err.to_string(), "Limits: missing field max_value");
+/// ```
+pub fn lift<T: serde::de::DeserializeOwned + crate::AbiType>(
+    bytes: &[u8],
+) -> Result<T, CodecError> {
+    let mut patches = Vec::new();
+    check::check_value(bytes, &T::TYPE, &mut patches).map_err(|e| CodecError(e.to_string()))?;
+    let patched = check::apply(bytes, patches, &mut []);
+    let mut de = rmp_serde::Deserializer::from_read_ref(&patched[..]);
+    T::deserialize(&mut de).map_err(|e| CodecError(e.to_string()))
+}
+
 impl Exception {
     /// Decodes a record, checking the chain and traceback limits (ABI.md, section 6).
     pub fn decode(bytes: &[u8]) -> Result<Exception, CodecError> {

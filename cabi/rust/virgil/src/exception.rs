@@ -374,53 +374,32 @@ impl std::error::Error for Exception {
 }
 
 impl AbiType for Exception {
-    const TYPE: Ty = Ty::Record(&[
-        Field {
-            name: "name",
-            ty: Ty::Str,
-        },
-        Field {
-            name: "message",
-            ty: Ty::Str,
-        },
-        Field {
-            name: "language",
-            ty: Ty::Str,
-        },
-        Field {
-            name: "traceback",
-            ty: Ty::List(&Frame::TYPE),
-        },
-        Field {
-            name: "cause",
-            ty: Ty::Any,
-        },
-        Field {
-            name: "notes",
-            ty: Ty::List(&Ty::Str),
-        },
-    ]);
+    /// Only `name` is required (ABI.md, section 6).
+    const TYPE: Ty = Ty::Record(
+        "Exception",
+        &[
+            Field::new("name", Ty::Str),
+            Field::optional("message", Ty::Optional(&Ty::Str)),
+            Field::optional("language", Ty::Optional(&Ty::Str)),
+            Field::optional("traceback", Ty::Optional(&Ty::List(&Frame::TYPE))),
+            Field::optional("cause", Ty::Any),
+            Field::optional("notes", Ty::Optional(&Ty::List(&Ty::Str))),
+            Field::optional("attributes", Ty::Any),
+        ],
+    );
 }
 
 impl AbiType for Frame {
-    const TYPE: Ty = Ty::Record(&[
-        Field {
-            name: "function",
-            ty: Ty::Str,
-        },
-        Field {
-            name: "file",
-            ty: Ty::Str,
-        },
-        Field {
-            name: "line",
-            ty: Ty::UInt,
-        },
-        Field {
-            name: "column",
-            ty: Ty::UInt,
-        },
-    ]);
+    /// Every key may be missing or nil (ABI.md, section 6).
+    const TYPE: Ty = Ty::Record(
+        "Frame",
+        &[
+            Field::optional("function", Ty::Optional(&Ty::Str)),
+            Field::optional("file", Ty::Optional(&Ty::Str)),
+            Field::optional("line", Ty::Optional(&Ty::UInt)),
+            Field::optional("column", Ty::Optional(&Ty::UInt)),
+        ],
+    );
 }
 
 #[cfg(test)]

@@ -94,7 +94,7 @@
 //! Exported functions may be called from any thread, concurrently. The kit's own state is the
 //! allocation counters (atomics) and, per thread, what the panic hook recorded.
 
-// Failures travel as `Exception`, the ABI's record: 128 bytes of plain fields, on the cold path.
+// Failures travel as `Exception`, the ABI's record: 152 bytes of plain fields, on the cold path.
 #![allow(clippy::result_large_err)]
 
 #[cfg(panic = "abort")]
@@ -133,7 +133,7 @@ pub use closure::{
     CLOSURE_ERROR, CLOSURE_EXT, CLOSURE_LEN, Callback, ClosureCallFn, ClosureEnvFn, ClosureError,
     ClosureReallocFn, RawClosure, RetainedCallback, Signature,
 };
-pub use codec::{CodecError, Envelope, decode, encode};
+pub use codec::{CodecError, Envelope, decode, encode, lift};
 pub use context::{Context, ContextError, PathError, WithPath};
 pub use convert::{ExceptionInfo, IntoException, serialized_attributes};
 pub use error::Error;

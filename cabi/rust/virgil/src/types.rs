@@ -40,8 +40,9 @@ pub enum Ty {
     List(&'static Ty),
     /// `{K: V}`: a map (nil is the empty map).
     Map(&'static Ty, &'static Ty),
-    /// `{"f": T, ...}`: a record, a map keyed by field name (nil is the empty record).
-    Record(&'static [Field]),
+    /// `{"f": T, ...}`: a record, a map keyed by field name (nil is the empty record), with the
+    /// record's name (`Summary`) for messages: `Summary: missing field mean`.
+    Record(&'static str, &'static [Field]),
     /// `T?`: T or nil.
     Optional(&'static Ty),
     /// `fn(A, B) -> R`: a function value (reserved for closures, extension type 64).
@@ -55,6 +56,34 @@ pub struct Field {
     pub name: &'static str,
     /// The field's type.
     pub ty: Ty,
+    /// Whether the field may be missing (it has a default: `#[serde(default)]`). A field of an
+    /// optional type (`Option`, [`Ty::Optional`]) may be missing anyway.
+    pub optional: bool,
+}
+
+impl Field {
+    /// A required field (unless its type is optional).
+    pub const fn new(name: &'static str, ty: Ty) -> Self {
+        Field {
+            name,
+            ty,
+            optional: false,
+        }
+    }
+
+    /// A field that may be missing, taking its default.
+    pub const fn optional(name: &'static str, ty: Ty) -> Self {
+        Field {
+            name,
+            ty,
+            optional: true,
+        }
+    }
+
+    /// Whether a map may leave the field out (ABI.md, section 5: the struct rule).
+    pub fn may_be_missing(&self) -> bool {
+        self.optional || matches!(self.ty, Ty::Optional(_))
+    }
 }
 
 impl fmt::Display for Ty {
@@ -74,7 +103,7 @@ impl fmt::Display for Ty {
             Ty::Any => f.write_str("any"),
             Ty::List(t) => write!(f, "[{t}]"),
             Ty::Map(k, v) => write!(f, "{{{k}: {v}}}"),
-            Ty::Record(fields) => {
+            Ty::Record(_, fields) => {
                 f.write_str("{")?;
                 for (i, field) in fields.iter().enumerate() {
                     if i > 0 {
@@ -206,16 +235,13 @@ mod tests {
     struct Summary;
 
     impl AbiType for Summary {
-        const TYPE: Ty = Ty::Record(&[
-            Field {
-                name: "count",
-                ty: usize::TYPE,
-            },
-            Field {
-                name: "mean",
-                ty: f64::TYPE,
-            },
-        ]);
+        const TYPE: Ty = Ty::Record(
+            "Summary",
+            &[
+                Field::new("count", usize::TYPE),
+                Field::new("mean", f64::TYPE),
+            ],
+        );
     }
 
     #[test]
