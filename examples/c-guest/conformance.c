@@ -654,6 +654,15 @@ static void fail_os(call *c, int errnum, const char *path, size_t len, const vg_
     raise_chain(c, &e.level, 1);
 }
 
+/* Replaces the reply with a level of its own around `cause`, the way a transparent wrapper
+ * (Go's fmt.Errorf("...: %w", err)) adds context: named like its cause, its own message and the
+ * frame where it was added. */
+static void raise_wrapped(call *c, vg_frame where, const char *message, const vg_exception *cause)
+{
+    const vg_exception chain[] = {{cause->name, message, &where, 1, NULL, 0}, *cause};
+    raise_chain(c, chain, 2);
+}
+
 /* A file's bytes, in vg_realloc memory. */
 typedef struct file_bytes {
     uint8_t *data;
@@ -661,11 +670,15 @@ typedef struct file_bytes {
 } file_bytes;
 
 /* Reads the whole file at `path` with fopen and fread, into fb (free fb->data with
- * vg_realloc(fb->data, 0)).  On failure it returns false with errno set, *where the frame of the
- * call that failed, and nothing to free.  A directory opens, and its first fread fails with
- * EISDIR. */
-static bool read_file_contents(const char *path, file_bytes *fb, vg_frame *where)
+ * vg_realloc(fb->data, 0)).  On failure it returns false with errno set and nothing to free, and
+ * the traceback of the failure in traceback[2]: `caller` (the caller's VG_HERE(), the line of
+ * this call), then the line here that failed.  A directory opens, and its first fread fails
+ * with EISDIR. */
+static bool read_file_contents(const char *path, file_bytes *fb, vg_frame caller,
+                               vg_frame traceback[2])
 {
+    vg_frame *where = &traceback[1];
+    traceback[0] = caller;
     *fb = (file_bytes){NULL, 0};
     FILE *f = fopen(path, "rb");
     if (f == NULL) {
@@ -725,13 +738,10 @@ EXPORT void read_file(const virgil_box *in, virgil_box *out)
     if (take_args(&c, 1) && arg_cstr(&c, &path, &len)) {
         file_bytes fb;
         vg_frame traceback[2];
-        if (read_file_contents(path, &fb, &traceback[1])) {
+        if (read_file_contents(path, &fb, VG_HERE(), traceback))
             reply_file(&c, &fb);
-        } else {
-            int err = errno;
-            traceback[0] = VG_HERE();
-            fail_os(&c, err, path, len, traceback, 2);
-        }
+        else
+            fail_os(&c, errno, path, len, traceback, 2);
     }
     free_cstr(path);
     call_finish(&c);
@@ -748,16 +758,12 @@ EXPORT void load_config(const virgil_box *in, virgil_box *out)
     if (take_args(&c, 1) && arg_cstr(&c, &path, &len)) {
         file_bytes fb;
         vg_frame traceback[2];
-        if (read_file_contents(path, &fb, &traceback[1])) {
+        if (read_file_contents(path, &fb, VG_HERE(), traceback)) {
             reply_file(&c, &fb);
         } else {
             vg_os_error cause;
-            traceback[0] = VG_HERE();
             vg_os_error_init(&cause, errno, path, len, traceback, 2);
-            const vg_frame here = VG_HERE();
-            const vg_exception chain[] = {{cause.level.name, "load config", &here, 1, NULL, 0},
-                                          cause.level};
-            raise_chain(&c, chain, 2);
+            raise_wrapped(&c, VG_HERE(), "load config", &cause.level);
         }
     }
     free_cstr(path);
@@ -806,6 +812,13 @@ EXPORT void parse_int(const virgil_box *in, virgil_box *out)
     call_finish(&c);
 }
 
+/* Replies the plainest error: a message, named "Exception". */
+static void raise_plain(call *c, vg_frame where, const char *message)
+{
+    const vg_exception e = {"Exception", message, &where, 1, NULL, 0};
+    raise_chain(c, &e, 1);
+}
+
 /* The plainest failure C code has: a message.  It crosses as "Exception" (ABI.md section 7.1,
  * like Go's errors.New), the message whole, however long. */
 EXPORT void fail_plain(const virgil_box *in, virgil_box *out)
@@ -815,9 +828,7 @@ EXPORT void fail_plain(const virgil_box *in, virgil_box *out)
     size_t len;
     call_init(&c, "fail_plain", in, out);
     if (take_args(&c, 1) && arg_cstr(&c, &message, &len)) {
-        const vg_frame here = VG_HERE();
-        const vg_exception e = {"Exception", message, &here, 1, NULL, 0};
-        raise_chain(&c, &e, 1);
+        raise_plain(&c, VG_HERE(), message);
     }
     free_cstr(message);
     call_finish(&c);
