@@ -51,14 +51,20 @@
 //! # Errors
 //!
 //! A function returning `Result<T, E>` replies `{"error": record}` for `Err(e)`, where `E` is any
-//! `std::error::Error + 'static` or [`Error`] (see [`IntoException`]). The record
-//! ([`Exception`]) has one level per error of the `source` chain. Each level's name comes from
-//! [`ExceptionInfo`] when the type implements it (usually through
-//! [`#[exception]`](exception)), from std's public name for std's errors, or from the type's path;
-//! its message is its `Display` without the text of its cause; its traceback comes from the
-//! backtrace the error carries ([`ExceptionInfo::exception_backtrace`]: the kit's [`Backtrace`]
-//! or `std::backtrace::Backtrace`), or from the one [`Error`] captures when `?` converts into it.
-//! The outermost level of a failure without frames gets one frame naming the exported function.
+//! `std::error::Error + 'static`, [`Error`], [`Exception`] or a plain `String`, `&str` or
+//! `Box<dyn Error>` (see [`IntoException`]). The record ([`Exception`]) has one level per error of
+//! the `source` chain. Each level's name comes from [`ExceptionInfo`] when the type implements it
+//! (usually through [`#[exception]`](exception)), from the shared names of ABI.md section 7.1 for
+//! std's errors (an `io::Error` by its errno or kind: `FileNotFoundError`, `PermissionError`, …;
+//! `ParseIntError` as `ValueError` or `OverflowError`), or from the type's bare name
+//! (`QuotaError`); plain strings are `Exception`. Its message is its `Display` without the text of
+//! its cause; its attributes are `errno` and `filename` (attach a path with [`WithPath`]) and a
+//! registered `Serialize` type's fields; its traceback comes from the backtrace the error carries
+//! ([`ExceptionInfo::exception_backtrace`]: the kit's [`Backtrace`] or
+//! `std::backtrace::Backtrace`), or from the one [`Error`] captures when `?` converts into it.
+//! [`Context`] adds a transparent level with a text (`.context("load config")`). The outermost
+//! level of a failure without frames gets one frame naming the exported function. Files are shown
+//! relative to their crate (`src/lib.rs`).
 //!
 //! # Closures
 //!
@@ -221,3 +227,8 @@ pub mod __private {
     pub use crate::manifest::{EXPORTS, LIBRARY, Library};
     pub use linkme;
 }
+
+/// The README's code blocks, compiled and run as doctests so that they cannot drift.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+mod readme {}
