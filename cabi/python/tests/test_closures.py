@@ -225,13 +225,51 @@ def test_record_of_a_python_exception(fixture_lib: virgil.Library) -> None:
     assert record is not None
     assert (record.name, record.message, record.language) == ("CallbackError", "outer", "python")
     assert record.traceback[-1].function.endswith("chained")
-    assert record.traceback[-1].file == __file__
+    # Files relative to their sys.path entry (pytest puts this directory on sys.path).
+    assert record.traceback[-1].file == "test_closures.py"
+    assert record.attributes == {"args": ["outer"]}
     assert record.cause is not None and record.cause.name == "ValueError"  # __context__
+    assert record.cause.attributes["args"] == ["inner"]
     with pytest.raises(RuntimeError) as suppressed:
         fixture_lib.apply(chained, -1)
     assert isinstance(suppressed.value, virgil.ForeignError)
     assert suppressed.value.record.cause is not None
     assert suppressed.value.record.cause.cause is None  # "from None" hides the context
+
+
+def test_record_of_an_os_error_has_its_attributes_and_no_glue(
+    fixture_lib: virgil.Library, build_c: FixtureBuilder, tmp_path: Path
+) -> None:
+    """An OSError crosses under its shared name with errno, filename and args (section 6);
+    frames of the kit's own glue (virgil/_*.py) never appear in the record."""
+    missing = tmp_path / "missing.toml"
+
+    def read(x: int) -> int:
+        with open(missing, "rb"):
+            return x
+
+    with pytest.raises(RuntimeError) as caught:
+        fixture_lib.apply(read, 1)
+    assert isinstance(caught.value, virgil.ForeignError)
+    assert isinstance(caught.value.__cause__, FileNotFoundError)  # the original object
+    record = caught.value.record.cause
+    assert record is not None and record.name == "FileNotFoundError"
+    assert record.attributes["errno"] == 2 and record.attributes["filename"] == str(missing)
+    assert record.attributes["args"] == [2, "No such file or directory"]
+
+    closed = virgil.load(build_c(FIXTURE))
+    closed.close()
+
+    def nested(x: int) -> int:
+        return int(closed.apply(lambda y: y, x))  # raises LibraryClosed in the kit's glue
+
+    with pytest.raises(RuntimeError) as glued:
+        fixture_lib.apply(nested, 1)
+    inner = glued.value.record.cause
+    assert inner is not None and inner.name == "LibraryClosed"
+    files = [frame.file for frame in inner.traceback]
+    assert files and files[-1] == "test_closures.py", files
+    assert not any("virgil/_" in file or file.startswith("_") for file in files), files
 
 
 def test_retained_closure_failure_keeps_python_frames(fixture_lib: virgil.Library) -> None:

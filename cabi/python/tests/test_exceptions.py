@@ -158,26 +158,33 @@ def test_classes_are_made_once_per_name() -> None:
 
 
 def test_a_bare_name_catches_its_qualified_forms_whenever_they_first_appear() -> None:
-    path_error = virgil.errors.PathError  # before any PathError was seen
+    quota_error = virgil.errors.BareQuotaError  # before any BareQuotaError was seen
     record = virgil.ExceptionRecord(
-        name="*fs.PathError",
-        message="open /nope",
+        name="app.BareQuotaError",
+        message="quota exceeded",
         language="go",
-        traceback=(virgil.Frame("os.Open", "/usr/lib/go/src/os/file.go", 345),),
+        traceback=(virgil.Frame("example.com/app.Reserve", "example.com/app/quota.go", 34),),
         notes=("while loading settings",),
     )
-    with pytest.raises(path_error) as caught:
+    with pytest.raises(quota_error) as caught:
         raise exception_from_record(record)
     error = caught.value
-    assert type(error) is virgil.errors["*fs.PathError"]
-    assert isinstance(error, OSError)  # a Go PathError is an OSError
+    assert type(error) is virgil.errors["app.BareQuotaError"]
+    assert not isinstance(error, OSError)
     assert error.notes == ("while loading settings",) and error.__notes__ == [
         "while loading settings"
     ]
     assert error.frames == record.traceback and error.record == record
     text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-    assert 'File "/usr/lib/go/src/os/file.go", line 345, in os.Open [go]' in text
-    assert "virgil.errors.*fs.PathError: open /nope" in text
+    assert 'File "example.com/app/quota.go", line 34, in example.com/app.Reserve [go]' in text
+    assert "virgil.errors.app.BareQuotaError: quota exceeded" in text
+
+
+def test_go_runtime_names_no_longer_mean_builtins() -> None:
+    # Before section 7.1, a Go *fs.PathError crossed under its type name and was mapped onto
+    # OSError here; now a Go guest names it by its errno, and such names mean nothing special.
+    for name in ("*fs.PathError", "*strconv.NumError", "ParseIntError", "IOException"):
+        assert not issubclass(virgil.errors[name], (OSError, ValueError)), name
 
 
 def test_register_maps_a_name_onto_a_python_base() -> None:

@@ -18,21 +18,30 @@ it fits and otherwise into ``realloc`` memory, and never lets an exception escap
 ``__cause__``/``__context__`` chain. The scope remembers the exception objects its callables
 raised, so that when the guest hands a record back unchanged (or as a cause), the caller gets
 the original Python exception, with its own traceback, in the chain.
+
+A record written from a Python exception follows cabi/ABI.md section 6: its name is the class's
+name (Python's built-in names are the shared names of section 7.1), its attributes hold
+``errno``, ``filename`` and ``filename2`` of an OSError and the exception's ``args`` when they can
+cross, and its frames name files relative to their ``sys.path`` entry, without this package's own
+glue frames (``virgil/_*.py``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
 import struct
+import sys
 import threading
+from functools import lru_cache
 from types import CodeType, TracebackType
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import msgpack
 
 from .codec import ClosureInContext, encode, encode_exact, lift, lower, needs_exact_writer, unpack
-from .records import MAX_CHAIN, MAX_FRAMES, ExceptionRecord, Frame
+from .records import MAX_CHAIN, MAX_FRAMES, Attributes, ExceptionRecord, Frame
 
 __all__ = [
     "EXT_CLOSURE",
@@ -176,20 +185,81 @@ _REALLOC_ADDRESS: int = ctypes.cast(_realloc, ctypes.c_void_p).value or 0
 _trampoline_code: Optional[CodeType] = None  # set below: frames of it are left out of tracebacks
 
 
+_KIT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
+
+
+def _is_glue(file: str) -> bool:
+    """Whether a frame's file is one of this package's own glue modules (``virgil/_*.py``)."""
+    directory, base = os.path.split(file)
+    return base.startswith("_") and directory == _KIT_DIRECTORY
+
+
+@lru_cache(maxsize=1024)
+def _relative(file: str, roots: Tuple[str, ...]) -> str:
+    """``file`` relative to the longest ``sys.path`` entry (``roots``) that holds it, with ``/``
+    separators, as Python names modules; the file as it is when no entry holds it."""
+    if not os.path.isabs(file):
+        return file
+    best = ""
+    for root in roots:
+        absolute = os.path.abspath(root or os.curdir)
+        if len(absolute) > len(best) and file.startswith(absolute.rstrip(os.sep) + os.sep):
+            best = absolute
+    if not best:
+        return file
+    return os.path.relpath(file, best).replace(os.sep, "/")
+
+
 def _frames(tb: Optional[TracebackType]) -> Tuple[Tuple[Frame, ...], List[str]]:
-    """A Python traceback as record frames, oldest call first, without the trampoline."""
+    """A Python traceback as record frames, oldest call first, without the kit's glue (the
+    trampoline, the crossing of a nested call), files relative to their sys.path entry."""
     frames: List[Frame] = []
+    roots = tuple(entry for entry in sys.path if isinstance(entry, str))
     while tb is not None:
         code = tb.tb_frame.f_code
-        if code is not _trampoline_code:
+        if code is not _trampoline_code and not _is_glue(code.co_filename):
             function = getattr(code, "co_qualname", code.co_name)
-            frames.append(Frame(function, code.co_filename, tb.tb_lineno or 0, 0))
+            file = _relative(code.co_filename, roots)
+            frames.append(Frame(function, file, tb.tb_lineno or 0, 0))
         tb = tb.tb_next
     notes: List[str] = []
     if len(frames) > MAX_FRAMES:
         notes.append(f"traceback cut: the {len(frames) - MAX_FRAMES} oldest frames left out")
         frames = frames[-MAX_FRAMES:]
     return tuple(frames), notes
+
+
+def _path(value: Any) -> Any:
+    """A file name as it crosses: str, else decoded from bytes or a path object; None if not."""
+    if isinstance(value, str):
+        return value
+    try:
+        return os.fsdecode(value)
+    except TypeError:
+        return None
+
+
+def _attributes(exception: BaseException) -> Attributes:
+    """The attributes of a Python exception's record: an OSError's ``errno``, ``filename`` and
+    ``filename2``, and the ``args`` when they can cross (section 6)."""
+    attributes: Dict[str, Any] = {}
+    if isinstance(exception, OSError):
+        number = exception.errno
+        if isinstance(number, int) and not isinstance(number, bool):
+            attributes["errno"] = number
+        for key in ("filename", "filename2"):
+            value = _path(getattr(exception, key, None))
+            if value is not None:
+                attributes[key] = value
+    args = exception.args
+    if args:
+        try:
+            encode(list(args))
+        except Exception:  # a value with no Virgil equivalent: the args stay behind
+            pass
+        else:
+            attributes["args"] = list(args)
+    return Attributes(attributes)
 
 
 def _message(exception: BaseException) -> str:
@@ -235,6 +305,7 @@ def record_of(exception: BaseException) -> ExceptionRecord:
             traceback=frames,
             cause=record,
             notes=tuple(notes),
+            attributes=_attributes(level),
         )
     assert record is not None
     return record

@@ -1,28 +1,40 @@
 """Python exceptions for Virgil: the framework's own, and one class per foreign exception name.
 
 Every exception that comes from a guest is a :class:`ForeignError` that carries its record (name,
-message, language, frames, notes). Its class is chosen by the record's name:
+message, language, frames, notes, attributes). Its class is chosen by the record's name:
 
 - the framework's names (cabi/ABI.md section 7) are fixed classes: ``virgil.ArgumentError`` (a
   :class:`TypeError`), ``virgil.ResultError``, ``virgil.UnknownFunction``, ``virgil.Panic``,
   ``virgil.InternalError`` and ``virgil.AbiMismatch``;
-- a Python built-in name (``ZeroDivisionError``, ``ValueError``, ``KeyError``, ...) gets a class
-  that is both a :class:`ForeignError` and that built-in, so ``except ZeroDivisionError`` works;
+- a shared name of section 7.1 is a Python built-in name (``FileNotFoundError``, ``ValueError``,
+  ``TimeoutError``, ...; ``CancelledError`` is :class:`asyncio.CancelledError`): it gets a class
+  that is both a :class:`ForeignError` and that built-in, so ``except FileNotFoundError`` catches
+  a Go, Rust, Haskell or C guest's missing file. A record of the OSError family that carries an
+  ``errno`` gets the class its errno names (the PEP 3151 table, Linux numbering), as
+  ``OSError(errno, ...)`` does in Python;
 - any other name gets a :class:`ForeignError` subclass made once, the first time it is needed, and
-  kept in the registry :data:`errors`: ``errors["*fs.PathError"]``. A qualified name's class
-  derives from the class of its bare name, so ``except errors.PathError`` (the same as
-  ``errors["PathError"]``) catches ``*fs.PathError`` and ``*os.PathError`` alike, whether or not
-  one was seen before the ``except`` clause was written.
+  kept in the registry :data:`errors`: ``errors["json.SyntaxError"]``. A qualified name's class
+  derives from the class of its bare name, so ``except errors.QuotaError`` (the same as
+  ``errors["QuotaError"]``) catches ``app.QuotaError`` and ``billing::QuotaError`` alike, whether
+  or not one was seen before the ``except`` clause was written.
 
-A few names from other languages are known to mean a Python built-in (``ErrorCall``, Haskell's
-``error``, is a :class:`Panic`; a Go ``PathError`` is an :class:`OSError`, ...); more can be added
-with :meth:`ErrorRegistry.register` before the name is first used.
+A record's attributes surface idiomatically: ``e.attributes`` is the read-only mapping, an
+OSError-family exception has ``errno``, ``filename``, ``filename2`` and ``strerror`` as a native
+one does, a record with an ``args`` attribute has those ``args``, and any other attribute whose
+key is an identifier reads as ``e.code`` (keys are matched exactly, else folded, so a Go ``Code``
+field reads as ``e.code`` too). ``str(e)`` stays the level's text: its message, or its name when
+the message is empty (section 6, "Text").
+
+Haskell's ``ErrorCall`` (``error "..."``) is a :class:`Panic`; more names can be mapped onto
+Python classes with :meth:`ErrorRegistry.register` before the name is first used.
 """
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import keyword
+import os
 import re
 import threading
 from typing import (
@@ -40,7 +52,7 @@ from typing import (
 )
 
 from ._tracebacks import foreign_traceback, frame_label
-from .records import ExceptionRecord
+from .records import Attributes, ExceptionRecord
 
 __all__ = [
     "AbiMismatch",
@@ -54,6 +66,7 @@ __all__ = [
     "Panic",
     "ResultError",
     "UnknownFunction",
+    "ERRNO_NAMES",
     "bare_name",
     "errors",
     "exception_from_record",
@@ -64,17 +77,24 @@ __all__ = [
 class ForeignError(Exception):
     """An exception described by a Virgil exception record, usually raised by a guest.
 
-    ``str(e)`` is the record's message. The record's fields are attributes; the guest's frames
-    are also in ``e.__traceback__`` (after the Python call site) and its cause in ``e.__cause__``,
-    so ``traceback.print_exc()`` tells the whole story.
+    ``str(e)`` is the level's text: the record's message, or its name when the message is empty
+    (the causes' text is theirs: they are ``e.__cause__``). The guest's frames are in
+    ``e.__traceback__`` (after the Python call site), so ``traceback.print_exc()`` tells the
+    whole story.
 
     Attributes:
         record: the :class:`~virgil.records.ExceptionRecord` (with its causes).
-        name: the wire name (``"*fs.PathError"``).
+        name: the wire name (``"FileNotFoundError"``, ``"QuotaError"``).
         message: the message of this level alone.
         language: the language that raised it (``"go"``, ``"c"``, ``"python"``, ...).
         frames: the guest's traceback frames, oldest call first.
         notes: the record's notes (also in ``__notes__``, which Python 3.11+ prints).
+        attributes: the record's attributes, a read-only mapping (keys found exactly or folded).
+
+    Any attribute of the record whose key is a Python identifier, and which is not one of the
+    exception's own attributes, reads as ``e.<key>`` (``e.code``, ``e.reason``). A transparent
+    wrapper level (named like its cause, as Go's ``fmt.Errorf("...: %w", err)`` is) reads the
+    attributes it lacks from its cause.
     """
 
     #: The wire name this class stands for.
@@ -86,6 +106,7 @@ class ForeignError(Exception):
     language: str
     frames: Tuple[Any, ...]
     notes: Tuple[str, ...]
+    attributes: Attributes
 
     def __init__(self, message: str = "", *, record: Optional[ExceptionRecord] = None) -> None:
         super().__init__(message)
@@ -97,21 +118,53 @@ class ForeignError(Exception):
         self.language = record.language
         self.frames = record.traceback
         self.notes = record.notes
+        self.attributes = record.attributes
         if record.notes:
             self.__notes__ = list(record.notes)
+        args = record.attributes.get("args") if record.attributes else None
+        if isinstance(args, (list, tuple)):
+            self.args = tuple(args)
+        if isinstance(self, OSError):
+            _set_os_fields(self, _os_fields(record))
 
     def __str__(self) -> str:
-        return self.message
+        return self.message or self.name
+
+    def __getattr__(self, name: str) -> Any:
+        """A record attribute by its key (exactly, else folded), or the cause's when this level
+        is a transparent wrapper of it."""
+        if not name.startswith("_"):
+            try:
+                record = object.__getattribute__(self, "record")
+            except AttributeError:
+                record = None
+            if record is not None:
+                key = record.attributes.key_of(name)
+                if key is not None:
+                    return record.attributes[key]
+                cause = self.__cause__
+                if isinstance(cause, ForeignError) and cause.name == record.name:
+                    return getattr(cause, name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __dir__(self) -> List[str]:
+        keys = [key for key in self.attributes if key.isidentifier() and not keyword.iskeyword(key)]
+        return sorted(set(super().__dir__()) | set(keys))
 
     def __reduce__(
         self,
-    ) -> Tuple[Callable[[ExceptionRecord], ForeignError], Tuple[ExceptionRecord]]:
-        return (_restore, (self.record,))
+    ) -> Tuple[Callable[..., ForeignError], Tuple[Any, ...]]:
+        fields = _os_fields_of(self) if isinstance(self, OSError) else None
+        return (_restore, (self.record, fields))
 
 
-def _restore(record: ExceptionRecord) -> ForeignError:
-    """Unpickles a ForeignError: its class comes back from the registry by name."""
-    return errors[record.name](record.message, record=record)
+def _restore(record: ExceptionRecord, fields: Optional[Dict[str, Any]] = None) -> ForeignError:
+    """Unpickles a ForeignError: its class comes back from the registry by name (and errno)."""
+    errno = fields.get("errno") if fields else None
+    exception = class_of(record, errno)(record.message, record=record)
+    if fields and isinstance(exception, OSError):
+        _set_os_fields(exception, fields)
+    return exception
 
 
 class ArgumentError(ForeignError, TypeError):
@@ -202,26 +255,101 @@ _BUILTINS: Dict[str, Type[Exception]] = {
     and name not in _UNMAPPED
 }
 
-# Names other languages use for what Python has a built-in for (bare names; qualified names such
-# as "*fs.PathError" inherit through their bare name).
-_WELL_KNOWN: Dict[str, Type[Exception]] = {
-    "ErrorCall": Panic,  # Haskell: error "..."
-    "ArithException": ArithmeticError,  # Haskell
-    "IOException": OSError,  # Haskell
-    "PathError": OSError,  # Go: *fs.PathError, *os.PathError
-    "SyscallError": OSError,  # Go: *os.SyscallError
-    "NumError": ValueError,  # Go: *strconv.NumError
-    "ParseIntError": ValueError,  # Rust
-    "ParseFloatError": ValueError,  # Rust
+# Names that mean a Python class other than the built-in of the same name: section 7.1's
+# CancelledError, and Haskell's ErrorCall (``error "..."``), which is a panic. (Bare names;
+# qualified names inherit through their bare name.)
+_WELL_KNOWN: Dict[str, Type[BaseException]] = {
+    "CancelledError": asyncio.CancelledError,
+    "ErrorCall": Panic,
 }
+
+#: The shared name of each error number (cabi/ABI.md section 7.1, PEP 3151), Linux numbering.
+#: A number not listed is ``OSError``.
+ERRNO_NAMES: Dict[int, str] = {
+    2: "FileNotFoundError",  # ENOENT
+    17: "FileExistsError",  # EEXIST
+    13: "PermissionError",  # EACCES
+    1: "PermissionError",  # EPERM
+    21: "IsADirectoryError",  # EISDIR
+    20: "NotADirectoryError",  # ENOTDIR
+    110: "TimeoutError",  # ETIMEDOUT
+    4: "InterruptedError",  # EINTR
+    11: "BlockingIOError",  # EAGAIN
+    114: "BlockingIOError",  # EALREADY
+    115: "BlockingIOError",  # EINPROGRESS
+    32: "BrokenPipeError",  # EPIPE
+    108: "BrokenPipeError",  # ESHUTDOWN
+    111: "ConnectionRefusedError",  # ECONNREFUSED
+    104: "ConnectionResetError",  # ECONNRESET
+    103: "ConnectionAbortedError",  # ECONNABORTED
+    10: "ChildProcessError",  # ECHILD
+    3: "ProcessLookupError",  # ESRCH
+}
+
+# The names whose errno chooses the class: OSError and its built-in subclasses.
+_OS_FAMILY = frozenset(name for name, value in _BUILTINS.items() if issubclass(value, OSError))
+
+_OS_KEYS = ("errno", "filename", "filename2")
+
+
+def _os_fields(record: ExceptionRecord) -> Optional[Dict[str, Any]]:
+    """The OSError fields a record's own attributes give (errno, filename, filename2,
+    strerror), or None when it has no ``errno`` (an int)."""
+    attributes = record.attributes
+    errno = attributes.get("errno") if attributes else None
+    if isinstance(errno, bool) or not isinstance(errno, int):
+        return None
+    fields = {key: attributes.get(key) for key in _OS_KEYS}
+    try:
+        fields["strerror"] = os.strerror(errno)
+    except (ValueError, OverflowError):
+        fields["strerror"] = record.message or None
+    return fields
+
+
+def _os_fields_of(exception: OSError) -> Dict[str, Any]:
+    return {key: getattr(exception, key) for key in (*_OS_KEYS, "strerror")}
+
+
+def _set_os_fields(exception: OSError, fields: Optional[Dict[str, Any]]) -> None:
+    """Sets an OSError's errno, filename, filename2 and strerror as a native one has them (a
+    level without an errno keeps its message as strerror)."""
+    if fields is None:
+        message = exception.message if isinstance(exception, ForeignError) else ""
+        fields = {"strerror": message or None}
+        if isinstance(exception, ForeignError):
+            for key in ("filename", "filename2"):
+                value = exception.attributes.get(key)
+                if value is not None:
+                    fields[key] = value
+    for key, value in fields.items():
+        try:
+            setattr(exception, key, value)
+        except (TypeError, ValueError):  # pragma: no cover - OSError takes any object
+            pass
+
+
+def class_of(record: ExceptionRecord, errno: Optional[int] = None) -> Type[ForeignError]:
+    """The class of a record's exception: by its name, except that an OSError-family record
+    with an errno (its own, or ``errno`` surfaced from the level it wraps) gets the class that
+    errno names (``OSError`` with errno 2 is a FileNotFoundError)."""
+    if errno is None:
+        fields = _os_fields(record)
+        errno = fields["errno"] if fields else None
+    if errno is not None and bare_name(record.name) in _OS_FAMILY:
+        shared = ERRNO_NAMES.get(errno)
+        if shared is not None:
+            return errors[shared]
+    return errors[record.name]
+
 
 _GENERIC_ARGUMENTS = re.compile(r"\[.*\]|<.*>")
 _SEPARATORS = re.compile(r"::|[./\\]")
 
 
 def bare_name(name: str) -> str:
-    """A wire name without its qualifiers, as a Python identifier: ``*fs.PathError`` ->
-    ``PathError``, ``std::io::Error`` -> ``Error``, ``Result<T>`` -> ``Result``."""
+    """A wire name without its qualifiers, as a Python identifier: ``json.SyntaxError`` ->
+    ``SyntaxError``, ``std::io::Error`` -> ``Error``, ``Result<T>`` -> ``Result``."""
     text = _GENERIC_ARGUMENTS.sub("", name).lstrip("*&")
     parts = [part for part in _SEPARATORS.split(text) if part]
     identifier = re.sub(r"\W", "_", parts[-1] if parts else text)
@@ -235,8 +363,8 @@ def bare_name(name: str) -> str:
 class ErrorRegistry:
     """The exception classes of foreign names, made once per name on first use.
 
-    ``errors["*fs.PathError"]`` is the class of exactly that name; ``errors.PathError`` is
-    ``errors["PathError"]``, the class every ``...PathError`` derives from. Thread-safe.
+    ``errors["app.QuotaError"]`` is the class of exactly that name; ``errors.QuotaError`` is
+    ``errors["QuotaError"]``, the class every ``...QuotaError`` derives from. Thread-safe.
     """
 
     def __init__(self) -> None:
@@ -258,7 +386,7 @@ class ErrorRegistry:
             return cls
 
     def __getattr__(self, name: str) -> Type[ForeignError]:
-        """``errors.PathError`` is ``errors["PathError"]``."""
+        """``errors.QuotaError`` is ``errors["QuotaError"]``."""
         if name.startswith("_"):  # keeps introspection (_repr_html_, __wrapped__, ...) quiet
             raise AttributeError(name)
         return self[name]
@@ -353,7 +481,22 @@ def exception_with_originals(
                 break
     if original is not None and not chain:
         return original
-    made = [errors[level.name](level.message, record=level) for level in chain]
+    # OS fields surface through transparent wrappers: a level named like its cause, with no
+    # errno of its own, takes its cause's errno and file names (innermost first).
+    surfaced: List[Optional[Dict[str, Any]]] = [None] * len(chain)
+    for depth in range(len(chain) - 1, -1, -1):
+        own = _os_fields(chain[depth])
+        if own is None and depth + 1 < len(chain) and chain[depth + 1].name == chain[depth].name:
+            own = surfaced[depth + 1]
+        surfaced[depth] = own
+    made = []
+    for level, fields in zip(chain, surfaced):
+        exception = class_of(level, fields["errno"] if fields else None)(
+            level.message, record=level
+        )
+        if fields is not None and isinstance(exception, OSError):
+            _set_os_fields(exception, fields)
+        made.append(exception)
     for exception, level in zip(made, chain):
         tb = foreign_traceback(level.traceback, level.language)
         if tb is not None:

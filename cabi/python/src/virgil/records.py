@@ -1,24 +1,47 @@
 """The exception record (cabi/ABI.md section 6) as Python data, to and from its wire form.
 
 A record is the language-neutral description of a failure: name, message, language, the frames
-of its traceback (oldest call first), its cause (another record) and notes. :class:`ExceptionRecord`
-reads the decoded MessagePack map leniently where the ABI asks readers to be lenient (unknown keys
-are ignored, missing optional keys take their empty value, nil stands for absent) and strictly
-where it asks them to be strict (a name is required, a chain holds at most 256 records and a
-traceback at most 4,096 frames). Reading is iterative, so a hostile chain cannot exhaust the stack.
+of its traceback (oldest call first), its cause (another record), notes and attributes (structured
+fields: ``errno``, ``filename``, a user error's own fields). :class:`ExceptionRecord` reads the
+decoded MessagePack map leniently where the ABI asks readers to be lenient (unknown keys are
+ignored, missing optional keys take their empty value, nil stands for absent, an ``attributes``
+that is not a map is ignored) and strictly where it asks them to be strict (a name is required, a
+chain holds at most 256 records, a traceback at most 4,096 frames, a record at most 256
+attributes). Reading is iterative, so a hostile chain cannot exhaust the stack.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-__all__ = ["MAX_CHAIN", "MAX_FRAMES", "ExceptionRecord", "Frame", "RecordError"]
+__all__ = [
+    "MAX_ATTRIBUTES",
+    "MAX_CHAIN",
+    "MAX_FRAMES",
+    "Attributes",
+    "ExceptionRecord",
+    "Frame",
+    "RecordError",
+    "fold",
+]
 
 #: The most records a cause chain may hold, the outermost included.
 MAX_CHAIN = 256
 #: The most frames one record's traceback may hold.
 MAX_FRAMES = 4096
+#: The most attributes one record may hold.
+MAX_ATTRIBUTES = 256
+
+_FOLD = str.maketrans("", "", "_-")
+
+
+def fold(name: str) -> str:
+    """A name as the struct rule compares it when no key matches exactly (cabi/ABI.md section
+    5): ASCII letters lowercased, every ``_`` and ``-`` removed (``MaxValue``, ``max_value`` and
+    ``max-value`` all fold to ``maxvalue``)."""
+    lowered = "".join(c.lower() if "A" <= c <= "Z" else c for c in name)
+    return lowered.translate(_FOLD)
 
 
 class RecordError(ValueError):
@@ -71,17 +94,80 @@ class Frame:
         return f"{self.function or '?'} ({where})"
 
 
+class Attributes(Mapping[str, Any]):
+    """A record's attributes: a read-only mapping from key to value, in canonical order (keys
+    ascending by their UTF-8 bytes).
+
+    A key is looked up exactly first, then folded (see :func:`fold`), as ABI section 6 asks, so
+    ``attributes["code"]`` finds a Go error's ``Code`` field and ``attributes["max_value"]`` a
+    Haskell ``maxValue``. A folded lookup that matches two keys finds neither. Iteration, ``len``
+    and equality see the keys as they were written.
+    """
+
+    __slots__ = ("_items", "_folded")
+
+    def __init__(self, items: Optional[Mapping[str, Any]] = None) -> None:
+        pairs = sorted((items or {}).items(), key=lambda pair: pair[0].encode("utf-8", "replace"))
+        self._items: Dict[str, Any] = dict(pairs)
+        self._folded: Optional[Dict[str, Optional[str]]] = None
+
+    def _fold_index(self) -> Dict[str, Optional[str]]:
+        """Folded key -> the key it stands for, or None when two keys fold alike."""
+        if self._folded is None:
+            index: Dict[str, Optional[str]] = {}
+            for key in self._items:
+                folded = fold(key)
+                index[folded] = None if folded in index else key
+            self._folded = index
+        return self._folded
+
+    def key_of(self, name: str) -> Optional[str]:
+        """The key ``name`` finds (exactly, else folded), or None."""
+        if name in self._items:
+            return name
+        if not self._items or not isinstance(name, str):
+            return None
+        return self._fold_index().get(fold(name))
+
+    def __getitem__(self, name: str) -> Any:
+        key = self.key_of(name)
+        if key is None:
+            raise KeyError(name)
+        return self._items[key]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.key_of(name) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"Attributes({self._items!r})"
+
+    def to_wire(self) -> Dict[str, Any]:
+        """The attributes as their canonical map (a new dict, keys in canonical order)."""
+        return dict(self._items)
+
+
+_NO_ATTRIBUTES = Attributes()
+
+
 @dataclass(frozen=True)
 class ExceptionRecord:
     """A failure as it crosses the boundary: one level of a cause chain.
 
     Attributes:
-        name: the type or class name (``"ZeroDivisionError"``, ``"*fs.PathError"``).
+        name: the shared or type name (``"FileNotFoundError"``, ``"QuotaError"``).
         message: this level's own message, without its causes' text.
         language: the language that raised it (``"go"``, ``"c"``, ``"python"``, ...).
         traceback: the frames, oldest call first; the last is where it was raised.
         cause: the record this one wraps, or None.
         notes: extra annotations.
+        attributes: the level's structured fields (:class:`Attributes`; any mapping given is
+            converted): ``errno``, ``filename``, ``filename2``, ``args``, a user error's own.
     """
 
     name: str
@@ -90,6 +176,13 @@ class ExceptionRecord:
     traceback: Tuple[Frame, ...] = ()
     cause: Optional[ExceptionRecord] = None
     notes: Tuple[str, ...] = field(default=())
+    attributes: Attributes = field(default_factory=lambda: _NO_ATTRIBUTES, hash=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.attributes, Attributes):
+            object.__setattr__(self, "attributes", Attributes(self.attributes))
+        if len(self.attributes) > MAX_ATTRIBUTES:
+            raise RecordError(f"{self.name}: more than {MAX_ATTRIBUTES} attributes")
 
     def chain(self) -> List[ExceptionRecord]:
         """This record and its causes, outermost first."""
@@ -102,7 +195,7 @@ class ExceptionRecord:
 
     def to_wire(self) -> Dict[str, Any]:
         """The record as its canonical map (keys ``name, message, language, traceback, cause``,
-        then ``notes`` when there are any), causes included."""
+        then ``notes`` and ``attributes`` when there are any), causes included."""
         wire: Optional[Dict[str, Any]] = None
         for record in reversed(self.chain()):
             level: Dict[str, Any] = {
@@ -114,6 +207,8 @@ class ExceptionRecord:
             }
             if record.notes:
                 level["notes"] = list(record.notes)
+            if record.attributes:
+                level["attributes"] = record.attributes.to_wire()
             wire = level
         assert wire is not None
         return wire
@@ -159,7 +254,19 @@ class ExceptionRecord:
             traceback=tuple(Frame.from_wire(frame) for frame in frames),
             cause=cause,
             notes=tuple(notes),
+            attributes=_attributes(wire, name),
         )
+
+
+def _attributes(wire: Mapping[Any, Any], owner: str) -> Attributes:
+    """A level's ``attributes``: empty when missing or nil, and also when it is not a map (a
+    reader that cannot use a field ignores it); entries whose key is not a str are skipped."""
+    value = wire.get("attributes")
+    if not value or not isinstance(value, Mapping):
+        return _NO_ATTRIBUTES
+    if len(value) > MAX_ATTRIBUTES:
+        raise RecordError(f"{owner}: more than {MAX_ATTRIBUTES} attributes ({len(value)})")
+    return Attributes({key: item for key, item in value.items() if isinstance(key, str)})
 
 
 def _kind(value: Any) -> str:
