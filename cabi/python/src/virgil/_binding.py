@@ -10,7 +10,7 @@ continues into the guest's frames.
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Dict, List, Optional, Protocol, Tuple, cast
+from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple, cast
 
 import msgpack
 
@@ -45,7 +45,7 @@ from .exceptions import (
     ResultError,
     exception_with_originals,
 )
-from .manifest import FunctionInfo
+from .manifest import FunctionInfo, LiftError, parse_type
 from .records import ExceptionRecord, RecordError
 
 __all__ = ["Core", "Function", "bind", "cross"]
@@ -225,11 +225,20 @@ def _forget_large(state: CallState) -> None:
     inbox.ptr = None
 
 
-def _lift_ok(name: str, value: Any) -> Any:
+def _lift_ok(name: str, value: Any, typed: Optional[Callable[[Any], Any]] = None) -> Any:
+    """A success value lifted by the codec, then by the declared result type when there is
+    one: a misfit is a ResultError naming the function and the field
+    (``stats: result: field mean: want float, got str``)."""
     try:
-        return lift(value)
+        value = lift(value)
     except DecodeError as error:
         raise ResultError(f"{name}: {error}") from None
+    if typed is None:
+        return value
+    try:
+        return typed(value)
+    except LiftError as error:
+        raise ResultError(f"{name}: result: {error}") from None
 
 
 def _failure(name: str, envelope: Any, scope: Optional[Scope] = None) -> BaseException:
@@ -251,17 +260,22 @@ def _failure(name: str, envelope: Any, scope: Optional[Scope] = None) -> BaseExc
     return ResultError(f"{name}: the reply is {describe(envelope)}, not an envelope")
 
 
-def _result(name: str, envelope: Any) -> Any:
-    """The value of a success envelope; raises the failure any other reply stands for."""
+def _result(name: str, envelope: Any, typed: Optional[Callable[[Any], Any]] = None) -> Any:
+    """The value of a success envelope (lifted by the result type ``typed`` lifts, if any);
+    raises the failure any other reply stands for."""
     if type(envelope) is dict and len(envelope) == 1:
         value = envelope.get("ok", _MISSING)
         if value is not _MISSING:
-            return _lift_ok(name, value)
+            return _lift_ok(name, value, typed)
     raise _failure(name, envelope)
 
 
 def _call_with_closures(
-    core: Core, fn: Symbol, name: str, args: Tuple[Any, ...]
+    core: Core,
+    fn: Symbol,
+    name: str,
+    args: Tuple[Any, ...],
+    typed: Optional[Callable[[Any], Any]] = None,
 ) -> Tuple[bool, Any]:
     """A call whose arguments hold callables: they cross as closures of a new scope, which closes
     (invalidating those the guest did not retain) when the guest returns. Returns ``(True,
@@ -287,9 +301,9 @@ def _call_with_closures(
         value = envelope.get("ok", _MISSING)
         if value is not _MISSING:
             try:
-                return True, lift(value)
-            except DecodeError as error:
-                return False, ResultError(f"{name}: {error}")
+                return True, _lift_ok(name, value, typed)
+            except ResultError as error:
+                return False, error
     return False, _failure(name, envelope, scope)
 
 
@@ -308,12 +322,17 @@ def bind(
     """A Python function calling the guest function ``fn`` (exported as ``name``).
 
     With ``info`` (from the manifest) it has a real signature, takes keyword arguments by the
-    manifest's parameter names, checks the argument count before crossing and lowers ``float32``
-    parameters as float 32. Without it, arguments go as they are and the guest checks them.
+    manifest's parameter names, checks the argument count before crossing, lowers ``float32``
+    parameters as float 32 and lifts the result by its declared type (records by the struct
+    rule). Without it, arguments go as they are and the guest checks them.
     """
     arity = len(info.params) if info is not None else -1
     signature = info.signature() if info is not None else None
     convert = info.lowerer() if info is not None else None
+    result_type = parse_type(info.result) if info is not None else None
+    # typed: the result's lifter (None for any); exact: the one type needing no lifting.
+    typed = result_type.lifter() if result_type is not None else None
+    exact = result_type.exact() if result_type is not None else None
 
     def prepare(args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Tuple[Any, ...]:
         """Binds keyword arguments and checks the count: the slow path of a call."""
@@ -362,7 +381,7 @@ def bind(
         if data is None:  # callables in the arguments: they cross as closures
             pool.append(state)
             # (Raised outside the except clause, which would become the failure's __context__.)
-            succeeded, outcome = _call_with_closures(core, fn, name, args)
+            succeeded, outcome = _call_with_closures(core, fn, name, args, typed)
             if succeeded:
                 return outcome
             failure = outcome
@@ -387,7 +406,10 @@ def bind(
                     envelope = _decode(name, buffer[:length])
                 else:
                     pool.append(state)
-                    return value if type(value) in plain else _lift_ok(name, value)
+                    kind = type(value)
+                    if kind is exact or (typed is None and kind in plain):
+                        return value
+                    return _lift_ok(name, value, typed)
             else:
                 envelope = _decode(name, buffer[:length])
             pool.append(state)
@@ -400,7 +422,10 @@ def bind(
         if type(envelope) is dict and len(envelope) == 1:
             value = envelope.get("ok", _MISSING)
             if value is not _MISSING:
-                return value if type(value) in plain else _lift_ok(name, value)
+                kind = type(value)
+                if kind is exact or (typed is None and kind in plain):
+                    return value
+                return _lift_ok(name, value, typed)
         failure = _failure(name, envelope)
         raise failure
 
@@ -415,7 +440,7 @@ def bind(
             if len(data) > _LARGE:
                 state[INBOX].ptr = None
             core.release(state)
-        return _result(name, envelope)
+        return _result(name, envelope, typed)
 
     python_name = name if name.isidentifier() else "guest_function"
     # Name the crossing frame after the function, so that tracebacks read "in add".

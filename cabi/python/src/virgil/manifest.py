@@ -4,7 +4,11 @@
 types are strings in the ABI's small type vocabulary (``int``, ``[float]``, ``{str: int}``,
 ``{"count": int, "mean": float}``, ``str?``, ``fn(int) -> int``); :func:`parse_type` reads them
 into :class:`TypeSpec` trees, from which this module derives Python annotations for
-``inspect.signature`` and the lowering a ``float32`` parameter needs.
+``inspect.signature``, the lowering a ``float32`` parameter needs, and the lifting of results by
+their declared type (:meth:`TypeSpec.lifter`): values are checked against the type, integers
+become floats where a float is declared, nil becomes the empty list or map, and records follow
+the struct rule of section 5 (keys matched exactly, else folded; a missing required field, an
+ambiguous key or a value of the wrong type is a :class:`LiftError` naming the field's path).
 """
 
 from __future__ import annotations
@@ -26,11 +30,17 @@ from typing import (
     cast,
 )
 
+import msgpack
+
+from .records import fold
 from .values import Float32
+
+Timestamp = msgpack.Timestamp
 
 __all__ = [
     "ABI_VERSION",
     "FunctionInfo",
+    "LiftError",
     "Manifest",
     "ManifestError",
     "Param",
@@ -44,6 +54,23 @@ ABI_VERSION = 1
 
 class ManifestError(ValueError):
     """A manifest value is malformed."""
+
+
+class LiftError(ValueError):
+    """A value does not fit its declared type. ``str()`` is the path to the misfit and what is
+    wrong there: ``field mean: want float, got str``, ``missing field mean``."""
+
+    def __init__(self, problem: str, path: Tuple[str, ...] = ()) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.path = path
+
+    def within(self, step: str) -> LiftError:
+        """The same error one level further out (``step`` is ``field x``, ``item 3``, ...)."""
+        return LiftError(self.problem, (step, *self.path))
+
+    def __str__(self) -> str:
+        return ": ".join((*self.path, self.problem))
 
 
 @dataclass(frozen=True)
@@ -286,6 +313,164 @@ class TypeSpec:
             by_field = {name: c for name, c in zip(self.fields, converters) if c is not None}
             return lambda value: _lower_record(value, by_field)
         return None  # pragma: no cover - scalars have no arguments
+
+
+    def lifter(self) -> Optional[Callable[[Any], Any]]:
+        """A function lifting a decoded value of this type (see the module's doc), raising
+        :class:`LiftError`; None when every value fits as it is (``any``, unknown types)."""
+        if self.kind in ("any", "unknown", "fn"):
+            return None
+        return lambda value: _lift(self, value)
+
+    def exact(self) -> Optional[type]:
+        """The one Python type a value of this type may have to need no lifting at all (``int``
+        for ``int``), or None."""
+        return _EXACT.get(self.kind)
+
+    def describe(self) -> str:
+        """The type in the ABI's vocabulary (for error messages)."""
+        if self.kind in _SCALARS or self.kind == "unknown":
+            return "any" if self.kind == "unknown" else self.kind
+        inner = [arg.describe() for arg in self.args]
+        if self.kind == "list":
+            return f"[{inner[0]}]"
+        if self.kind == "map":
+            return f"{{{inner[0]}: {inner[1]}}}"
+        if self.kind == "optional":
+            return f"{inner[0]}?"
+        if self.kind == "record":
+            return "record"
+        return f"fn({', '.join(inner[:-1])}) -> {inner[-1]}"
+
+
+_EXACT: Dict[str, type] = {
+    "nil": type(None),
+    "bool": bool,
+    "int": int,
+    "float": float,
+    "float32": float,
+    "str": str,
+    "bytes": bytes,
+}
+
+_WIRE_KINDS: Dict[type, str] = {
+    type(None): "nil",
+    bool: "bool",
+    int: "int",
+    float: "float",
+    str: "str",
+    bytes: "bytes",
+    list: "array",
+    tuple: "array",
+    dict: "map",
+}
+
+
+def _got(value: Any) -> str:
+    """A decoded value's family, as errors name it: ``str``, ``int``, ``map``."""
+    kind = _WIRE_KINDS.get(type(value))
+    if kind is not None:
+        return kind
+    if isinstance(value, (datetime, Timestamp)):
+        return "time"
+    if isinstance(value, msgpack.ExtType):
+        return f"extension type {value.code}"
+    return type(value).__name__
+
+
+def _mismatch(spec: TypeSpec, value: Any) -> LiftError:
+    return LiftError(f"want {spec.describe()}, got {_got(value)}")
+
+
+def _lift(spec: TypeSpec, value: Any) -> Any:
+    """``value`` (decoded and lifted by the codec) as a value of ``spec``, or a LiftError."""
+    kind = spec.kind
+    if kind in ("any", "unknown", "fn"):
+        return value
+    if kind == "optional":
+        return None if value is None else _lift(spec.args[0], value)
+    exact = _EXACT.get(kind)
+    if exact is not None:
+        if type(value) is exact:
+            return value
+        if exact is float and type(value) is int:
+            return float(value)  # a float accepts any integer (section 5)
+        raise _mismatch(spec, value)
+    if kind == "uint":
+        if type(value) is int and value >= 0:
+            return value
+        raise _mismatch(spec, value)
+    if kind == "time":
+        if isinstance(value, (datetime, Timestamp)):
+            return value
+        raise _mismatch(spec, value)
+    if kind == "list":
+        if value is None:
+            return []
+        if type(value) is not list:
+            raise _mismatch(spec, value)
+        item = spec.args[0]
+        lifted = []
+        for index, element in enumerate(value):
+            try:
+                lifted.append(_lift(item, element))
+            except LiftError as error:
+                raise error.within(f"item {index}") from None
+        return lifted
+    if kind == "map":
+        if value is None:
+            return {}
+        if type(value) is not dict:
+            raise _mismatch(spec, value)
+        key_spec, value_spec = spec.args
+        result = {}
+        for key, element in value.items():
+            try:
+                lifted_key = _lift(key_spec, key)
+            except LiftError as error:
+                raise error.within(f"key {key!r}") from None
+            try:
+                result[lifted_key] = _lift(value_spec, element)
+            except LiftError as error:
+                raise error.within(f"key {key!r}") from None
+        return result
+    if kind == "record":
+        return _lift_record(spec, value)
+    raise _mismatch(spec, value)  # pragma: no cover - every kind is handled above
+
+
+def _lift_record(spec: TypeSpec, value: Any) -> Any:
+    """The struct rule (cabi/ABI.md section 5): a map keyed by the record's field names, in
+    declaration order; keys matched exactly, else folded; unknown keys ignored."""
+    if value is None:
+        return None  # nil is the absent record
+    if type(value) is not dict:
+        raise LiftError(f"want a record, got {_got(value)}")
+    exact_used = {name for name in spec.fields if name in value}
+    folded: Dict[str, List[Any]] = {}
+    for key in value:
+        if isinstance(key, str) and key not in exact_used:
+            folded.setdefault(fold(key), []).append(key)
+    result: Dict[str, Any] = {}
+    for name, field_spec in zip(spec.fields, spec.args):
+        if name in value:
+            key = name
+        else:
+            candidates = folded.get(fold(name), [])
+            if len(candidates) > 1:
+                keys = " and ".join(repr(candidate) for candidate in candidates)
+                raise LiftError(f"ambiguous keys {keys} for field {name}")
+            if not candidates:
+                if field_spec.kind == "optional":
+                    result[name] = None
+                    continue
+                raise LiftError(f"missing field {name}")
+            key = candidates[0]
+        try:
+            result[name] = _lift(field_spec, value[key])
+        except LiftError as error:
+            raise error.within(f"field {name}") from None
+    return result
 
 
 def _same(value: Any) -> Any:
