@@ -5,7 +5,8 @@ Python loads the Go library ``orders`` (examples/exception-chain/orders), which 
 conformance library (examples/rust-guest) as a Virgil host of its own. Pricing an order with a
 quantity of zero makes Rust raise ZeroDivisionError; Go wraps it in an OrderError naming the
 order; Python wraps that in its own CheckoutError. One traceback then tells the whole story, in
-order, with every language's frames:
+order, with every language's frames; then each level's own text (``str(e)``), outermost first,
+along ``__cause__``:
 
     make guests build/liborders_go.so
     python3 examples/exception-chain/main.py build/liborders_go.so build/libconformance_rust.so
@@ -41,8 +42,15 @@ def main() -> int:
     print("unit price of order 1:", checkout(orders, 1, 30.0, 4.0))
     try:
         checkout(orders, 2, 30.0, 0.0)
-    except CheckoutError:
+    except CheckoutError as error:
         traceback.print_exc(file=sys.stdout)
+        print("\nThe chain, outermost first:")
+        level: BaseException | None = error
+        while level is not None:
+            language = getattr(level, "language", "python")
+            name = getattr(level, "name", type(level).__name__)
+            print(f"  [{language}] {name}: {level}")
+            level = level.__cause__
     return 0
 
 

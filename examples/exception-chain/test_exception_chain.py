@@ -70,3 +70,8 @@ def test_the_program_prints_the_story() -> None:
     assert "unit price of order 1: 7.5" in out
     assert "The above exception was the direct cause of the following exception" in out
     assert "CheckoutError: checkout of order 2 failed" in out
+    # the level texts, outermost first: str(e) is each level's own message
+    summary = out[out.index("The chain, outermost first:") :]
+    assert summary.index("[python] CheckoutError: checkout of order 2 failed") < summary.index(
+        "[go] OrderError: pricing order 2"
+    ) < summary.index("[rust] ZeroDivisionError: division by zero")

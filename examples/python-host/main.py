@@ -4,7 +4,10 @@
 It loads the conformance library built from examples/go-guest with ``go build -buildmode=c-shared``,
 calls its functions with Python values, and shows what a failure three levels deep inside Go looks
 like from Python: a real exception, caught with ``except``, whose traceback continues from this
-file into the Go frames and whose causes are chained with ``__cause__``.
+file into the Go frames and whose causes are chained with ``__cause__``. A library with the
+conformance functions for errors of ordinary code (``load_config``, ``fail_attrs``) also shows a
+missing file caught as ``FileNotFoundError`` with ``errno`` and ``filename``, and a user error's
+fields read as attributes.
 
     make guests                     # builds build/libconformance_go.so (and the C guest)
     python3 examples/python-host/main.py build/libconformance_go.so [build/libconformance_haskell.so ...]
@@ -75,8 +78,27 @@ def demo(path: str) -> None:
     except virgil.ForeignError:
         traceback.print_exc(file=sys.stdout)
     print()
+    if "load_config" in lib:
+        ordinary_errors(lib)
     if "apply" in lib:
         callbacks(lib)
+
+
+def ordinary_errors(lib: virgil.Library) -> None:
+    """Errors of ordinary code in the guest, under the names and fields Python gives its own."""
+    missing = "/nonexistent/app.toml"
+    try:
+        lib.load_config(missing)  # the guest wraps its failed read in "load config"
+    except FileNotFoundError as error:
+        print(f"load_config({missing!r}) raised FileNotFoundError: {error}")
+        print(f"  errno {error.errno} ({error.strerror}), filename {error.filename!r}")
+        print(f"  caused by {type(error.__cause__).__name__}: {error.__cause__}")
+    try:
+        lib.fail_attrs(7, "disk full")
+    except lib.errors.QuotaError as error:
+        print(f"fail_attrs(7, 'disk full') raised QuotaError: {error}")
+        print(f"  code {error.code}, reason {error.reason!r}; attributes {dict(error.attributes)}")
+    print()
 
 
 class CallbackError(Exception):
