@@ -10,7 +10,7 @@ missing file caught as ``FileNotFoundError`` with ``errno`` and ``filename``, an
 fields read as attributes.
 
     make guests                     # builds build/libconformance_go.so (and the C guest)
-    python3 examples/python-host/main.py build/libconformance_go.so [build/libconformance_haskell.so ...]
+    python3 examples/python-host/main.py build/libconformance_go.so [more libraries ...]
 
 Any conforming library works the same way (the C, Rust and Haskell conformance libraries), and
 several can be given.

@@ -55,6 +55,7 @@ from ._tracebacks import foreign_traceback, frame_label
 from .records import Attributes, ExceptionRecord
 
 __all__ = [
+    "ERRNO_NAMES",
     "AbiMismatch",
     "ArgumentError",
     "ErrorRegistry",
@@ -66,7 +67,6 @@ __all__ = [
     "Panic",
     "ResultError",
     "UnknownFunction",
-    "ERRNO_NAMES",
     "bare_name",
     "errors",
     "exception_from_record",
@@ -323,10 +323,7 @@ def _set_os_fields(exception: OSError, fields: Optional[Dict[str, Any]]) -> None
                 if value is not None:
                     fields[key] = value
     for key, value in fields.items():
-        try:
-            setattr(exception, key, value)
-        except (TypeError, ValueError):  # pragma: no cover - OSError takes any object
-            pass
+        setattr(exception, key, value)  # OSError's fields take any object
 
 
 def class_of(record: ExceptionRecord, errno: Optional[int] = None) -> Type[ForeignError]:

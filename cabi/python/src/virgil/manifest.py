@@ -314,7 +314,6 @@ class TypeSpec:
             return lambda value: _lower_record(value, by_field)
         return None  # pragma: no cover - scalars have no arguments
 
-
     def lifter(self) -> Optional[Callable[[Any], Any]]:
         """A function lifting a decoded value of this type (see the module's doc), raising
         :class:`LiftError`; None when every value fits as it is (``any``, unknown types)."""

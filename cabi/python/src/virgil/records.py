@@ -104,7 +104,7 @@ class Attributes(Mapping[str, Any]):
     and equality see the keys as they were written.
     """
 
-    __slots__ = ("_items", "_folded")
+    __slots__ = ("_folded", "_items")
 
     def __init__(self, items: Optional[Mapping[str, Any]] = None) -> None:
         pairs = sorted((items or {}).items(), key=lambda pair: pair[0].encode("utf-8", "replace"))
