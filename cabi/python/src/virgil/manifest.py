@@ -319,6 +319,8 @@ class TypeSpec:
         :class:`LiftError`; None when every value fits as it is (``any``, unknown types)."""
         if self.kind in ("any", "unknown", "fn"):
             return None
+        if self.kind == "record":
+            return _record_lifter(self)
         return lambda value: _lift(self, value)
 
     def exact(self) -> Optional[type]:
@@ -470,6 +472,27 @@ def _lift_record(spec: TypeSpec, value: Any) -> Any:
         except LiftError as error:
             raise error.within(f"field {name}") from None
     return result
+
+
+def _record_lifter(spec: TypeSpec) -> Callable[[Any], Any]:
+    """A lifter of records of ``spec`` with a fast path for the common reply: every field under
+    its exact name, with a value of the exact scalar type declared (other replies take the whole
+    struct rule of :func:`_lift_record`)."""
+    plain = [(name, _EXACT.get(field.kind)) for name, field in zip(spec.fields, spec.args)]
+    missing = object()
+
+    def lift_record(value: Any) -> Any:
+        if type(value) is dict:
+            result = {}
+            for name, exact in plain:
+                item = value.get(name, missing)
+                if exact is None or type(item) is not exact:
+                    return _lift_record(spec, value)
+                result[name] = item
+            return result
+        return _lift_record(spec, value)
+
+    return lift_record
 
 
 def _same(value: Any) -> Any:
