@@ -76,6 +76,8 @@ func (e *Exception) DecodeMsgpack(dec *msgpack.Decoder) error {
 			top.e.Traceback, err = r.traceback(where, valueDepth)
 		case "notes":
 			top.e.Notes, err = r.notes(where)
+		case "attributes":
+			top.e.Attributes, err = r.attributes(where, valueDepth)
 		case "cause":
 			var c byte
 			if c, err = r.peek(where); err != nil {

@@ -28,6 +28,10 @@ func (e *Exception) EncodeMsgpack(enc *msgpack.Encoder) error {
 		return fmt.Errorf("exception record: cannot encode a cause chain deeper than %d levels", MaxCauseDepth)
 	}
 	for i, x := range levels {
+		if len(x.Attributes) > MaxAttributes {
+			return fmt.Errorf("exception record: level %d (%s): cannot encode %d attributes, more than %d",
+				i, x.Name, len(x.Attributes), MaxAttributes)
+		}
 		if len(x.Traceback) > MaxTracebackFrames {
 			return fmt.Errorf("exception record: level %d (%s): cannot encode a traceback of %d frames, more than %d",
 				i, x.Name, len(x.Traceback), MaxTracebackFrames)
@@ -42,6 +46,7 @@ func (e *Exception) EncodeMsgpack(enc *msgpack.Encoder) error {
 	// nested maps close.
 	for i := len(levels) - 1; i >= 0; i-- {
 		w.notes(levels[i].Notes)
+		w.attributes(levels[i].Attributes)
 	}
 	if w.err != nil {
 		return fmt.Errorf("exception record: encode: %w", w.err)
@@ -89,11 +94,14 @@ func (w *recordWriter) arrayLen(n int) {
 // head writes the map header and every entry of one level up to and
 // including the key "cause"; its value (the next level, or nil) follows.
 func (w *recordWriter) head(x *Exception) {
+	n := 5
 	if len(x.Notes) > 0 {
-		w.mapLen(6)
-	} else {
-		w.mapLen(5)
+		n++
 	}
+	if len(x.Attributes) > 0 {
+		n++
+	}
+	w.mapLen(n)
 	w.str("name")
 	w.str(x.Name)
 	w.str("message")

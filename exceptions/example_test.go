@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 
 	"github.com/virgilffi/virgil/exceptions"
 )
@@ -22,11 +24,35 @@ func ExampleFrom() {
 	fmt.Println(errors.Is(back, io.EOF))
 	fmt.Println(back)
 	// Output:
-	// *fmt.wrapError: "load settings"
-	// *fmt.wrapError: "read header"
-	// io.EOF: "EOF"
+	// EOFError: "load settings"
+	// EOFError: "read header"
+	// EOFError: "EOF"
 	// true
-	// *fmt.wrapError: load settings: *fmt.wrapError: read header: io.EOF: EOF
+	// load settings: read header: EOF
+}
+
+func ExampleFrom_missingFile() {
+	_, err := os.ReadFile("/nonexistent/app.toml")
+	exc := exceptions.From(fmt.Errorf("load config: %w", err))
+	for x := exc; x != nil; x = x.Cause {
+		errno, _ := x.Errno()
+		fmt.Printf("%s: %q errno=%d filename=%q\n", x.Name, x.Message, errno, x.Filename())
+	}
+	fmt.Println(exc)
+
+	// A FileNotFoundError from any language is fs.ErrNotExist again.
+	b, _ := exceptions.Marshal(&exceptions.Exception{
+		Name: "FileNotFoundError", Message: "No such file or directory (os error 2)", Language: "rust",
+		Attributes: exceptions.Attributes{"errno": int64(2), "filename": "/etc/app.toml"},
+	})
+	back, _ := exceptions.Unmarshal(b)
+	var pathErr *fs.PathError
+	fmt.Println(errors.Is(back, fs.ErrNotExist), errors.As(back, &pathErr), pathErr.Path)
+	// Output:
+	// FileNotFoundError: "load config" errno=0 filename=""
+	// FileNotFoundError: "open /nonexistent/app.toml: no such file or directory" errno=2 filename="/nonexistent/app.toml"
+	// load config: open /nonexistent/app.toml: no such file or directory
+	// true true /etc/app.toml
 }
 
 func ExampleException_Format() {
@@ -45,7 +71,7 @@ func ExampleException_Format() {
 	fmt.Printf("%v\n\n", exc)
 	fmt.Printf("%+v\n", exc)
 	// Output:
-	// RuntimeError: job failed: ZeroDivisionError: division by zero
+	// job failed: division by zero
 	//
 	// Traceback (most recent call last):
 	//   File "/src/main.go", line 12, in main.main [go]

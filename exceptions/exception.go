@@ -44,10 +44,17 @@ type Exception struct {
 	Cause *Exception
 	// Notes are extra annotations.
 	Notes []string
+	// Attributes are the level's structured fields: errno and filename for
+	// a failure of the operating system, an error type's own exported
+	// fields (see [Attributes]).
+	Attributes Attributes
 
 	// orig is the Go error this level was made from by From in this
 	// process, nil otherwise. It gives errors.Is and errors.As identity.
 	orig error
+	// merged is the leaf cause a standard wrapper was made one level with
+	// (the syscall.Errno under an *fs.PathError), for errors.Is.
+	merged error
 }
 
 // New returns an exception of the given name and message raised by Go code,
@@ -76,9 +83,11 @@ func (e *Exception) ExceptionName() string {
 	return e.Name
 }
 
-// Error returns "Name: Message", followed by ": " and the cause's Error()
-// when there is a cause. The ": Message" part is left out when the message is
-// empty.
+// Error returns the text of the chain as cabi/ABI.md section 6 defines it,
+// the way a Go error chain reads: the messages of e and its causes joined by
+// ": ", empty messages skipped ("load config: open /etc/app.toml: no such
+// file or directory"); the name when every message is empty. Names and
+// frames are in the %+v form (see [Exception.Format]).
 func (e *Exception) Error() string {
 	if e == nil {
 		return "<nil>"
@@ -90,11 +99,17 @@ func (e *Exception) Error() string {
 			b.WriteString(": ... (cause chain truncated)")
 			break
 		}
-		if levels > 0 {
+		levels++
+		if x.Message == "" {
+			continue
+		}
+		if b.Len() > 0 {
 			b.WriteString(": ")
 		}
-		b.WriteString(x.headline())
-		levels++
+		b.WriteString(x.Message)
+	}
+	if b.Len() == 0 {
+		return e.Name
 	}
 	return b.String()
 }

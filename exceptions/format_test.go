@@ -55,7 +55,7 @@ func TestFormatTraceback(t *testing.T) {
 
 func TestFormatVerbs(t *testing.T) {
 	e := threeLevels()
-	want := "RuntimeError: job failed: fetch.Error: fetch: std::io::Error: connection refused"
+	want := "job failed: fetch: connection refused"
 	for _, tc := range []struct{ format, want string }{
 		{"%v", want},
 		{"%s", want},

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"syscall"
 
 	pkgerrors "github.com/pkg/errors"
 )
@@ -36,11 +37,36 @@ func From(err error) *Exception {
 	return top
 }
 
+// FromReturned converts err as [From] does, for an error that the function
+// at frame fn returned: when the outermost level carries no stack of its
+// own, fn is its traceback (the user's function, where the caller's frames
+// would only show the machinery that called it). Get fn once with
+// [FuncFrame]. An *Exception without frames gets fn too, on a copy.
+func FromReturned(err error, fn Frame) *Exception {
+	if err == nil {
+		return nil
+	}
+	if x, ok := err.(*Exception); ok {
+		if len(x.Traceback) == 0 && fn.Function != "" {
+			c := *x
+			c.Traceback = []Frame{fn}
+			return &c
+		}
+		return x
+	}
+	top, needsFrames := convert(err)
+	if needsFrames && fn.Function != "" {
+		top.Traceback = []Frame{fn}
+	}
+	return top
+}
+
 // convert builds the exception chain for err (not nil). needsFrames reports
 // that the outermost level was made from a Go error without a stack, so the
 // caller should give it its own frames.
 func convert(err error) (top *Exception, needsFrames bool) {
 	var levels []*Exception
+	var kinds []levelKind
 	var pending []uintptr // the stack of a dropped pure-stack wrapper
 	truncated := false
 	cur, text := err, safeText(err)
@@ -50,7 +76,11 @@ func convert(err error) (top *Exception, needsFrames bool) {
 			break
 		}
 		if x, ok := cur.(*Exception); ok {
+			n := len(levels)
 			levels, truncated = appendCopies(levels, x)
+			for range len(levels) - n {
+				kinds = append(kinds, named)
+			}
 			break
 		}
 		cause, others := unwrapOne(cur)
@@ -70,11 +100,19 @@ func convert(err error) (top *Exception, needsFrames bool) {
 			own = pending
 		}
 		pending = nil
-		lvl := &Exception{
-			Name:     nameOf(cur),
-			Message:  ownMessage(text, causeText, others),
-			Language: Language,
-			orig:     cur,
+		kind := kindOfLevel(cur)
+		lvl := &Exception{Language: Language, orig: cur}
+		if kind == annotating && cause != nil && others == nil && isLeaf(cause) {
+			// *fs.PathError over an errno: one level, named by the errno.
+			lvl.Name, lvl.Message, lvl.merged = nameOf(cause), text, cause
+			lvl.Attributes = osAttributes(cur, cause)
+			kind, cause = named, nil
+		} else {
+			lvl.Name = nameOf(cur)
+			lvl.Message = ownMessage(text, causeText, others)
+			if kind == named {
+				lvl.Attributes = ownAttributes(cur)
+			}
 		}
 		if own != nil {
 			lvl.Traceback = framesOf(own)
@@ -84,13 +122,27 @@ func convert(err error) (top *Exception, needsFrames bool) {
 		for _, o := range others {
 			lvl.Notes = append(lvl.Notes, "also: "+safeText(o))
 		}
-		levels = append(levels, lvl)
+		levels, kinds = append(levels, lvl), append(kinds, kind)
 		cur, text = cause, causeText
 	}
 	if len(levels) == 0 {
 		// Only a cycle made of nothing but stack wrappers gets here.
-		levels = append(levels, &Exception{Name: nameOf(err), Message: safeText(err), Language: Language, orig: err})
+		levels = append(levels, &Exception{Name: Plain, Message: safeText(err), Language: Language, orig: err})
+		kinds = append(kinds, named)
 		needsFrames = true
+	}
+	// A wrapper is named like the level below it; the innermost one, with
+	// nothing below, and a plain error are Exception.
+	for i := len(levels) - 1; i >= 0; i-- {
+		switch kinds[i] {
+		case plain:
+			levels[i].Name = Plain
+		case transparent, annotating:
+			levels[i].Name = Plain
+			if i+1 < len(levels) {
+				levels[i].Name = levels[i+1].Name
+			}
+		}
 	}
 	last := levels[len(levels)-1]
 	if truncated {
@@ -104,6 +156,27 @@ func convert(err error) (top *Exception, needsFrames bool) {
 	// copies are linked above, and a chain cut off ends here.
 	last.Cause = nil
 	return levels[0], needsFrames
+}
+
+// isLeaf reports whether err wraps nothing.
+func isLeaf(err error) bool {
+	cause, _ := unwrapOne(err)
+	return cause == nil
+}
+
+// ownAttributes returns the attributes of a level named by itself: errno
+// for a syscall.Errno, the exported fields of a user's error struct.
+func ownAttributes(err error) Attributes {
+	if errno, ok := err.(syscall.Errno); ok {
+		return Attributes{AttrErrno: int64(errno)}
+	}
+	if _, std := namingSentinelName(err); std {
+		return nil
+	}
+	if _, sentinel := sentinelName(err); sentinel {
+		return nil
+	}
+	return fieldAttributes(err)
 }
 
 // appendCopies appends shallow copies of x and its causes to levels, as long
@@ -175,34 +248,47 @@ func isNilError(err error) bool {
 	return false
 }
 
-// hasOwnName reports whether err is named by an ExceptionName method or a
-// registration rather than by its Go type. A stack wrapper with a name of
-// its own is a level, not a pure stack wrapper.
+// hasOwnName reports whether err is named by an ExceptionName method, a
+// registration, a standard sentinel or an errno rather than by its Go type.
+// A stack wrapper with a name of its own is a level, not a pure stack
+// wrapper.
 func hasOwnName(err error) bool {
-	if _, ok := err.(interface{ ExceptionName() string }); ok {
-		return true
-	}
-	if _, ok := sentinelName(err); ok {
-		return true
-	}
-	_, ok := typeName(err)
+	_, ok := ownName(err)
 	return ok
 }
 
-// nameOf returns the exception name of one level.
-func nameOf(err error) string {
+// ownName returns the name err gives itself: its ExceptionName method, a
+// registered or standard sentinel's name, an errno's name, or its type's
+// registered name.
+func ownName(err error) (string, bool) {
 	if x, ok := err.(interface{ ExceptionName() string }); ok {
 		if name := safeName(x); name != "" {
-			return name
+			return name, true
 		}
 	}
 	if name, ok := sentinelName(err); ok {
+		return name, true
+	}
+	if name, ok := namingSentinelName(err); ok {
+		return name, true
+	}
+	if errno, ok := err.(syscall.Errno); ok {
+		return ErrnoName(int(errno)), true
+	}
+	return typeName(err)
+}
+
+// nameOf returns the exception name of one level, before wrappers are
+// named like their causes.
+func nameOf(err error) string {
+	if name, ok := ownName(err); ok {
 		return name
 	}
-	if name, ok := typeName(err); ok {
-		return name
+	switch kindOfLevel(err) {
+	case plain, transparent:
+		return Plain
 	}
-	return fmt.Sprintf("%T", err)
+	return goTypeName(err)
 }
 
 // ownMessage returns the part of a level's text that is its own: without

@@ -7,7 +7,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	pkgerrors "github.com/pkg/errors"
@@ -52,7 +54,7 @@ func TestFromNil(t *testing.T) {
 
 func TestFromStdlib(t *testing.T) {
 	e := From(errors.New("disk full"))
-	checkLevels(t, e, [2]string{"*errors.errorString", "disk full"})
+	checkLevels(t, e, [2]string{"Exception", "disk full"})
 	if got, want := lastFunction(e.Traceback), pkgPath+".TestFromStdlib"; got != want {
 		t.Errorf("last frame %q, want %q (From's caller)", got, want)
 	}
@@ -61,7 +63,7 @@ func TestFromStdlib(t *testing.T) {
 			t.Errorf("frame %+v", f)
 		}
 	}
-	if e.Error() != "*errors.errorString: disk full" {
+	if e.Error() != "disk full" {
 		t.Errorf("Error() = %q", e.Error())
 	}
 }
@@ -71,13 +73,13 @@ func TestFromWrapChain(t *testing.T) {
 	err := fmt.Errorf("save: %w", fmt.Errorf("write block 7: %w", base))
 	e := From(err)
 	checkLevels(t, e,
-		[2]string{"*fmt.wrapError", "save"},
-		[2]string{"*fmt.wrapError", "write block 7"},
-		[2]string{"*errors.errorString", "disk full"})
+		[2]string{"Exception", "save"},
+		[2]string{"Exception", "write block 7"},
+		[2]string{"Exception", "disk full"})
 	if e.Traceback == nil || e.Cause.Traceback != nil || e.Cause.Cause.Traceback != nil {
 		t.Error("only the outermost level of a stdlib chain has a traceback")
 	}
-	if want := "*fmt.wrapError: save: *fmt.wrapError: write block 7: *errors.errorString: disk full"; e.Error() != want {
+	if want := "save: write block 7: disk full"; e.Error() != want {
 		t.Errorf("Error() = %q", e.Error())
 	}
 	if !errors.Is(e, base) {
@@ -87,19 +89,25 @@ func TestFromWrapChain(t *testing.T) {
 	// A wrapper whose text does not end with its cause's keeps it whole; one
 	// that is just its cause's text has no message of its own.
 	checkLevels(t, From(fmt.Errorf("%w (while saving)", base)),
-		[2]string{"*fmt.wrapError", "disk full (while saving)"},
-		[2]string{"*errors.errorString", "disk full"})
+		[2]string{"Exception", "disk full (while saving)"},
+		[2]string{"Exception", "disk full"})
 	checkLevels(t, From(fmt.Errorf("%w", base)),
-		[2]string{"*fmt.wrapError", ""},
-		[2]string{"*errors.errorString", "disk full"})
+		[2]string{"Exception", ""},
+		[2]string{"Exception", "disk full"})
 }
 
 func TestFromFsError(t *testing.T) {
 	_, err := os.Open("/definitely/not/here")
 	e := From(err)
-	checkLevels(t, e,
-		[2]string{"*fs.PathError", "open /definitely/not/here"},
-		[2]string{"syscall.Errno", "no such file or directory"})
+	// A path error over an errno is one level, named by the errno, with
+	// errno and filename attributes (cabi/ABI.md section 7.1).
+	checkLevels(t, e, [2]string{"FileNotFoundError", "open /definitely/not/here: no such file or directory"})
+	if n, ok := e.Errno(); !ok || n != 2 || e.Filename() != "/definitely/not/here" {
+		t.Errorf("attributes %v", e.Attributes)
+	}
+	if !errors.Is(e, syscall.ENOENT) {
+		t.Error("errors.Is(e, syscall.ENOENT) is false")
+	}
 	if !errors.Is(e, fs.ErrNotExist) {
 		t.Error("errors.Is(e, fs.ErrNotExist) is false")
 	}
@@ -122,7 +130,7 @@ func pkgWithStack(err error) error {
 func TestFromPkgErrors(t *testing.T) {
 	t.Run("New", func(t *testing.T) {
 		e := From(pkgNew())
-		checkLevels(t, e, [2]string{"*errors.fundamental", "connection reset"})
+		checkLevels(t, e, [2]string{"Exception", "connection reset"})
 		if got := lastFunction(e.Traceback); got != pkgPath+".pkgNew" {
 			t.Errorf("last frame %q, want pkgNew", got)
 		}
@@ -133,8 +141,8 @@ func TestFromPkgErrors(t *testing.T) {
 	t.Run("Wrap", func(t *testing.T) {
 		e := From(pkgWrap(pkgNew()))
 		checkLevels(t, e,
-			[2]string{"*errors.withMessage", "fetch page"},
-			[2]string{"*errors.fundamental", "connection reset"})
+			[2]string{"Exception", "fetch page"},
+			[2]string{"Exception", "connection reset"})
 		if got := lastFunction(e.Traceback); got != pkgPath+".pkgWrap" {
 			t.Errorf("wrap level: last frame %q, want pkgWrap", got)
 		}
@@ -145,8 +153,8 @@ func TestFromPkgErrors(t *testing.T) {
 	t.Run("Wrapf of a stdlib error", func(t *testing.T) {
 		e := From(pkgWrapf(io.ErrUnexpectedEOF))
 		checkLevels(t, e,
-			[2]string{"*errors.withMessage", "attempt 3"},
-			[2]string{"io.ErrUnexpectedEOF", "unexpected EOF"})
+			[2]string{"EOFError", "attempt 3"},
+			[2]string{"EOFError", "unexpected EOF"})
 		if got := lastFunction(e.Traceback); got != pkgPath+".pkgWrapf" {
 			t.Errorf("last frame %q, want pkgWrapf", got)
 		}
@@ -156,7 +164,7 @@ func TestFromPkgErrors(t *testing.T) {
 	})
 	t.Run("WithStack", func(t *testing.T) {
 		e := From(pkgWithStack(io.EOF))
-		checkLevels(t, e, [2]string{"io.EOF", "EOF"})
+		checkLevels(t, e, [2]string{"EOFError", "EOF"})
 		if got := lastFunction(e.Traceback); got != pkgPath+".pkgWithStack" {
 			t.Errorf("last frame %q, want pkgWithStack", got)
 		}
@@ -166,7 +174,7 @@ func TestFromPkgErrors(t *testing.T) {
 	})
 	t.Run("WithStack of New keeps the creation stack", func(t *testing.T) {
 		e := From(pkgWithStack(pkgNew()))
-		checkLevels(t, e, [2]string{"*errors.fundamental", "connection reset"})
+		checkLevels(t, e, [2]string{"Exception", "connection reset"})
 		if got := lastFunction(e.Traceback); got != pkgPath+".pkgNew" {
 			t.Errorf("last frame %q, want pkgNew", got)
 		}
@@ -174,8 +182,8 @@ func TestFromPkgErrors(t *testing.T) {
 	t.Run("WithMessage has no stack", func(t *testing.T) {
 		e := From(pkgerrors.WithMessage(io.EOF, "read header"))
 		checkLevels(t, e,
-			[2]string{"*errors.withMessage", "read header"},
-			[2]string{"io.EOF", "EOF"})
+			[2]string{"EOFError", "read header"},
+			[2]string{"EOFError", "EOF"})
 		if got := lastFunction(e.Traceback); !strings.HasSuffix(got, "TestFromPkgErrors.func6") {
 			t.Errorf("last frame %q, want From's caller", got)
 		}
@@ -183,9 +191,9 @@ func TestFromPkgErrors(t *testing.T) {
 	t.Run("mixed with fmt", func(t *testing.T) {
 		e := From(fmt.Errorf("handler: %w", pkgWrap(pkgNew())))
 		checkLevels(t, e,
-			[2]string{"*fmt.wrapError", "handler"},
-			[2]string{"*errors.withMessage", "fetch page"},
-			[2]string{"*errors.fundamental", "connection reset"})
+			[2]string{"Exception", "handler"},
+			[2]string{"Exception", "fetch page"},
+			[2]string{"Exception", "connection reset"})
 		if !strings.Contains(lastFunction(e.Traceback), "TestFromPkgErrors") {
 			t.Errorf("outermost level: last frame %q, want From's caller", lastFunction(e.Traceback))
 		}
@@ -201,7 +209,7 @@ func (e valueError) ExceptionName() string { return "ValueError" }
 func TestFromExceptionName(t *testing.T) {
 	e := From(fmt.Errorf("stats: %w", valueError{"empty list"}))
 	checkLevels(t, e,
-		[2]string{"*fmt.wrapError", "stats"},
+		[2]string{"ValueError", "stats"},
 		[2]string{"ValueError", "empty list"})
 	var ve valueError
 	if !errors.As(e, &ve) || ve.msg != "empty list" {
@@ -222,12 +230,12 @@ func TestFromRegistered(t *testing.T) {
 
 	e := From(fmt.Errorf("charge: %w", errQuota))
 	checkLevels(t, e,
-		[2]string{"*fmt.wrapError", "charge"},
+		[2]string{"billing.QuotaExceeded", "charge"},
 		[2]string{"billing.QuotaExceeded", "quota exceeded"})
 
 	e = From(fmt.Errorf("charge: %w", &rateError{10}))
 	checkLevels(t, e,
-		[2]string{"*fmt.wrapError", "charge"},
+		[2]string{"billing.RateLimited", "charge"},
 		[2]string{"billing.RateLimited", "more than 10 calls a second"})
 
 	// A record from elsewhere with a registered name is the sentinel.
@@ -245,14 +253,17 @@ func TestFromRegistered(t *testing.T) {
 }
 
 func TestPreregisteredSentinels(t *testing.T) {
+	// The standard sentinels cross under the standard names (cabi/ABI.md
+	// section 7.1), both ways.
 	for sentinel, name := range map[error]string{
-		io.EOF:                   "io.EOF",
-		io.ErrUnexpectedEOF:      "io.ErrUnexpectedEOF",
-		context.Canceled:         "context.Canceled",
-		context.DeadlineExceeded: "context.DeadlineExceeded",
-		os.ErrNotExist:           "os.ErrNotExist",
-		os.ErrExist:              "os.ErrExist",
-		os.ErrPermission:         "os.ErrPermission",
+		io.EOF:                   "EOFError",
+		context.Canceled:         "CancelledError",
+		context.DeadlineExceeded: "TimeoutError",
+		os.ErrDeadlineExceeded:   "TimeoutError",
+		os.ErrNotExist:           "FileNotFoundError",
+		os.ErrExist:              "FileExistsError",
+		os.ErrPermission:         "PermissionError",
+		errors.ErrUnsupported:    "NotImplementedError",
 	} {
 		e := From(fmt.Errorf("op: %w", sentinel))
 		if e.Cause.Name != name {
@@ -274,7 +285,7 @@ func TestPreregisteredSentinels(t *testing.T) {
 
 func TestIsAfterRoundTrip(t *testing.T) {
 	e := From(fmt.Errorf("x: %w", io.EOF))
-	if e.Cause.Name != "io.EOF" {
+	if e.Cause.Name != "EOFError" {
 		t.Fatalf("cause name %q", e.Cause.Name)
 	}
 	b, err := Marshal(e)
@@ -288,8 +299,8 @@ func TestIsAfterRoundTrip(t *testing.T) {
 	if !errors.Is(back, io.EOF) {
 		t.Error("errors.Is(decoded, io.EOF) is false")
 	}
-	if errors.Is(back, io.ErrUnexpectedEOF) {
-		t.Error("errors.Is(decoded, io.ErrUnexpectedEOF) is true")
+	if errors.Is(back, strconv.ErrSyntax) {
+		t.Error("errors.Is(decoded, strconv.ErrSyntax) is true")
 	}
 }
 
@@ -297,8 +308,8 @@ func TestFromJoin(t *testing.T) {
 	a, b, c := errors.New("a failed"), errors.New("b failed"), errors.New("c failed")
 	e := From(errors.Join(a, b, nil, c))
 	checkLevels(t, e,
-		[2]string{"*errors.joinError", ""},
-		[2]string{"*errors.errorString", "a failed"})
+		[2]string{"Exception", ""},
+		[2]string{"Exception", "a failed"})
 	if len(e.Notes) != 2 || e.Notes[0] != "also: b failed" || e.Notes[1] != "also: c failed" {
 		t.Errorf("notes %q", e.Notes)
 	}
@@ -308,8 +319,8 @@ func TestFromJoin(t *testing.T) {
 	// fmt.Errorf with several %w is a multi-error too.
 	e = From(fmt.Errorf("both: %w, %w", a, b))
 	checkLevels(t, e,
-		[2]string{"*fmt.wrapErrors", "both: a failed, b failed"},
-		[2]string{"*errors.errorString", "a failed"})
+		[2]string{"Exception", "both: a failed, b failed"},
+		[2]string{"Exception", "a failed"})
 	if len(e.Notes) != 1 || e.Notes[0] != "also: b failed" {
 		t.Errorf("notes %q", e.Notes)
 	}

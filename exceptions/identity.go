@@ -2,7 +2,9 @@ package exceptions
 
 import (
 	"errors"
+	"io/fs"
 	"reflect"
+	"syscall"
 )
 
 // Is reports whether this level of the chain is target, for errors.Is. It is
@@ -15,6 +17,17 @@ func (e *Exception) Is(target error) bool {
 		return false
 	}
 	if name, ok := sentinelName(target); ok && name == e.Name {
+		return true
+	}
+	if errno, ok := e.Errno(); ok {
+		if t, isErrno := target.(syscall.Errno); isErrno {
+			return t == syscall.Errno(errno)
+		}
+		if syscall.Errno(errno).Is(target) {
+			return true
+		}
+	}
+	if e.merged != nil && (same(e.merged, target) || errors.Is(e.merged, target)) {
 		return true
 	}
 	if e.orig == nil {
@@ -36,10 +49,12 @@ func (e *Exception) Is(target error) bool {
 
 // As finds, for errors.As, a value assignable to *target at this level: the
 // original Go error e was made from by [From] in this process (or one of the
-// errors joined with it). A decoded or hand-made Exception has no original
-// error and As returns false; errors.As still matches the *Exception itself.
+// errors joined with it). For a level from another language or process,
+// which has no original, a level with an errno attribute reads as a
+// syscall.Errno and, with a filename too, as an *fs.PathError; errors.As
+// always matches the *Exception itself.
 func (e *Exception) As(target any) bool {
-	if e == nil || e.orig == nil || target == nil {
+	if e == nil || target == nil {
 		return false
 	}
 	val := reflect.ValueOf(target)
@@ -47,6 +62,9 @@ func (e *Exception) As(target any) bool {
 		return false
 	}
 	want := val.Type().Elem()
+	if e.orig == nil {
+		return e.asOS(val.Elem(), want)
+	}
 	if reflect.TypeOf(e.orig).AssignableTo(want) {
 		val.Elem().Set(reflect.ValueOf(e.orig))
 		return true
@@ -81,4 +99,22 @@ func joinedOthers(err error) []error {
 		}
 	}
 	return nil
+}
+
+// asOS sets v (of type want) to the Go form of a foreign level's errno and
+// filename: a syscall.Errno, or an *fs.PathError with an empty Op.
+func (e *Exception) asOS(v reflect.Value, want reflect.Type) bool {
+	errno, ok := e.Errno()
+	if !ok {
+		return false
+	}
+	var native error = syscall.Errno(errno)
+	if filename := e.Filename(); filename != "" && !reflect.TypeOf(native).AssignableTo(want) {
+		native = &fs.PathError{Path: filename, Err: syscall.Errno(errno)}
+	}
+	if !reflect.TypeOf(native).AssignableTo(want) {
+		return false
+	}
+	v.Set(reflect.ValueOf(native))
+	return true
 }

@@ -43,8 +43,8 @@ func TestFromPanic(t *testing.T) {
 		{panicNilMap, "panicNilMap", "assignment to entry in nil map", nil},
 		{panicNilPointer, "panicNilPointer", "runtime error: invalid memory address or nil pointer dereference", nil},
 		{panicBoom, "panicBoom", "boom", nil},
-		{panicError, "panicError", "bad state: unexpected EOF", []string{"*fmt.wrapError", "io.ErrUnexpectedEOF"}},
-		{panicException, "panicException", "ValueError: no", []string{"ValueError"}},
+		{panicError, "panicError", "bad state: unexpected EOF", []string{"EOFError", "EOFError"}},
+		{panicException, "panicException", "no", []string{"ValueError"}},
 	} {
 		t.Run(tc.function, func(t *testing.T) {
 			e := recoverFrom(tc.f)

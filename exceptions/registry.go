@@ -1,10 +1,7 @@
 package exceptions
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"os"
 	"reflect"
 	"sync"
 )
@@ -19,19 +16,7 @@ type registry struct {
 var names = newRegistry()
 
 func newRegistry() *registry {
-	r := &registry{sentinels: map[error]string{}, types: map[reflect.Type]string{}}
-	for sentinel, name := range map[error]string{
-		io.EOF:                   "io.EOF",
-		io.ErrUnexpectedEOF:      "io.ErrUnexpectedEOF",
-		context.Canceled:         "context.Canceled",
-		context.DeadlineExceeded: "context.DeadlineExceeded",
-		os.ErrNotExist:           "os.ErrNotExist",
-		os.ErrExist:              "os.ErrExist",
-		os.ErrPermission:         "os.ErrPermission",
-	} {
-		r.sentinels[sentinel] = name
-	}
-	return r
+	return &registry{sentinels: map[error]string{}, types: map[reflect.Type]string{}}
 }
 
 // Register gives the sentinel error value the exception name name, in both
@@ -41,9 +26,10 @@ func newRegistry() *registry {
 // Several sentinels may share a name; registering a sentinel again replaces
 // its name.
 //
-// io.EOF, io.ErrUnexpectedEOF, context.Canceled, context.DeadlineExceeded,
-// os.ErrNotExist, os.ErrExist and os.ErrPermission are registered under
-// their Go names ("io.EOF", ...) from the start.
+// The standard library's sentinels cross under the standard names of
+// cabi/ABI.md section 7.1 without registration: fs.ErrNotExist is
+// FileNotFoundError, context.DeadlineExceeded TimeoutError, io.EOF
+// EOFError, and so on. Registering one of them again gives it another name.
 //
 // Register panics when sentinel is nil or not comparable or name is empty,
 // which are programming errors. It is safe for concurrent use.
@@ -85,9 +71,23 @@ func sentinelName(err error) (name string, ok bool) {
 			name, ok = "", false
 		}
 	}()
-	names.mu.RLock()
-	defer names.mu.RUnlock()
-	name, ok = names.sentinels[err]
+	name, ok = names.sentinel(err)
+	if !ok {
+		name, ok = standardSentinels[err]
+	}
+	return name, ok
+}
+
+// namingSentinelName returns the standard name of a sentinel that is named
+// one way only (strconv.ErrSyntax is ValueError, but a ValueError is no
+// strconv.ErrSyntax).
+func namingSentinelName(err error) (name string, ok bool) {
+	defer func() {
+		if recover() != nil {
+			name, ok = "", false
+		}
+	}()
+	name, ok = namingSentinels[err]
 	return name, ok
 }
 
@@ -96,5 +96,14 @@ func typeName(err error) (string, bool) {
 	names.mu.RLock()
 	defer names.mu.RUnlock()
 	name, ok := names.types[reflect.TypeOf(err)]
+	return name, ok
+}
+
+// sentinel looks err up among the registered sentinels; it may panic on an
+// incomparable value, after releasing the lock.
+func (r *registry) sentinel(err error) (string, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	name, ok := r.sentinels[err]
 	return name, ok
 }

@@ -51,7 +51,7 @@ func expand(pcs []uintptr) []Frame {
 	it := runtime.CallersFrames(pcs)
 	for {
 		f, more := it.Next()
-		frames = append(frames, Frame{Function: f.Function, File: f.File, Line: f.Line, Language: Language})
+		frames = append(frames, Frame{Function: f.Function, File: relativeFile(f.Function, f.File), Line: f.Line, Language: Language})
 		if !more {
 			break
 		}

@@ -107,7 +107,7 @@ func TestManifest(t *testing.T) {
 	for _, f := range lib.Functions() {
 		names = append(names, f.Name)
 	}
-	want := "add apply crash divide echo echo_bytes fail_chain fire fold greet map_ints register sleep_ms stats unregister"
+	want := "add apply crash divide echo echo_bytes fail_attrs fail_chain fail_plain fire fold greet load_config map_ints parse_int read_file register sleep_ms stats unregister"
 	if got := strings.Join(names, " "); got != want {
 		t.Fatalf("functions %q, want %q", got, want)
 	}

@@ -24,8 +24,9 @@ func Adapt(name string, fn any) (*Function, error) {
 // reflectHandler is the Handler of Adapt: it lifts the parameters by reflection and calls v.
 func reflectHandler(name string, v reflect.Value, params []reflect.Type, hasResult, hasErr bool) Handler {
 	variadic := v.Type().IsVariadic()
+	user := v.Interface()
 	return func(w ReplyWriter, args []byte) {
-		var c call
+		c := call{user: user}
 		defer c.end()
 		defer c.recoverPanic()
 		c.w = w
@@ -69,29 +70,29 @@ func HandlerOf(name string, fn any) (Handler, error) {
 	case func(ReplyWriter, []byte):
 		return f, nil
 	case func(int) int:
-		return handler1(name, func(a int) (int, error) { return f(a), nil }), nil
+		return handler1(name, func(a int) (int, error) { return f(a), nil }, f), nil
 	case func(int) (int, error):
-		return handler1(name, f), nil
+		return handler1(name, f, f), nil
 	case func(int, int) int:
-		return handler2(name, func(a, b int) (int, error) { return f(a, b), nil }), nil
+		return handler2(name, func(a, b int) (int, error) { return f(a, b), nil }, f), nil
 	case func(int, int) (int, error):
-		return handler2(name, f), nil
+		return handler2(name, f, f), nil
 	case func(int64) int64:
-		return handler1(name, func(a int64) (int64, error) { return f(a), nil }), nil
+		return handler1(name, func(a int64) (int64, error) { return f(a), nil }, f), nil
 	case func(int64) (int64, error):
-		return handler1(name, f), nil
+		return handler1(name, f, f), nil
 	case func(int64, int64) int64:
-		return handler2(name, func(a, b int64) (int64, error) { return f(a, b), nil }), nil
+		return handler2(name, func(a, b int64) (int64, error) { return f(a, b), nil }, f), nil
 	case func(int64, int64) (int64, error):
-		return handler2(name, f), nil
+		return handler2(name, f, f), nil
 	case func(float64) float64:
-		return handler1(name, func(a float64) (float64, error) { return f(a), nil }), nil
+		return handler1(name, func(a float64) (float64, error) { return f(a), nil }, f), nil
 	case func(string) string:
-		return handler1(name, func(a string) (string, error) { return f(a), nil }), nil
+		return handler1(name, func(a string) (string, error) { return f(a), nil }, f), nil
 	case func(any) any:
-		return handler1(name, func(a any) (any, error) { return f(a), nil }), nil
+		return handler1(name, func(a any) (any, error) { return f(a), nil }, f), nil
 	case func(any) (any, error):
-		return handler1(name, f), nil
+		return handler1(name, f, f), nil
 	}
 	shape, err := inspect(name, fn)
 	if err != nil {

@@ -10,6 +10,9 @@ import (
 
 // call is the state of one handled call: the decoder over the arguments and the reply writer.
 type call struct {
+	// user is the user's function being called; an error it returns
+	// without a stack of its own gets its frame (computed only then).
+	user any
 	name string
 	w    ReplyWriter
 	dec  *codec.Decoder
@@ -61,7 +64,7 @@ func (c *call) args() bool {
 // reply writes the envelope for the function's outcome.
 func (c *call) reply(result any, err error) {
 	if err != nil {
-		c.fail(trimGlue(exceptions.From(err)))
+		c.fail(trimGlue(exceptions.FromReturned(err, exceptions.FuncFrame(c.user))))
 		return
 	}
 	if err := c.enc.EncodeOK(result); err != nil {
@@ -85,7 +88,7 @@ func (c *call) recoverPanic() {
 	if v := recover(); v != nil {
 		var x *exceptions.Exception
 		if p, ok := v.(closurePanic); ok { // a callback without an error result failed
-			x = trimGlue(exceptions.From(p.err))
+			x = trimGlue(exceptions.FromReturned(p.err, exceptions.FuncFrame(c.user)))
 		} else {
 			x = trimGlue(exceptions.FromPanic(v))
 		}

@@ -1,11 +1,13 @@
 package uncurry_test
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
 
 	"github.com/virgilffi/virgil/codec"
+	"github.com/virgilffi/virgil/exceptions"
 	"github.com/virgilffi/virgil/uncurry"
 )
 
@@ -60,7 +62,8 @@ func TestConcurrentCalls(t *testing.T) {
 
 func check(n int, got, want string, err error) error {
 	if n < 0 {
-		if err == nil || err.Error() != fmt.Sprintf("ValueError: negative: %d", n) {
+		var x *exceptions.Exception
+		if !errors.As(err, &x) || x.Name != "ValueError" || err.Error() != fmt.Sprintf("negative: %d", n) {
 			return fmt.Errorf("call %d: got %q, %v, want ValueError", n, got, err)
 		}
 		return nil

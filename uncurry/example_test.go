@@ -2,9 +2,11 @@ package uncurry_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 
 	"github.com/virgilffi/virgil/codec"
+	"github.com/virgilffi/virgil/exceptions"
 	"github.com/virgilffi/virgil/uncurry"
 )
 
@@ -49,7 +51,9 @@ func ExampleAdapt() {
 		volume.Handler(&reply, in.Bytes())
 		var s string
 		if err := codec.DecodeReply(reply.Bytes(), &s); err != nil {
-			fmt.Println("error:", err)
+			var x *exceptions.Exception
+			errors.As(err, &x)
+			fmt.Printf("error: %s: %v\n", x.Name, err)
 			return
 		}
 		fmt.Println(s)
@@ -87,8 +91,11 @@ func ExampleBind() {
 		panic(err)
 	}
 	fmt.Println(div(1, 4))
-	fmt.Println(div(1, 0))
+	_, err := div(1, 0)
+	var x *exceptions.Exception
+	errors.As(err, &x)
+	fmt.Printf("%s: %v\n", x.Name, err)
 	// Output:
 	// 0.25 <nil>
-	// 0 *errors.errorString: division by zero
+	// Exception: division by zero
 }

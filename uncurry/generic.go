@@ -12,15 +12,15 @@ import "reflect"
 
 func typesOf(ts ...reflect.Type) []reflect.Type { return ts }
 
-func core0[R any](name string, f func() (R, error)) *Function {
+func core0[R any](name string, f func() (R, error), user any) *Function {
 	fn := describe(name, nil, reflect.TypeFor[R]())
-	fn.Handler = handler0(name, f)
+	fn.Handler = handler0(name, f, user)
 	return fn
 }
 
-func handler0[R any](name string, f func() (R, error)) Handler {
+func handler0[R any](name string, f func() (R, error), user any) Handler {
 	return func(w ReplyWriter, args []byte) {
-		var c call
+		c := call{user: user}
 		defer c.end()
 		defer c.recoverPanic()
 		c.w = w
@@ -30,15 +30,15 @@ func handler0[R any](name string, f func() (R, error)) Handler {
 	}
 }
 
-func core1[A, R any](name string, f func(A) (R, error)) *Function {
+func core1[A, R any](name string, f func(A) (R, error), user any) *Function {
 	fn := describe(name, typesOf(reflect.TypeFor[A]()), reflect.TypeFor[R]())
-	fn.Handler = handler1(name, f)
+	fn.Handler = handler1(name, f, user)
 	return fn
 }
 
-func handler1[A, R any](name string, f func(A) (R, error)) Handler {
+func handler1[A, R any](name string, f func(A) (R, error), user any) Handler {
 	return func(w ReplyWriter, args []byte) {
-		var c call
+		c := call{user: user}
 		defer c.end()
 		defer c.recoverPanic()
 		c.w = w
@@ -49,15 +49,15 @@ func handler1[A, R any](name string, f func(A) (R, error)) Handler {
 	}
 }
 
-func core2[A, B, R any](name string, f func(A, B) (R, error)) *Function {
+func core2[A, B, R any](name string, f func(A, B) (R, error), user any) *Function {
 	fn := describe(name, typesOf(reflect.TypeFor[A](), reflect.TypeFor[B]()), reflect.TypeFor[R]())
-	fn.Handler = handler2(name, f)
+	fn.Handler = handler2(name, f, user)
 	return fn
 }
 
-func handler2[A, B, R any](name string, f func(A, B) (R, error)) Handler {
+func handler2[A, B, R any](name string, f func(A, B) (R, error), user any) Handler {
 	return func(w ReplyWriter, args []byte) {
-		var c call
+		c := call{user: user}
 		defer c.end()
 		defer c.recoverPanic()
 		c.w = w
@@ -69,15 +69,15 @@ func handler2[A, B, R any](name string, f func(A, B) (R, error)) Handler {
 	}
 }
 
-func core3[A, B, C, R any](name string, f func(A, B, C) (R, error)) *Function {
+func core3[A, B, C, R any](name string, f func(A, B, C) (R, error), user any) *Function {
 	fn := describe(name, typesOf(reflect.TypeFor[A](), reflect.TypeFor[B](), reflect.TypeFor[C]()), reflect.TypeFor[R]())
-	fn.Handler = handler3(name, f)
+	fn.Handler = handler3(name, f, user)
 	return fn
 }
 
-func handler3[A, B, C, R any](name string, f func(A, B, C) (R, error)) Handler {
+func handler3[A, B, C, R any](name string, f func(A, B, C) (R, error), user any) Handler {
 	return func(w ReplyWriter, args []byte) {
-		var c call
+		c := call{user: user}
 		defer c.end()
 		defer c.recoverPanic()
 		c.w = w
@@ -92,74 +92,74 @@ func handler3[A, B, C, R any](name string, f func(A, B, C) (R, error)) Handler {
 
 // Func0 adapts a function of no parameters returning R.
 func Func0[R any](name string, f func() R) *Function {
-	return core0(name, func() (R, error) { return f(), nil })
+	return core0(name, func() (R, error) { return f(), nil }, f)
 }
 
 // Func0E adapts a function of no parameters returning (R, error).
-func Func0E[R any](name string, f func() (R, error)) *Function { return core0(name, f) }
+func Func0E[R any](name string, f func() (R, error)) *Function { return core0(name, f, f) }
 
 // Proc0 adapts a function of no parameters and no results.
 func Proc0(name string, f func()) *Function {
-	return core0(name, func() (Nothing, error) { f(); return Nothing{}, nil })
+	return core0(name, func() (Nothing, error) { f(); return Nothing{}, nil }, f)
 }
 
 // Proc0E adapts a function of no parameters returning only an error.
 func Proc0E(name string, f func() error) *Function {
-	return core0(name, func() (Nothing, error) { return Nothing{}, f() })
+	return core0(name, func() (Nothing, error) { return Nothing{}, f() }, f)
 }
 
 // Func1 adapts a function of one parameter returning R.
 func Func1[A, R any](name string, f func(A) R) *Function {
-	return core1(name, func(a A) (R, error) { return f(a), nil })
+	return core1(name, func(a A) (R, error) { return f(a), nil }, f)
 }
 
 // Func1E adapts a function of one parameter returning (R, error).
-func Func1E[A, R any](name string, f func(A) (R, error)) *Function { return core1(name, f) }
+func Func1E[A, R any](name string, f func(A) (R, error)) *Function { return core1(name, f, f) }
 
 // Proc1 adapts a function of one parameter and no results.
 func Proc1[A any](name string, f func(A)) *Function {
-	return core1(name, func(a A) (Nothing, error) { f(a); return Nothing{}, nil })
+	return core1(name, func(a A) (Nothing, error) { f(a); return Nothing{}, nil }, f)
 }
 
 // Proc1E adapts a function of one parameter returning only an error.
 func Proc1E[A any](name string, f func(A) error) *Function {
-	return core1(name, func(a A) (Nothing, error) { return Nothing{}, f(a) })
+	return core1(name, func(a A) (Nothing, error) { return Nothing{}, f(a) }, f)
 }
 
 // Func2 adapts a function of two parameters returning R.
 func Func2[A, B, R any](name string, f func(A, B) R) *Function {
-	return core2(name, func(a A, b B) (R, error) { return f(a, b), nil })
+	return core2(name, func(a A, b B) (R, error) { return f(a, b), nil }, f)
 }
 
 // Func2E adapts a function of two parameters returning (R, error).
-func Func2E[A, B, R any](name string, f func(A, B) (R, error)) *Function { return core2(name, f) }
+func Func2E[A, B, R any](name string, f func(A, B) (R, error)) *Function { return core2(name, f, f) }
 
 // Proc2 adapts a function of two parameters and no results.
 func Proc2[A, B any](name string, f func(A, B)) *Function {
-	return core2(name, func(a A, b B) (Nothing, error) { f(a, b); return Nothing{}, nil })
+	return core2(name, func(a A, b B) (Nothing, error) { f(a, b); return Nothing{}, nil }, f)
 }
 
 // Proc2E adapts a function of two parameters returning only an error.
 func Proc2E[A, B any](name string, f func(A, B) error) *Function {
-	return core2(name, func(a A, b B) (Nothing, error) { return Nothing{}, f(a, b) })
+	return core2(name, func(a A, b B) (Nothing, error) { return Nothing{}, f(a, b) }, f)
 }
 
 // Func3 adapts a function of three parameters returning R.
 func Func3[A, B, C, R any](name string, f func(A, B, C) R) *Function {
-	return core3(name, func(a A, b B, c C) (R, error) { return f(a, b, c), nil })
+	return core3(name, func(a A, b B, c C) (R, error) { return f(a, b, c), nil }, f)
 }
 
 // Func3E adapts a function of three parameters returning (R, error).
 func Func3E[A, B, C, R any](name string, f func(A, B, C) (R, error)) *Function {
-	return core3(name, f)
+	return core3(name, f, f)
 }
 
 // Proc3 adapts a function of three parameters and no results.
 func Proc3[A, B, C any](name string, f func(A, B, C)) *Function {
-	return core3(name, func(a A, b B, c C) (Nothing, error) { f(a, b, c); return Nothing{}, nil })
+	return core3(name, func(a A, b B, c C) (Nothing, error) { f(a, b, c); return Nothing{}, nil }, f)
 }
 
 // Proc3E adapts a function of three parameters returning only an error.
 func Proc3E[A, B, C any](name string, f func(A, B, C) error) *Function {
-	return core3(name, func(a A, b B, c C) (Nothing, error) { return Nothing{}, f(a, b, c) })
+	return core3(name, func(a A, b B, c C) (Nothing, error) { return Nothing{}, f(a, b, c) }, f)
 }

@@ -12,21 +12,26 @@ import (
 )
 
 var (
-	_                       = guest.Library("conformance", "1.0.0")
-	virgilExport_add        = guest.Export(uncurry.Func2E("add", Add).WithParams("a", "b").WithDoc("Add returns a + b, failing with OverflowError when the sum does not fit 64 bits."))
-	virgilExport_apply      = guest.Export(uncurry.Func2E("apply", Apply).WithParams("f", "x").WithDoc("Apply returns f(x)."))
-	virgilExport_crash      = guest.Export(uncurry.Proc0("crash", Crash).WithParams().WithDoc("Crash panics, to show that a Go panic comes back to the host as virgil.Panic."))
-	virgilExport_divide     = guest.Export(uncurry.Func2E("divide", Divide).WithParams("a", "b").WithDoc("Divide returns a / b, failing with ZeroDivisionError when b is zero."))
-	virgilExport_echo       = guest.Export(uncurry.Func1("echo", Echo).WithParams("v").WithDoc("Echo returns v unchanged."))
-	virgilExport_echo_bytes = guest.Export(uncurry.Func1("echo_bytes", EchoBytes).WithParams("b").WithDoc("EchoBytes returns b unchanged; used for large payloads."))
-	virgilExport_fail_chain = guest.Export(uncurry.Proc1E("fail_chain", FailChain).WithParams("depth").WithDoc("FailChain fails with an error whose cause chain is depth levels deep: ChainLevel{depth} caused\nby ChainLevel{depth-1} ... down to ChainLevel1, each with its own stack."))
-	virgilExport_fire       = guest.Export(uncurry.Func1E("fire", Fire).WithParams("x").WithDoc("Fire calls the registered callback with x; without one it fails with ValueError."))
-	virgilExport_fold       = guest.Export(uncurry.Func3E("fold", Fold).WithParams("f", "init", "xs").WithDoc("Fold returns f(...f(f(init, x0), x1)..., xn)."))
-	virgilExport_greet      = guest.Export(uncurry.Func1("greet", Greet).WithParams("name").WithDoc("Greet returns a greeting for name."))
-	virgilExport_map_ints   = guest.Export(uncurry.Func2E("map_ints", MapInts).WithParams("f", "xs").WithDoc("MapInts returns [f(x) for x in xs]; the first failure of f is the failure of MapInts."))
-	virgilExport_sleep_ms   = guest.Export(uncurry.Proc1E("sleep_ms", SleepMs).WithParams("ms").WithDoc("SleepMs sleeps for ms milliseconds (0 to 10000)."))
-	virgilExport_stats      = guest.Export(uncurry.Func1E("stats", Stats).WithParams("xs").WithDoc("Stats summarizes xs: count, mean, min and max. An empty list is a ValueError."))
-	virgilExport_unregister = guest.Export(uncurry.Proc0("unregister", Unregister).WithParams().WithDoc("Unregister releases the registered callback, if any."))
+	_                        = guest.Library("conformance", "1.0.0")
+	virgilExport_add         = guest.Export(uncurry.Func2E("add", Add).WithParams("a", "b").WithDoc("Add returns a + b, failing with OverflowError when the sum does not fit 64 bits."))
+	virgilExport_apply       = guest.Export(uncurry.Func2E("apply", Apply).WithParams("f", "x").WithDoc("Apply returns f(x)."))
+	virgilExport_crash       = guest.Export(uncurry.Proc0("crash", Crash).WithParams().WithDoc("Crash panics, to show that a Go panic comes back to the host as virgil.Panic."))
+	virgilExport_divide      = guest.Export(uncurry.Func2E("divide", Divide).WithParams("a", "b").WithDoc("Divide returns a / b, failing with ZeroDivisionError when b is zero."))
+	virgilExport_echo        = guest.Export(uncurry.Func1("echo", Echo).WithParams("v").WithDoc("Echo returns v unchanged."))
+	virgilExport_echo_bytes  = guest.Export(uncurry.Func1("echo_bytes", EchoBytes).WithParams("b").WithDoc("EchoBytes returns b unchanged; used for large payloads."))
+	virgilExport_fail_attrs  = guest.Export(uncurry.Proc2E("fail_attrs", FailAttrs).WithParams("code", "reason").WithDoc("FailAttrs fails with a QuotaError holding code and reason."))
+	virgilExport_fail_chain  = guest.Export(uncurry.Proc1E("fail_chain", FailChain).WithParams("depth").WithDoc("FailChain fails with an error whose cause chain is depth levels deep: ChainLevel{depth} caused\nby ChainLevel{depth-1} ... down to ChainLevel1, each with its own stack."))
+	virgilExport_fail_plain  = guest.Export(uncurry.Proc1E("fail_plain", FailPlain).WithParams("message").WithDoc("FailPlain fails with a plain error carrying message."))
+	virgilExport_fire        = guest.Export(uncurry.Func1E("fire", Fire).WithParams("x").WithDoc("Fire calls the registered callback with x; without one it fails with ValueError."))
+	virgilExport_fold        = guest.Export(uncurry.Func3E("fold", Fold).WithParams("f", "init", "xs").WithDoc("Fold returns f(...f(f(init, x0), x1)..., xn)."))
+	virgilExport_greet       = guest.Export(uncurry.Func1("greet", Greet).WithParams("name").WithDoc("Greet returns a greeting for name."))
+	virgilExport_load_config = guest.Export(uncurry.Func1E("load_config", LoadConfig).WithParams("path").WithDoc("LoadConfig reads the configuration file at path, saying what it was doing when it fails."))
+	virgilExport_map_ints    = guest.Export(uncurry.Func2E("map_ints", MapInts).WithParams("f", "xs").WithDoc("MapInts returns [f(x) for x in xs]; the first failure of f is the failure of MapInts."))
+	virgilExport_parse_int   = guest.Export(uncurry.Func1E("parse_int", ParseInt).WithParams("s").WithDoc("ParseInt parses s as a decimal 64-bit integer."))
+	virgilExport_read_file   = guest.Export(uncurry.Func1E("read_file", ReadFile).WithParams("path").WithDoc("ReadFile returns the bytes of the file at path."))
+	virgilExport_sleep_ms    = guest.Export(uncurry.Proc1E("sleep_ms", SleepMs).WithParams("ms").WithDoc("SleepMs sleeps for ms milliseconds (0 to 10000)."))
+	virgilExport_stats       = guest.Export(uncurry.Func1E("stats", Stats).WithParams("xs").WithDoc("Stats summarizes xs: count, mean, min and max. An empty list is a ValueError."))
+	virgilExport_unregister  = guest.Export(uncurry.Proc0("unregister", Unregister).WithParams().WithDoc("Unregister releases the registered callback, if any."))
 )
 
 //export add
@@ -47,8 +52,14 @@ func echo(in, out unsafe.Pointer) { guest.Serve(virgilExport_echo, in, out) }
 //export echo_bytes
 func echo_bytes(in, out unsafe.Pointer) { guest.Serve(virgilExport_echo_bytes, in, out) }
 
+//export fail_attrs
+func fail_attrs(in, out unsafe.Pointer) { guest.Serve(virgilExport_fail_attrs, in, out) }
+
 //export fail_chain
 func fail_chain(in, out unsafe.Pointer) { guest.Serve(virgilExport_fail_chain, in, out) }
+
+//export fail_plain
+func fail_plain(in, out unsafe.Pointer) { guest.Serve(virgilExport_fail_plain, in, out) }
 
 //export fire
 func fire(in, out unsafe.Pointer) { guest.Serve(virgilExport_fire, in, out) }
@@ -59,8 +70,17 @@ func fold(in, out unsafe.Pointer) { guest.Serve(virgilExport_fold, in, out) }
 //export greet
 func greet(in, out unsafe.Pointer) { guest.Serve(virgilExport_greet, in, out) }
 
+//export load_config
+func load_config(in, out unsafe.Pointer) { guest.Serve(virgilExport_load_config, in, out) }
+
 //export map_ints
 func map_ints(in, out unsafe.Pointer) { guest.Serve(virgilExport_map_ints, in, out) }
+
+//export parse_int
+func parse_int(in, out unsafe.Pointer) { guest.Serve(virgilExport_parse_int, in, out) }
+
+//export read_file
+func read_file(in, out unsafe.Pointer) { guest.Serve(virgilExport_read_file, in, out) }
 
 //export sleep_ms
 func sleep_ms(in, out unsafe.Pointer) { guest.Serve(virgilExport_sleep_ms, in, out) }

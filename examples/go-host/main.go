@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 
 	"github.com/virgilffi/virgil/exceptions"
@@ -85,7 +86,19 @@ func demo(w io.Writer, path string) error {
 
 	// A panic or crash in the library does not take the service down.
 	err = lib.Call("crash", nil)
-	fmt.Fprintf(w, "crash()           -> %v\n", err)
+	if errors.As(err, &x) {
+		fmt.Fprintf(w, "crash()           -> %s: %v\n", x.Name, err)
+	}
+
+	// A library's standard errors are Go's own: a missing file is fs.ErrNotExist, whatever the
+	// library is written in, with its errno and path.
+	var config []byte
+	err = lib.Call("load_config", &config, "/etc/virgil-demo/missing.toml")
+	var pathErr *fs.PathError
+	if errors.As(err, &x) && errors.As(err, &pathErr) {
+		fmt.Fprintf(w, "load_config(...)  -> %s, errors.Is(err, fs.ErrNotExist) = %v, path %s\n    %v\n",
+			x.Name, errors.Is(err, fs.ErrNotExist), pathErr.Path, err)
+	}
 
 	// A chain of causes, printed as a traceback with every level and the frames of each.
 	err = lib.Call("fail_chain", nil, 3)

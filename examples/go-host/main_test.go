@@ -27,6 +27,7 @@ func TestDemo(t *testing.T) {
 				`"Hello, Gopher!"`,
 				"ZeroDivisionError (division by zero, raised in " + language + ")",
 				"crash()           -> ",
+				"load_config(...)  -> FileNotFoundError, errors.Is(err, fs.ErrNotExist) = true, path /etc/virgil-demo/missing.toml\n    load config: ",
 				"ChainLevel1: level 1\n\nThe above exception was the direct cause",
 				"[" + language + "]",
 			} {

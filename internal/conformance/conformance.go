@@ -43,8 +43,14 @@ type Expect struct {
 	// frames in the host's language (callbacks.json).
 	ChainContains  []string `json:"chain_contains"`
 	CallbackFrames bool     `json:"callback_frames"`
+	// Attributes, Levels and UserFrame are the expectations of errors.json (see matchOrdinary).
+	Attributes map[string]json.RawMessage `json:"attributes"`
+	Levels     []LevelExpect              `json:"levels"`
+	UserFrame  string                     `json:"user_frame"`
 	// language is the host's language, for CallbackFrames.
 	language string
+	// glue holds errors.json's glue markers.
+	glue []string
 }
 
 // Host is what the runner needs of a host bound to one guest library.
@@ -186,5 +192,5 @@ func (e *Expect) Match(err error) error {
 			return fmt.Errorf("want the chain %v, got %v", e.Chain, names)
 		}
 	}
-	return nil
+	return e.matchOrdinary(x)
 }
