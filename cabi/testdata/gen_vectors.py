@@ -252,7 +252,7 @@ struct_case("camel case", "Limits", keys(("maxValue", I(10)), ("minValue", I(1))
 struct_case("Go spelling, optional present", "Limits", keys(("MaxValue", I(10)), ("MinValue", I(1)), ("Note", S("soft"))),
             kv(max_value=I(10), min_value=I(1), note=S("soft")))
 struct_case("kebab case, optional nil", "Limits", keys(("max-value", I(10)), ("min-value", I(1)), ("note", NIL)), limits)
-struct_case("ambiguous keys", "Limits", keys(("maxValue", I(10)), ("MAX_VALUE", I(11)), ("min_value", I(1))),
+struct_case("ambiguous keys", "Limits", keys(("MAX_VALUE", I(10)), ("max-value", I(11)), ("min_value", I(1))),
             error={"kind": "ambiguous", "field": "max_value"})
 struct_case("missing required, optional absent", "Limits", keys(("max_value", I(10)),),
             error={"kind": "missing", "field": "min_value"})
