@@ -33,7 +33,7 @@ def test_the_python_host_example(go_guest: Path) -> None:
     assert "in main.chainLevel [go]" in output and "lib.fail_chain(3)" in output
     chain, _, closures = output.partition("apply(lambda x: 2 * x, 21)")
     assert chain.count("The above exception was the direct cause of the following exception") == 2
-    assert chain.rstrip().endswith("virgil.errors.ChainLevel3: level 3")
+    assert "virgil.errors.ChainLevel3: level 3" in chain
     if closures:  # the guest takes closures (its manifest lists apply)
         assert closures.startswith("     = 42")
         assert "map_ints(lambda x: x * x, ...) = [1, 4, 9]" in closures

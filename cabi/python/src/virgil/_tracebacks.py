@@ -11,7 +11,11 @@ with ``TracebackType(tb_next, frame, lasti, lineno)`` (public since Python 3.7).
     File "/src/guest/main.go", line 94, in main.chainLevel [go]
       err := errors.WithStack(&ChainError{Level: n, Cause: below})
 
-including the source line when the file exists on this machine. On Python 3.11 and later the
+including the source line when the file exists on this machine. Guests write their files relative
+to their module or crate (``example.com/app/main.go``, ``src/lib.rs``; cabi/ABI.md section 6); such
+a file is looked for below the working directory, trying the path with its leading parts dropped
+one at a time (``app/main.go``, ``main.go``), and when found its lines are shown under the path as
+written. On Python 3.11 and later the
 code object's location table is replaced by one without columns, so that no caret line is drawn
 under a source line that is not Python. Frames are cached (bounded), so a guest failing in a loop
 costs a dictionary lookup per frame after the first time.
@@ -20,6 +24,8 @@ costs a dictionary lookup per frame after the first time.
 from __future__ import annotations
 
 import contextlib
+import linecache
+import os
 import sys
 from functools import lru_cache
 from types import CodeType, FrameType, TracebackType
@@ -90,6 +96,29 @@ def _frame(file: str, label: str, language: str, line: int) -> Tuple[FrameType, 
     return entry.tb_frame, entry.tb_lasti if _NO_COLUMNS else -1
 
 
+@lru_cache(maxsize=1024)
+def _find_source(file: str) -> None:
+    """Lets ``linecache`` show the lines of a module-relative foreign ``file`` found below the
+    working directory (see the module documentation); does nothing for other files."""
+    if not file or os.path.isabs(file) or file.startswith("<") or file in linecache.cache:
+        return
+    parts = file.replace("\\", "/").split("/")
+    if ".." in parts:
+        return
+    for start in range(len(parts)):
+        candidate = os.path.join(os.getcwd(), *parts[start:])
+        if os.path.isfile(candidate):
+            try:
+                with open(candidate, encoding="utf-8", errors="replace") as source:
+                    lines = source.readlines()
+            except OSError:
+                return
+            # An entry without a modification time is never re-checked against the disk, where
+            # the relative name would not be found.
+            linecache.cache[file] = (len(lines), None, lines, candidate)
+            return
+
+
 def foreign_traceback(frames: Sequence[Frame], language: str) -> Optional[TracebackType]:
     """A traceback chain showing ``frames`` (oldest call first), or None when there are none or
     this Python cannot build traceback objects."""
@@ -98,6 +127,7 @@ def foreign_traceback(frames: Sequence[Frame], language: str) -> Optional[Traceb
         for frame in reversed(frames):
             label = frame_label(frame.function, language)
             file = frame.file or f"<{language or 'unknown'}>"
+            _find_source(file)
             python_frame, lasti = _frame(file, label, language, frame.line)
             tb = TracebackType(tb, python_frame, lasti, frame.line)
     except (TypeError, ValueError, AttributeError):  # pragma: no cover - a Python without them
