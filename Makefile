@@ -20,7 +20,7 @@ PY_ENV := $(BUILD)/python-env
 # Tests use the guests built here instead of building their own (internal/testlibs).
 export VIRGIL_GUEST_DIR := $(abspath $(BUILD))
 
-.PHONY: all deps guests demo test vet fmt-check check-generated test-go test-race test-nocgo test-haskell test-rust test-python python-env bench fuzz clean
+.PHONY: all deps guests demo test vet fmt-check check-generated test-go test-race test-nocgo test-haskell test-rust test-python test-c python-env bench fuzz clean
 
 all: guests
 
@@ -71,7 +71,7 @@ $(PY_ENV)/bin/python:
 python-env: $(PY_ENV)/bin/python
 	$(PY_ENV)/bin/python -m pip install --quiet --disable-pip-version-check ./cabi/python pytest
 
-test: deps vet fmt-check check-generated test-go test-race test-nocgo test-haskell test-rust test-python
+test: deps vet fmt-check check-generated test-go test-race test-nocgo test-haskell test-rust test-python test-c
 
 vet:
 	$(GO) vet ./...
@@ -105,6 +105,11 @@ test-rust: | deps
 # The Haskell kit's own tests: every vector byte for byte, the codec, exceptions, a C host check.
 test-haskell: | deps
 	$(MAKE) -s -C cabi/haskell test
+
+# The C guest glue's own tests (exception records, the errno table), under valgrind.
+test-c: | deps
+	@command -v valgrind >/dev/null || { echo "installing valgrind"; apt-get update -qq && apt-get install -y -qq valgrind; }
+	$(MAKE) -s -C examples/c-guest/test
 
 # The host must build and run without cgo.
 test-nocgo: guests
