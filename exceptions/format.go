@@ -18,7 +18,8 @@ const causeSeparator = "\n\nThe above exception was the direct cause of the foll
 //     crossed, in Python's style: innermost cause first, each level as
 //     "Traceback (most recent call last):", its frames
 //     (`  File "f", line N, in fn [lang]`, when it has frames) and its
-//     "Name: Message" line followed by its notes ("  note: ..."), the levels
+//     "Name: Message" line followed by its attributes ("  attributes: errno=2,
+//     filename="/etc/app.toml"", keys sorted) and its notes ("  note: ..."), the levels
 //     joined by "The above exception was the direct cause of the following
 //     exception:";
 //   - %#v prints the struct's fields in Go syntax.
@@ -59,6 +60,7 @@ func (e *Exception) traceback() string {
 			}
 		}
 		b.WriteString(x.headline())
+		writeAttributes(&b, x.Attributes)
 		for _, n := range x.Notes {
 			b.WriteString("\n  note: ")
 			b.WriteString(n)
@@ -89,4 +91,24 @@ func writeFrame(b *strings.Builder, f Frame, language string) {
 		b.WriteString("]")
 	}
 	b.WriteString("\n")
+}
+
+// writeAttributes writes a level's attributes on one line, keys sorted, strings quoted.
+func writeAttributes(b *strings.Builder, attrs Attributes) {
+	if len(attrs) == 0 {
+		return
+	}
+	b.WriteString("\n  attributes: ")
+	for i, k := range sortedKeys(attrs) {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(k)
+		b.WriteString("=")
+		if s, ok := attrs[k].(string); ok {
+			b.WriteString(strconv.Quote(s))
+		} else {
+			fmt.Fprint(b, attrs[k])
+		}
+	}
 }

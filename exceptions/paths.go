@@ -45,7 +45,8 @@ func relativeFile(function, file string) string {
 	case pkg == "main":
 		return mainModuleFile(file)
 	}
-	return pkg + "/" + filepath.Base(file)
+	// An external test package (example.com/app_test) lives in its package's directory.
+	return strings.TrimSuffix(pkg, "_test") + "/" + filepath.Base(file)
 }
 
 // packageOf returns the import path of the package a function of this full
