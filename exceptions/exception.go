@@ -29,7 +29,8 @@ type Frame struct {
 // Exception implements error. Its Cause is its Unwrap, so errors.Is and
 // errors.As walk the whole chain, whatever languages it crossed.
 type Exception struct {
-	// Name is the type or class name: "ZeroDivisionError", "*fs.PathError",
+	// Name is the type or class name (cabi/ABI.md sections 6 and 7.1):
+	// "ZeroDivisionError", "FileNotFoundError", "QuotaError", "Exception",
 	// "virgil.Panic".
 	Name string
 	// Message is this level's own message, without its causes' text.
