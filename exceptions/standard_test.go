@@ -165,10 +165,10 @@ func TestFromStandardNames(t *testing.T) {
 // errors.Is, and the one-way names are not.
 func TestReadStandardNames(t *testing.T) {
 	cases := []struct {
-		name   string
-		is     []error
-		isNot  []error
-		errno  int64 // 0: no errno attribute (else errno and filename)
+		name  string
+		is    []error
+		isNot []error
+		errno int64 // 0: no errno attribute (else errno and filename)
 	}{
 		{name: "FileNotFoundError", is: []error{fs.ErrNotExist, os.ErrNotExist}, isNot: []error{fs.ErrExist, io.EOF}},
 		{name: "FileNotFoundError", errno: 2,
