@@ -14,6 +14,7 @@ import (
 
 // block is one fenced code block of a Markdown file.
 type block struct {
+	file string   // the Markdown file, relative to the repository's root
 	line int      // the line of its opening fence, from 1
 	lang string   // the fence's info string: "go", "python", "" ...
 	kind string   // the readme-test directive just above it: "go-main", "output", ...
@@ -22,7 +23,7 @@ type block struct {
 }
 
 func (b block) String() string {
-	return fmt.Sprintf("README.md:%d (```%s, %s)", b.line, b.lang, b.kind)
+	return fmt.Sprintf("%s:%d (```%s, %s)", b.file, b.line, b.lang, b.kind)
 }
 
 // arg returns the value of a name=value argument, or "".
@@ -80,16 +81,22 @@ func parseBlocks(markdown string) ([]block, error) {
 	return blocks, sc.Err()
 }
 
-// readmeBlocks returns the blocks of the repository's README.md.
-func readmeBlocks(t *testing.T) []block {
+// documents are the Markdown files whose blocks are tested, relative to the repository's root.
+var documents = []string{"README.md", "examples/exception-chain/README.md"}
+
+// readBlocks returns the blocks of the document doc.
+func readBlocks(t *testing.T, doc string) []block {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(repoRoot(), "README.md"))
+	data, err := os.ReadFile(filepath.Join(repoRoot(), doc))
 	if err != nil {
 		t.Fatal(err)
 	}
 	blocks, err := parseBlocks(string(data))
 	if err != nil {
-		t.Fatalf("README.md: %v", err)
+		t.Fatalf("%s: %v", doc, err)
+	}
+	for i := range blocks {
+		blocks[i].file = doc
 	}
 	return blocks
 }

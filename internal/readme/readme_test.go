@@ -30,12 +30,17 @@ var kinds = map[string][]string{
 	"illustration":   {"", "text"},
 }
 
-// TestEveryBlockIsTested checks that every code block of README.md says how it is tested, in a
-// way that fits its language, so that no block escapes the test by accident.
+// TestEveryBlockIsTested checks that every code block of the documents says how it is tested,
+// in a way that fits its language, so that no block escapes the test by accident.
 func TestEveryBlockIsTested(t *testing.T) {
-	blocks := readmeBlocks(t)
+	for _, doc := range documents {
+		checkDirectives(t, readBlocks(t, doc))
+	}
+}
+
+func checkDirectives(t *testing.T, blocks []block) {
 	if len(blocks) == 0 {
-		t.Fatal("README.md has no code blocks")
+		t.Error("a document has no code blocks")
 	}
 	for i, b := range blocks {
 		langs, ok := kinds[b.kind]
@@ -70,9 +75,16 @@ func runnable(b block) bool {
 	return b.kind == "go-main" || b.kind == "python" || b.kind == "sh-run"
 }
 
-// TestREADME runs every block of README.md in order, each as a subtest named by its line.
+// TestREADME runs every block of each document in order, each as a subtest named by the
+// document and the block's line.
 func TestREADME(t *testing.T) {
-	blocks := readmeBlocks(t)
+	for _, doc := range documents {
+		t.Run(strings.ReplaceAll(doc, "/", "_"), func(t *testing.T) { runBlocks(t, readBlocks(t, doc)) })
+	}
+}
+
+// runBlocks runs the blocks of one document in order, in a sandbox of their own.
+func runBlocks(t *testing.T, blocks []block) {
 	s := newSandbox(t)
 	var (
 		output string // the output of the last runnable block
@@ -199,7 +211,7 @@ func (s *sandbox) prepare(t *testing.T, text string) {
 		}
 		build, ok := libraries[m[1]]
 		if !ok {
-			t.Fatalf("the README names build/lib%s.so, which the test does not know how to build", m[1])
+			t.Fatalf("a block names build/lib%s.so, which the test does not know how to build", m[1])
 		}
 		if err := os.Symlink(build(t), link); err != nil {
 			t.Fatal(err)
@@ -325,7 +337,7 @@ func (s *sandbox) goMain(t *testing.T, b block) string {
 		fmt.Fprintf(&src, "lib, err := host.Open(%q)\nif err != nil {\n\tlog.Fatal(err)\n}\n", lib)
 	}
 	// Compiler errors point at the README's own lines.
-	fmt.Fprintf(&src, "//line README.md:%d\n%s}\n", b.line+1, b.text)
+	fmt.Fprintf(&src, "//line %s:%d\n%s}\n", b.file, b.line+1, b.text)
 	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
