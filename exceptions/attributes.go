@@ -65,6 +65,8 @@ func (e *Exception) Errno() (int, bool) {
 		return 0, false
 	}
 	switch n := v.(type) {
+	case int:
+		return n, true
 	case int64:
 		return int(n), true
 	case uint64:
@@ -77,7 +79,8 @@ func (e *Exception) Errno() (int, bool) {
 
 // Filename returns the level's filename attribute, or "" when it has none.
 func (e *Exception) Filename() string {
-	s, _ := e.Attributes[AttrFilename].(string)
+	v, _ := e.Attr(AttrFilename)
+	s, _ := v.(string)
 	return s
 }
 
@@ -178,6 +181,10 @@ func naturalValue(v reflect.Value) (value any, ok bool) {
 			value, ok = nil, false
 		}
 	}()
+	budget := maxFieldValues
+	if !bounded(v, 1, &budget, map[uintptr]bool{}) {
+		return nil, false // cyclic, too deep or too big to be an attribute
+	}
 	var buf bytes.Buffer
 	enc := msgpack.NewEncoder(&buf)
 	enc.UseCompactInts(true)
@@ -191,4 +198,57 @@ func naturalValue(v reflect.Value) (value any, ok bool) {
 		return nil, false
 	}
 	return value, true
+}
+
+// maxFieldValues bounds how many values one attribute made from a field may
+// hold, so that converting an error stays cheap.
+const maxFieldValues = 1 << 16
+
+// bounded reports whether v, at nesting depth depth, holds no cycle, no
+// container deeper than MaxNesting and at most *budget values, before msgpack
+// (which recurses and follows pointers) is let loose on it. seen holds the
+// pointers on the path from the field to v.
+func bounded(v reflect.Value, depth int, budget *int, seen map[uintptr]bool) bool {
+	*budget--
+	if *budget < 0 || depth > MaxNesting {
+		return false
+	}
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return true
+		}
+		if v.Kind() == reflect.Pointer {
+			p := v.Pointer()
+			if seen[p] {
+				return false
+			}
+			seen[p] = true
+			defer delete(seen, p)
+		}
+		return bounded(v.Elem(), depth, budget, seen)
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() && !bounded(v.Field(i), depth+1, budget, seen) {
+				return false
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
+			return true // bytes
+		}
+		for i := range v.Len() {
+			if !bounded(v.Index(i), depth+1, budget, seen) {
+				return false
+			}
+		}
+	case reflect.Map:
+		it := v.MapRange()
+		for it.Next() {
+			if !bounded(it.Key(), depth+1, budget, seen) || !bounded(it.Value(), depth+1, budget, seen) {
+				return false
+			}
+		}
+	}
+	return true
 }

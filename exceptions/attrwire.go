@@ -1,20 +1,24 @@
 package exceptions
 
 import (
+	"bytes"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"time"
 
+	"github.com/vmihailenco/msgpack/v5"
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
 )
 
 // The wire form of attributes (cabi/ABI.md, section 6): a map keyed by str, keys in ascending
 // byte order, values in their canonical encoding (section 5); read leniently, within the limits.
 
-// writeAttributes writes the "attributes" entry when there are attributes:
-// keys in ascending byte order, values in their canonical encoding.
-func (w *recordWriter) attributes(attrs Attributes) {
+// attributes writes the "attributes" entry of the level at nesting depth
+// depth (the outermost record is at 1) when there are attributes: keys in
+// ascending byte order, values in their canonical encoding.
+func (w *recordWriter) attributes(attrs Attributes, depth int) {
 	if len(attrs) == 0 {
 		return
 	}
@@ -22,7 +26,7 @@ func (w *recordWriter) attributes(attrs Attributes) {
 	w.mapLen(len(attrs))
 	for _, k := range sortedKeys(attrs) {
 		w.str(k)
-		w.value(attrs[k], 0)
+		w.value(attrs[k], depth+2)
 	}
 }
 
@@ -36,14 +40,11 @@ func sortedKeys(m map[string]any) []string {
 }
 
 // value writes one attribute value canonically (cabi/ABI.md, section 5).
-// Values nested deeper than MaxNesting are written as nil, which no decoder
-// would have produced and no writer should have made.
+// depth is the nesting depth a container written here has, counted as
+// decoders count it; a value nested deeper than MaxNesting is an error, as
+// no decoder would read it.
 func (w *recordWriter) value(v any, depth int) {
 	if w.err != nil {
-		return
-	}
-	if depth > MaxNesting {
-		w.check(w.enc.EncodeNil())
 		return
 	}
 	switch x := v.(type) {
@@ -67,25 +68,74 @@ func (w *recordWriter) value(v any, depth int) {
 		w.check(w.enc.EncodeBytes(x))
 	case time.Time:
 		w.check(w.enc.EncodeTime(x))
+	case msgpack.RawMessage: // an extension this package does not know, kept as it came
+		w.check(w.enc.Encode(x))
 	case []any:
+		if w.tooDeep(depth) {
+			return
+		}
 		w.arrayLen(len(x))
 		for _, item := range x {
 			w.value(item, depth+1)
 		}
 	case map[string]any:
+		if w.tooDeep(depth) {
+			return
+		}
 		w.mapLen(len(x))
 		for _, k := range sortedKeys(x) {
 			w.str(k)
 			w.value(x[k], depth+1)
 		}
 	case map[any]any:
-		w.mapLen(len(x))
-		for k, item := range x {
-			w.value(k, depth+1)
-			w.value(item, depth+1)
+		if w.tooDeep(depth) {
+			return
 		}
-	default:
-		w.check(w.enc.Encode(x))
+		w.anyMap(x, depth)
+	default: // any other Go value: its natural form first, so it is written canonically
+		natural, ok := naturalValue(reflect.ValueOf(x))
+		if !ok {
+			w.check(fmt.Errorf("attribute value of type %T cannot be encoded", x))
+			return
+		}
+		w.value(natural, depth)
+	}
+}
+
+// tooDeep fails the writer when a container at depth would be nested deeper
+// than MaxNesting.
+func (w *recordWriter) tooDeep(depth int) bool {
+	if depth > MaxNesting {
+		w.check(errTooDeep)
+		return true
+	}
+	return false
+}
+
+// anyMap writes a map whose keys are not all strings, its entries ordered by
+// the bytes of their encoded keys so that the same map is always the same
+// bytes.
+func (w *recordWriter) anyMap(m map[any]any, depth int) {
+	type entry struct {
+		key   []byte
+		value any
+	}
+	entries := make([]entry, 0, len(m))
+	for k, v := range m {
+		var buf bytes.Buffer
+		sub := recordWriter{enc: msgpack.NewEncoder(&buf)}
+		sub.value(k, depth+1)
+		if sub.err != nil {
+			w.check(sub.err)
+			return
+		}
+		entries = append(entries, entry{buf.Bytes(), v})
+	}
+	slices.SortFunc(entries, func(a, b entry) int { return bytes.Compare(a.key, b.key) })
+	w.mapLen(len(entries))
+	for _, e := range entries {
+		w.check(w.enc.Encode(msgpack.RawMessage(e.key)))
+		w.value(e.value, depth+1)
 	}
 }
 
@@ -184,12 +234,49 @@ func (r reader) value(where loc, depth int) (any, error) {
 			return nil, r.wrap(where, err)
 		}
 		return float64(f), nil
+	case msgpcode.IsBin(c):
+		b, err := r.dec.DecodeBytes()
+		if err != nil {
+			return nil, r.wrap(where, err)
+		}
+		if b == nil {
+			b = []byte{}
+		}
+		return b, nil
+	case msgpcode.IsExt(c):
+		return r.ext(where)
 	}
-	v, err := r.dec.DecodeInterfaceLoose() // a scalar: nil, bool, float, str, bin, ext
+	v, err := r.dec.DecodeInterfaceLoose() // a scalar: nil, bool, float 64, str
 	if err != nil {
 		return nil, r.wrap(where, err)
 	}
 	return v, nil
+}
+
+// ext reads an extension value: a timestamp as a time.Time, any other type
+// as its raw bytes, which are written back unchanged.
+func (r reader) ext(where loc) (any, error) {
+	raw, err := r.dec.DecodeRaw()
+	if err != nil {
+		return nil, r.wrap(where, err)
+	}
+	if extType(raw) == -1 {
+		var t time.Time
+		if err := msgpack.Unmarshal(raw, &t); err != nil {
+			return nil, fail(where, "a malformed timestamp: %v", err)
+		}
+		return t, nil
+	}
+	return msgpack.RawMessage(raw), nil
+}
+
+// extType returns the type byte of an encoded extension value.
+func extType(raw []byte) int8 {
+	at := map[byte]int{0xd4: 1, 0xd5: 1, 0xd6: 1, 0xd7: 1, 0xd8: 1, 0xc7: 2, 0xc8: 3, 0xc9: 5}[raw[0]]
+	if at == 0 || at >= len(raw) {
+		return 0
+	}
+	return int8(raw[at])
 }
 
 // mapValue reads a map: map[string]any when every key is a string, else

@@ -46,7 +46,7 @@ func (e *Exception) EncodeMsgpack(enc *msgpack.Encoder) error {
 	// nested maps close.
 	for i := len(levels) - 1; i >= 0; i-- {
 		w.notes(levels[i].Notes)
-		w.attributes(levels[i].Attributes)
+		w.attributes(levels[i].Attributes, i+1)
 	}
 	if w.err != nil {
 		return fmt.Errorf("exception record: encode: %w", w.err)

@@ -19,7 +19,7 @@ func (e *Exception) Is(target error) bool {
 	if name, ok := sentinelName(target); ok && name == e.Name {
 		return true
 	}
-	if errno, ok := e.Errno(); ok {
+	if errno, ok := e.errnoOrImplied(); ok {
 		if t, isErrno := target.(syscall.Errno); isErrno {
 			return t == syscall.Errno(errno)
 		}
@@ -117,4 +117,15 @@ func (e *Exception) asOS(v reflect.Value, want reflect.Type) bool {
 	}
 	v.Set(reflect.ValueOf(native))
 	return true
+}
+
+// errnoOrImplied returns the level's errno attribute or, without one, the
+// one errno its standard name stands for (a hand-raised Python
+// ConnectionRefusedError is ECONNREFUSED).
+func (e *Exception) errnoOrImplied() (int, bool) {
+	if n, ok := e.Errno(); ok {
+		return n, true
+	}
+	errno, ok := impliedErrno[e.Name]
+	return int(errno), ok
 }

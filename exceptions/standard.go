@@ -67,6 +67,22 @@ var errnoNames = map[syscall.Errno]string{
 	syscall.ESRCH:        ProcessLookupError,
 }
 
+// impliedErrno is the errno of each standard name that stands for exactly
+// one error number.
+var impliedErrno = func() map[string]syscall.Errno {
+	count := map[string]int{}
+	for _, name := range errnoNames {
+		count[name]++
+	}
+	implied := map[string]syscall.Errno{}
+	for errno, name := range errnoNames {
+		if count[name] == 1 {
+			implied[name] = errno
+		}
+	}
+	return implied
+}()
+
 // ErrnoName returns the standard name of an error number (cabi/ABI.md,
 // section 7.1): FileNotFoundError for ENOENT, ..., OSError for any number
 // the table does not list.
@@ -137,6 +153,14 @@ var (
 	)
 )
 
+// annotatingTypeNames are annotating wrappers of packages this one does not
+// import (a guest that never dials should not link net): they add an
+// operation and an address or URL to the error that names them.
+var annotatingTypeNames = map[string]bool{
+	"*net.OpError": true,
+	"*url.Error":   true,
+}
+
 // fmtWrap is fmt.Errorf, through a variable so that vet does not read the
 // format; it yields the types fmt.Errorf returns for one and for several %w.
 var fmtWrap = fmt.Errorf
@@ -160,7 +184,7 @@ func kindOfLevel(err error) levelKind {
 		return plain
 	case transparentTypes[t]:
 		return transparent
-	case annotatingTypes[t]:
+	case annotatingTypes[t], annotatingTypeNames[t.String()]:
 		return annotating
 	}
 	return named

@@ -15,16 +15,6 @@ import (
 	pkgerrors "github.com/pkg/errors"
 )
 
-// knownBug skips a test that fails because of a bug found in review, unless
-// VIRGIL_RUN_BUGS is set, so that the suite stays green until the fix lands
-// and the failure can still be seen with VIRGIL_RUN_BUGS=1.
-func knownBug(t *testing.T, what string) {
-	t.Helper()
-	if os.Getenv("VIRGIL_RUN_BUGS") == "" {
-		t.Skip("BUG: " + what)
-	}
-}
-
 // roundTrip encodes e and decodes it back, as a record from another process.
 func roundTrip(t *testing.T, e *Exception) *Exception {
 	t.Helper()
@@ -227,7 +217,6 @@ func TestReadStandardNames(t *testing.T) {
 // ConnectionRefusedError (or a Rust one) has no errno attribute; the name
 // alone must be enough.
 func TestReadErrnoNamesWithoutErrno(t *testing.T) {
-	knownBug(t, "Exception.Is maps a record to a syscall.Errno only through its errno attribute, not its errno-table name (identity.go)")
 	for name, errno := range map[string]syscall.Errno{
 		"ConnectionRefusedError": syscall.ECONNREFUSED,
 		"ConnectionResetError":   syscall.ECONNRESET,

@@ -25,7 +25,7 @@ var glueFunctionPrefixes = []string{
 // inlinedWrapper matches this package's adapter closures after the compiler inlined them into
 // the guest's package initialization, where they are named like main.init.Proc0.func1 or
 // main.init.Func2E.core2[...].func1.
-var inlinedWrapper = regexp.MustCompile(`\.((Func|Proc)[0-3]E?|core[0-3]|handler[0-3])(\[\.\.\.\])?\.func\d+$`)
+var inlinedWrapper = regexp.MustCompile(`\.init(\.\d+)?\.(.*\.)?((Func|Proc)[0-3]E?|core[0-3]|handler[0-3])(\[\.\.\.\])?\.func\d+$`)
 
 // isGlue reports whether f is a frame of the machinery that called the adapted function,
 // including the wrappers virgil-gen writes into virgil_exports.go (cabi/ABI.md section 6: glue
