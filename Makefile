@@ -85,10 +85,10 @@ check-generated:
 	$(GO) generate ./examples/... ./internal/testguests/...
 	@git diff --exit-code -- '*virgil_exports.go' || { echo "virgil_exports.go is stale: run go generate and commit"; exit 1; }
 
-test-go: guests
+test-go: guests $(ORDERS) python-env
 	$(GO) test -count=1 ./...
 
-test-race: guests
+test-race: guests $(ORDERS) python-env
 	$(GO) test -count=1 -race ./...
 
 # The Python kit's suite: vectors, every conformance case against every guest in build/, leaks,

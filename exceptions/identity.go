@@ -102,7 +102,7 @@ func joinedOthers(err error) []error {
 }
 
 // asOS sets v (of type want) to the Go form of a foreign level's errno and
-// filename: a syscall.Errno, or an *fs.PathError with an empty Op.
+// filename: a syscall.Errno, or an *fs.PathError whose Op is the name.
 func (e *Exception) asOS(v reflect.Value, want reflect.Type) bool {
 	errno, ok := e.Errno()
 	if !ok {
@@ -110,7 +110,10 @@ func (e *Exception) asOS(v reflect.Value, want reflect.Type) bool {
 	}
 	var native error = syscall.Errno(errno)
 	if filename := e.Filename(); filename != "" && !reflect.TypeOf(native).AssignableTo(want) {
-		native = &fs.PathError{Path: filename, Err: syscall.Errno(errno)}
+		// The operation is not on the wire; the name stands in for it, so
+		// Error() reads "FileNotFoundError /etc/app.toml: no such file or
+		// directory".
+		native = &fs.PathError{Op: e.Name, Path: filename, Err: syscall.Errno(errno)}
 	}
 	if !reflect.TypeOf(native).AssignableTo(want) {
 		return false
