@@ -28,7 +28,8 @@ func TestDemo(t *testing.T) {
 				"ZeroDivisionError (division by zero, raised in " + language + ")",
 				"crash()           -> ",
 				"load_config(...)  -> FileNotFoundError, errors.Is(err, fs.ErrNotExist) = true, path /etc/virgil-demo/missing.toml\n    load config: ",
-				"ChainLevel1: level 1\n\nThe above exception was the direct cause",
+				"ChainLevel1: level 1\n",
+				"The above exception was the direct cause of the following exception",
 				"[" + language + "]",
 			} {
 				if !strings.Contains(out.String(), want) {
