@@ -27,6 +27,18 @@ const (
 	// ReleasedClosure is replied by a closure's side when a closure is called after it stopped
 	// being valid (cabi/ABI.md section 15).
 	ReleasedClosure = "virgil.ReleasedClosure"
+	// ProtocolError is raised when a peer broke the ABI's protocol: a reply box that points
+	// into the caller's own memory, NULL with a length, a pointer with no length, a scratch
+	// reply longer than the scratch buffer, or a reply the callee did not write (cabi/ABI.md
+	// sections 2, 3 and 15).
+	ProtocolError = "virgil.ProtocolError"
+	// OutOfMemory is raised when an allocation failed: a guest that could not allocate its
+	// reply (its out box left {NULL, 0}), or a side that could not allocate what a value needs.
+	OutOfMemory = "virgil.OutOfMemory"
+	// LimitExceeded is raised when a limit of cabi/ABI.md section 11 was exceeded: nesting
+	// deeper than 512, a chain of more than 256 records, a traceback of more than 4,096
+	// frames, a reply larger than the host's maximum, or a length MessagePack cannot represent.
+	LimitExceeded = "virgil.LimitExceeded"
 )
 
 // Limits of the exception record (cabi/ABI.md, sections 6 and 11).

@@ -115,8 +115,10 @@ func (f *Function) Raw(args []byte, lift func(reply []byte) error) error {
 	return f.cross(st, args, lift, nil)
 }
 
-// cross makes the call: it lends the scratch buffer, calls the symbol, checks the reply box,
-// lifts the reply (with lift, or into result) and gives guest memory back to the guest.
+// cross makes the call: it lends the scratch buffer (its first byte set to 0xc1, so an unwritten
+// reply shows), calls the symbol, checks the reply box (checkReply: cabi/ABI.md section 2), lifts
+// the reply (with lift, or into result) and gives guest memory back to the guest, exactly once and
+// only when checkReply says it is the guest's.
 func (f *Function) cross(st *callState, args []byte, lift func([]byte) error, result any) error {
 	if f.lib.closed.Load() {
 		return ErrClosed
@@ -124,6 +126,7 @@ func (f *Function) cross(st *callState, args []byte, lift func([]byte) error, re
 	var sp unsafe.Pointer
 	if len(st.scratch) > 0 {
 		sp = unsafe.Pointer(unsafe.SliceData(st.scratch))
+		st.scratch[0] = unwritten
 	}
 	st.in = bytebox.Borrow(args)
 	st.out = bytebox.Box{Ptr: sp, Len: uint64(len(st.scratch))}
@@ -131,20 +134,20 @@ func (f *Function) cross(st *callState, args []byte, lift func([]byte) error, re
 	runtime.KeepAlive(args)
 
 	reply := st.out
-	if reply.OwnedBy(sp) {
+	free, err := checkReply(f.name, reply, st.scratch, args, f.lib.maxReply)
+	if free {
 		defer f.lib.free(reply.Ptr)
 	}
 	switch {
-	case reply.Ptr == nil:
-		return exceptions.Newf(exceptions.InternalError, "%s: the guest returned no reply (it could not allocate one)", f.name)
-	case reply.Len == 0:
-		return exceptions.Newf(exceptions.ResultError, "%s: malformed reply: the reply is empty", f.name)
-	case reply.Ptr == sp && reply.Len > uint64(len(st.scratch)):
-		return exceptions.Newf(exceptions.InternalError, "%s: the guest claims a %d-byte reply in a %d-byte scratch buffer", f.name, reply.Len, len(st.scratch))
+	case err != nil:
+		return err
 	case lift != nil:
 		return lift(reply.Bytes())
 	}
-	return codec.DecodeReplyOf(st.dec, f.name, reply.Bytes(), result)
+	if err := codec.DecodeReplyOf(st.dec, f.name, reply.Bytes(), result); err != nil {
+		return classifyLimit(err, reply.Bytes())
+	}
+	return nil
 }
 
 // checkResult refuses a result target nothing can be lifted into, before the call.

@@ -142,14 +142,14 @@ func TestMisbehavingGuest(t *testing.T) {
 	before := liveAllocations(t, lib)
 	for _, tc := range []struct{ function, name, message string }{
 		{"not_envelope", exceptions.ResultError, "a str, not an envelope"},
-		{"empty_reply", exceptions.InternalError, "no reply"},
+		{"empty_reply", exceptions.OutOfMemory, "could not allocate its reply"},
 		{"two_keys", exceptions.ResultError, "2 entries"},
 		{"wrong_key", exceptions.ResultError, `"result"`},
 		{"trailing", exceptions.ResultError, "unexpected bytes"},
 		{"truncated", exceptions.ResultError, "truncated"},
-		{"deep_nesting", exceptions.ResultError, "nesting deeper than 512"},
+		{"deep_nesting", exceptions.LimitExceeded, "nesting deeper than 512"},
 		{"bad_exception", exceptions.ResultError, "malformed exception record"},
-		{"deep_cause", exceptions.ResultError, "malformed exception record"},
+		{"deep_cause", exceptions.LimitExceeded, "malformed exception record"},
 	} {
 		t.Run(tc.function, func(t *testing.T) {
 			for _, opts := range [][]host.Option{nil, {host.WithScratchSize(0)}} {

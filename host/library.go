@@ -22,6 +22,10 @@ const ABIVersion = 1
 // cost no allocation in the guest.
 const DefaultScratchSize = 16 << 10
 
+// DefaultMaxReply is the largest reply a Library accepts unless WithMaxReply says otherwise: 1 GiB
+// (cabi/ABI.md section 11). A larger reply is refused unread with virgil.LimitExceeded.
+const DefaultMaxReply = 1 << 30
+
 // ErrClosed is returned by calls on a closed Library.
 var ErrClosed = errors.New("virgil: library is closed")
 
@@ -34,6 +38,7 @@ type Library struct {
 	funcs    sync.Map // name -> *Function
 	states   sync.Pool
 	closed   atomic.Bool
+	maxReply uint64 // the largest reply accepted, in bytes
 }
 
 // Option configures Open.
@@ -41,11 +46,25 @@ type Option func(*options)
 
 type options struct {
 	scratchSize int
+	maxReply    int
 }
 
 // WithScratchSize sets the size of the scratch buffer lent to each call (0 lends none, so every
 // reply is allocated by the guest).
 func WithScratchSize(n int) Option { return func(o *options) { o.scratchSize = max(n, 0) } }
+
+// WithMaxReply sets the largest reply, in bytes, the library's functions may give (cabi/ABI.md
+// sections 2 and 11). A larger reply is an *exceptions.Exception named virgil.LimitExceeded, and
+// its buffer goes back to the guest's virgil_realloc unread. n <= 0 restores the default,
+// DefaultMaxReply (1 GiB).
+func WithMaxReply(n int) Option {
+	return func(o *options) {
+		if n <= 0 {
+			n = DefaultMaxReply
+		}
+		o.maxReply = n
+	}
+}
 
 // Open loads the library at path. It fails with a clear error when the file is missing or not a
 // shared library, when it does not export virgil_realloc (it is not a Virgil library), and with an
@@ -53,7 +72,7 @@ func WithScratchSize(n int) Option { return func(o *options) { o.scratchSize = m
 // host does not speak. A library without virgil_manifest (allowed for hand-written C) is used by
 // symbol lookup alone.
 func Open(path string, opts ...Option) (*Library, error) {
-	o := options{scratchSize: DefaultScratchSize}
+	o := options{scratchSize: DefaultScratchSize, maxReply: DefaultMaxReply}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -65,7 +84,7 @@ func Open(path string, opts ...Option) (*Library, error) {
 	if err != nil {
 		return nil, fmt.Errorf("virgil: open library %s: %w", path, err)
 	}
-	l := &Library{path: path, handle: handle}
+	l := &Library{path: path, handle: handle, maxReply: uint64(o.maxReply)}
 	l.states.New = func() any { return newCallState(o.scratchSize) }
 	if l.realloc, err = purego.Dlsym(handle, "virgil_realloc"); err != nil {
 		return nil, fmt.Errorf("virgil: %s is not a Virgil library: it does not export virgil_realloc", path)
