@@ -24,6 +24,16 @@ static atomic_uint_fast64_t allocations;
 static atomic_uint_fast64_t frees;
 static atomic_long in_flight;
 
+/* Tests only (the kit's test binary links this file): while non-zero, every allocation or
+ * growth fails, so that the kit's answer to a failed allocation (virgil.OutOfMemory, or
+ * {NULL, 0}) can be tested. Not exported from a guest library. */
+static atomic_int failing;
+
+VIRGIL_HIDDEN void virgil_hs_fail_allocations(int on)
+{
+    atomic_store_explicit(&failing, on, memory_order_relaxed);
+}
+
 VIRGIL_HIDDEN void *virgil_hs_realloc(void *ptr, size_t size)
 {
     if (size == 0) {
@@ -31,6 +41,9 @@ VIRGIL_HIDDEN void *virgil_hs_realloc(void *ptr, size_t size)
             free(ptr);
             atomic_fetch_add_explicit(&frees, 1, memory_order_relaxed);
         }
+        return NULL;
+    }
+    if (atomic_load_explicit(&failing, memory_order_relaxed)) {
         return NULL;
     }
     void *p = realloc(ptr, size);

@@ -408,7 +408,7 @@ annotate note action = action `catch` \(ex :: SomeException) -> case fromExcepti
   Nothing -> throwIO (Annotated [note] ex)
 
 -- | The guest could not allocate a buffer of this many bytes for its reply (a
--- @virgil.InternalError@).
+-- @virgil.OutOfMemory@, ABI.md section 7).
 newtype AllocationFailed = AllocationFailed Int
   deriving (Show)
 
@@ -634,8 +634,11 @@ describe se
   | Just (e :: ArithException) <- fromException se =
       exceptionRecord (arithExceptionName e) (T.pack (displayException e))
   | Just (EncodeError msg) <- fromException se = exceptionRecord "virgil.ResultError" msg
+  | Just (LimitExceeded msg) <- fromException se = exceptionRecord "virgil.LimitExceeded" msg
   | Just e@(AllocationFailed _) <- fromException se =
-      exceptionRecord "virgil.InternalError" (T.pack (displayException e))
+      exceptionRecord "virgil.OutOfMemory" (T.pack (displayException e))
+  | Just HeapOverflow <- fromException se =
+      exceptionRecord "virgil.OutOfMemory" "the Haskell heap is exhausted (heap overflow)"
   | Just (SomeAsyncException e) <- fromException se =
       exceptionRecord (exceptionTypeName e) (T.pack (displayException e))
   | SomeException e <- se = exceptionRecord (exceptionTypeName e) (T.pack (displayException e))

@@ -1,5 +1,6 @@
 {-# LANGUAGE BangPatterns #-}
 {-# LANGUAGE FlexibleInstances #-}
+{-# LANGUAGE MultiWayIf #-}
 {-# LANGUAGE OverloadedStrings #-}
 {-# LANGUAGE ScopedTypeVariables #-}
 {-# LANGUAGE UndecidableInstances #-}
@@ -177,7 +178,7 @@ export name f = exportFunction (function name f)
 exportFunction :: Function -> VirgilFunction
 exportFunction fn inBox outBox = do
   c_enter
-  answer (fnSite fn) outBox (readBox inBox >>= call fn)
+  answer (fnSite fn) outBox (readBox (functionName fn) inBox >>= call fn)
   c_leave
 
 -- | @virgil_manifest@: replies @{"ok": manifest}@ whatever its input, with the functions sorted
@@ -201,10 +202,14 @@ manifestOf library version fns =
 -- Calls
 
 -- | Lifts the arguments and returns the action that runs the function and encodes its result;
--- throws a @virgil.ArgumentError@ record when the arguments do not fit.
+-- throws a @virgil.ArgumentError@ record when the arguments do not fit, a
+-- @virgil.LimitExceeded@ record when they exceed a limit (nesting deeper than 'maxDepth').
 call :: Function -> BS.ByteString -> IO B.Builder
 call fn input = case decodeArgs input of
-  Left e -> failure ("malformed arguments: " <> renderDecodeError e)
+  Left e
+    | decodeLimit e ->
+        throwIO (exceptionRecord "virgil.LimitExceeded" (functionName fn <> ": arguments: " <> renderDecodeError e))
+    | otherwise -> failure ("malformed arguments: " <> renderDecodeError e)
   Right args
     | n /= fnArity fn ->
         failure ("expected " <> count (fnArity fn) <> ", got " <> T.pack (show n))
@@ -333,19 +338,24 @@ allocate owned old size = do
 ------------------------------------------------------------------------------------------------
 -- Boxes
 
--- | Copies the borrowed argument bytes (the caller owns them only for the call).
-readBox :: Ptr VirgilBox -> IO BS.ByteString
-readBox box
+-- | Copies the borrowed argument bytes (the caller owns them only for the call). A NULL box,
+-- and a box of no bytes, are no arguments at all (the call then fails with
+-- @virgil.ArgumentError@); a NULL pointer with a length, or a length no memory can have, is a
+-- @virgil.ProtocolError@ (ABI.md section 7), and the pointer is never read.
+readBox :: Text -> Ptr VirgilBox -> IO BS.ByteString
+readBox name box
   | box == nullPtr = pure BS.empty
   | otherwise = do
       ptr <- peekByteOff box 0 :: IO (Ptr Word8)
       len <- peekByteOff box 8 :: IO Word64
-      if ptr == nullPtr || len == 0
-        then pure BS.empty
-        else
-          if len > fromIntegral (maxBound :: Int)
-            then throwIO (exceptionRecord "virgil.ArgumentError" "the argument box is too large")
-            else BS.packCStringLen (castPtr ptr, fromIntegral len)
+      if
+          | len == 0 -> pure BS.empty
+          | ptr == nullPtr -> protocol ("the argument box is NULL with a length of " <> T.pack (show len) <> " bytes")
+          | len > fromIntegral (maxBound :: Int) ->
+              protocol ("the argument box declares " <> T.pack (show len) <> " bytes, more than any memory holds")
+          | otherwise -> BS.packCStringLen (castPtr ptr, fromIntegral len)
+  where
+    protocol msg = throwIO (exceptionRecord "virgil.ProtocolError" (name <> ": " <> msg))
 
 clearBox :: Ptr VirgilBox -> IO ()
 clearBox box

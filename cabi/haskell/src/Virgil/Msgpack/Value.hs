@@ -3,8 +3,10 @@
 
 -- | The MessagePack value model of the Virgil ABI (cabi/ABI.md, section 5): a 'Value' type that
 -- holds any MessagePack value, the canonical encoder (smallest encodings, float64 floats) and a
--- bounds-checked decoder that rejects truncated input, the reserved byte 0xc1, invalid UTF-8 and
--- nesting deeper than 'maxDepth'.
+-- bounds-checked decoder that rejects truncated input, the reserved byte 0xc1, invalid UTF-8,
+-- invalid timestamps, duplicate map keys, arrays and maps as map keys (the edges of ABI.md
+-- section 5, pinned by cabi/testdata/edges.json) and nesting deeper than 'maxDepth' (a limit of
+-- section 11, told apart by 'decodeLimit').
 module Virgil.Msgpack.Value
   ( -- * Values
     Value (..)
@@ -13,6 +15,7 @@ module Virgil.Msgpack.Value
   , encodeValue
   , encodeStrict
   , EncodeError (..)
+  , LimitExceeded (..)
   , encodeInt64
   , encodeWord64
   , encodeInteger
@@ -23,9 +26,12 @@ module Virgil.Msgpack.Value
   , encodeTime
   , arrayHeader
   , mapHeader
+  , strHeader
+  , binHeader
     -- * Decoding
   , DecodeError (..)
   , renderDecodeError
+  , malformed
   , maxDepth
   , decodeValue
   , decodeTopLevel
@@ -42,6 +48,8 @@ import Data.Int (Int16, Int32, Int64, Int8)
 import Data.Text (Text)
 import qualified Data.Text as T
 import qualified Data.Text.Encoding as TE
+import Data.List (sortBy)
+import Data.Ord (comparing)
 import Data.Word (Word16, Word32, Word64, Word8)
 import GHC.Float (castDoubleToWord64, castFloatToWord32, castWord32ToFloat, castWord64ToDouble)
 
@@ -100,12 +108,20 @@ kindOf v = case v of
 ------------------------------------------------------------------------------------------------
 -- Encoding
 
--- | A value that has no MessagePack encoding: an integer outside @[-2^63, 2^64)@ or a string
--- longer than 4 GiB. It is thrown (lazily, from the 'B.Builder') by the encoder.
+-- | A value that has no MessagePack encoding: an integer outside @[-2^63, 2^64)@. It is thrown
+-- (lazily, from the 'B.Builder') by the encoder, and crosses as @virgil.ResultError@.
 newtype EncodeError = EncodeError Text
   deriving (Show)
 
 instance Exception EncodeError
+
+-- | A length MessagePack cannot represent: a str, bin, extension, array or map of 2^32 or more
+-- bytes or elements (ABI.md section 11). Thrown (lazily, from the 'B.Builder') by the encoder
+-- instead of writing a wrong length; crosses as @virgil.LimitExceeded@.
+newtype LimitExceeded = LimitExceeded Text
+  deriving (Show)
+
+instance Exception LimitExceeded
 
 -- | The canonical encoding of a value.
 encodeValue :: Value -> B.Builder
@@ -169,6 +185,7 @@ encodeText t = strHeader (BS.length b) <> B.byteString b
   where
     b = TE.encodeUtf8 t
 
+-- | The header of a str of n bytes; throws 'LimitExceeded' from 2^32 on.
 strHeader :: Int -> B.Builder
 strHeader n
   | n < 32 = B.word8 (0xa0 .|. fromIntegral n)
@@ -181,6 +198,7 @@ strHeader n
 encodeBytes :: BS.ByteString -> B.Builder
 encodeBytes b = binHeader (BS.length b) <> B.byteString b
 
+-- | The header of a bin of n bytes; throws 'LimitExceeded' from 2^32 on.
 binHeader :: Int -> B.Builder
 binHeader n
   | n < 0x100 = B.word8 0xc4 <> B.word8 (fromIntegral n)
@@ -188,7 +206,7 @@ binHeader n
   | n < 0x100000000 = B.word8 0xc6 <> B.word32BE (fromIntegral n)
   | otherwise = tooLong "bin" n
 
--- | The header of an array of n elements.
+-- | The header of an array of n elements; throws 'LimitExceeded' from 2^32 on.
 arrayHeader :: Int -> B.Builder
 arrayHeader n
   | n < 16 = B.word8 (0x90 .|. fromIntegral n)
@@ -196,7 +214,7 @@ arrayHeader n
   | n < 0x100000000 = B.word8 0xdd <> B.word32BE (fromIntegral n)
   | otherwise = tooLong "array" n
 
--- | The header of a map of n entries.
+-- | The header of a map of n entries; throws 'LimitExceeded' from 2^32 on.
 mapHeader :: Int -> B.Builder
 mapHeader n
   | n < 16 = B.word8 (0x80 .|. fromIntegral n)
@@ -233,21 +251,31 @@ encodeExt t d = header <> B.int8 t <> B.byteString d
 
 tooLong :: Text -> Int -> a
 tooLong what n =
-  throw (EncodeError (what <> " of " <> T.pack (show n) <> " bytes or elements is too long for MessagePack"))
+  throw
+    ( LimitExceeded
+        (what <> " of " <> T.pack (show n) <> " bytes or elements is too long for MessagePack (at most 2^32 - 1)")
+    )
 
 ------------------------------------------------------------------------------------------------
 -- Decoding
 
--- | Why bytes could not be decoded, and at which byte offset.
+-- | Why bytes could not be decoded, and at which byte offset. 'decodeLimit' is set when the
+-- bytes exceed a limit of ABI.md section 11 (nesting deeper than 'maxDepth': a
+-- @virgil.LimitExceeded@) rather than being malformed (a @virgil.ArgumentError@ in a guest).
 data DecodeError = DecodeError
   { decodeOffset :: !Int
   , decodeReason :: !Text
+  , decodeLimit :: !Bool
   }
   deriving (Eq, Show)
 
+-- | A malformed input at an offset (not a limit).
+malformed :: Int -> Text -> DecodeError
+malformed off reason = DecodeError off reason False
+
 -- | @"truncated input: str wants 5 bytes, 3 remain at byte 1"@.
 renderDecodeError :: DecodeError -> Text
-renderDecodeError (DecodeError off reason) = reason <> " at byte " <> T.pack (show off)
+renderDecodeError (DecodeError off reason _) = reason <> " at byte " <> T.pack (show off)
 
 -- | The deepest nesting of arrays and maps a decoder accepts (ABI.md section 11).
 maxDepth :: Int
@@ -266,12 +294,12 @@ decodeTopLevel = whole (-1)
 -- | Decodes an argument array (ABI.md section 4): one array and nothing after it.
 decodeArgs :: BS.ByteString -> Either DecodeError [Value]
 decodeArgs bs
-  | BS.null bs = Left (DecodeError 0 "expected an argument array, got nothing")
+  | BS.null bs = Left (malformed 0 "expected an argument array, got nothing")
   | not (isArrayHead (unsafeIndex bs 0)) =
-      Left (DecodeError 0 ("expected an argument array, got " <> headKind (unsafeIndex bs 0)))
+      Left (malformed 0 ("expected an argument array, got " <> headKind (unsafeIndex bs 0)))
   | otherwise = case decodeTopLevel bs of
       Right (Array xs) -> Right xs
-      Right v -> Left (DecodeError 0 ("expected an argument array, got " <> kindOf v))
+      Right v -> Left (malformed 0 ("expected an argument array, got " <> kindOf v))
       Left e -> Left e
   where
     isArrayHead c = (c >= 0x90 && c <= 0x9f) || c == 0xdc || c == 0xdd
@@ -295,7 +323,7 @@ whole depth0 bs = case value bs depth0 0 of
   Step v off
     | off == BS.length bs -> Right v
     | otherwise ->
-        Left (DecodeError off (T.pack (show (BS.length bs - off)) <> " unexpected bytes after the value"))
+        Left (malformed off (T.pack (show (BS.length bs - off)) <> " unexpected bytes after the value"))
 
 -- The decoder is written as top-level functions with explicit arguments, so that decoding a value
 -- allocates only the value (no closures per value): a list of a million floats costs a million
@@ -307,7 +335,7 @@ data Step = Step !Value {-# UNPACK #-} !Int | Failed DecodeError
 -- | Decodes the value at @off@; @depth@ counts the arrays and maps already open around it.
 value :: BS.ByteString -> Int -> Int -> Step
 value bs !depth !off
-  | off >= BS.length bs = Failed (DecodeError off "truncated input: expected a value")
+  | off >= BS.length bs = Failed (malformed off "truncated input: expected a value")
   | c <= 0x7f = Step (Int (toInteger c)) (off + 1)
   | c >= 0xe0 = Step (Int (toInteger (fromIntegral c :: Int8))) (off + 1)
   | c <= 0x8f = container bs depth off (fromIntegral (c .&. 0x0f)) 1 True
@@ -315,7 +343,7 @@ value bs !depth !off
   | c <= 0xbf = str bs off (fromIntegral (c .&. 0x1f)) 1
   | otherwise = case c of
       0xc0 -> Step Nil (off + 1)
-      0xc1 -> Failed (DecodeError off "invalid byte 0xc1")
+      0xc1 -> Failed (malformed off "invalid byte 0xc1")
       0xc2 -> Step (Bool False) (off + 1)
       0xc3 -> Step (Bool True) (off + 1)
       0xc4 | has 2 -> bin bs off (len8 bs off) 2
@@ -380,7 +408,7 @@ headerLength c = case c of
 truncated :: BS.ByteString -> Int -> Int -> Step
 truncated bs off want =
   Failed
-    ( DecodeError off
+    ( malformed off
         ( "truncated input: " <> headKind (unsafeIndex bs off) <> " wants " <> T.pack (show want)
             <> " bytes, " <> T.pack (show (BS.length bs - off)) <> " remain"
         )
@@ -411,7 +439,7 @@ str bs off n h
   | BS.length bs - off - h < n = truncated bs off (h + n)
   | otherwise = case TE.decodeUtf8' (slice bs (off + h) n) of
       Right t -> Step (Str t) (off + h + n)
-      Left _ -> Failed (DecodeError off "invalid UTF-8 in str")
+      Left _ -> Failed (malformed off "invalid UTF-8 in str")
 
 -- | A bin of n bytes after a header of h bytes (sharing the input's buffer).
 bin :: BS.ByteString -> Int -> Int -> Int -> Step
@@ -443,26 +471,26 @@ timestamp bs off n o = case n of
     let w = be64 bs o
      in checkNsec (fromIntegral (w .&. 0x3ffffffff)) (fromIntegral (w `shiftR` 34))
   12 -> checkNsec (fromIntegral (be64 bs (o + 4))) (be32 bs o)
-  _ -> Left (DecodeError off ("invalid timestamp of " <> T.pack (show n) <> " bytes"))
+  _ -> Left (malformed off ("invalid timestamp of " <> T.pack (show n) <> " bytes"))
   where
     checkNsec sec nsec
       | nsec > 999999999 =
-          Left (DecodeError off ("invalid timestamp: nanoseconds " <> T.pack (show nsec)))
+          Left (malformed off ("invalid timestamp: nanoseconds " <> T.pack (show nsec)))
       | otherwise = Right (Time sec nsec)
 
 -- | An array (or map) of n elements (pairs) after a header of h bytes.
 container :: BS.ByteString -> Int -> Int -> Int -> Int -> Bool -> Step
 container bs depth off n h isMap
   | depth + 1 > maxDepth =
-      Failed (DecodeError off ("nesting deeper than " <> T.pack (show maxDepth) <> " levels"))
+      Failed (DecodeError off ("nesting deeper than " <> T.pack (show maxDepth) <> " levels") True)
   | remaining < (if isMap then 2 * n else n) =
       Failed
-        ( DecodeError off
+        ( malformed off
             ( "truncated input: " <> (if isMap then "map" else "array") <> " of " <> T.pack (show n)
                 <> " entries, " <> T.pack (show remaining) <> " bytes remain"
             )
         )
-  | isMap = pairs bs (depth + 1) n (off + h) []
+  | isMap = pairs bs (depth + 1) off n (off + h) []
   | otherwise = elems bs (depth + 1) n (off + h) []
   where
     remaining = BS.length bs - off - h
@@ -473,10 +501,48 @@ elems bs depth k !o acc = case value bs depth o of
   Failed e -> Failed e
   Step v o' -> elems bs depth (k - 1) o' (v : acc)
 
-pairs :: BS.ByteString -> Int -> Int -> Int -> [(Value, Value)] -> Step
-pairs _ _ 0 !o acc = Step (Map (reverse acc)) o
-pairs bs depth k !o acc = case value bs depth o of
+-- | The pairs of the map at @start@. A key that is an array or a map, and two keys equal as
+-- values, make the map malformed (ABI.md section 5).
+pairs :: BS.ByteString -> Int -> Int -> Int -> Int -> [(Value, Value)] -> Step
+pairs _ _ start 0 !o acc = case duplicateKey (map fst acc) of
+  Nothing -> Step (Map (reverse acc)) o
+  Just k -> Failed (malformed start ("duplicate map key " <> describeKey k))
+pairs bs depth start k !o acc = case value bs depth o of
   Failed e -> Failed e
-  Step key o' -> case value bs depth o' of
-    Failed e -> Failed e
-    Step v o'' -> pairs bs depth (k - 1) o'' ((key, v) : acc)
+  Step key o'
+    | isContainer key -> Failed (malformed o ("a map key is " <> article (kindOf key) <> ", not a scalar"))
+    | otherwise -> case value bs depth o' of
+        Failed e -> Failed e
+        Step v o'' -> pairs bs depth start (k - 1) o'' ((key, v) : acc)
+  where
+    isContainer (Array _) = True
+    isContainer (Map _) = True
+    isContainer _ = False
+    article t = if t == "array" then "an array" else "a " <> t
+
+-- | A key that occurs twice, if any. Keys are equal when their canonical encodings are (so
+-- @d90161@ and @a161@ are one key, an int and a float of the same number are not, and floats
+-- compare bit for bit). The keys are sorted once: n log n for a map of n entries.
+duplicateKey :: [Value] -> Maybe Value
+duplicateKey keys = case keys of
+  [] -> Nothing
+  [_] -> Nothing
+  _
+    | all isStr keys -> firstRepeat [(t, k) | k@(Str t) <- keys]
+    | otherwise -> firstRepeat [(encodeStrict k, k) | k <- keys]
+  where
+    isStr (Str _) = True
+    isStr _ = False
+    firstRepeat :: Ord a => [(a, Value)] -> Maybe Value
+    firstRepeat = adjacent . sortBy (comparing fst)
+    adjacent ((a, k) : rest@((b, _) : _))
+      | a == b = Just k
+      | otherwise = adjacent rest
+    adjacent _ = Nothing
+
+-- | A key as error messages show it.
+describeKey :: Value -> Text
+describeKey k = case k of
+  Str t -> T.pack (show t)
+  Int n -> T.pack (show n)
+  _ -> kindOf k
