@@ -31,6 +31,15 @@ pub mod names {
     pub const PANIC: &str = crate::panic::PANIC;
     /// A closure was called after it stopped being valid (ABI.md, section 15).
     pub const RELEASED_CLOSURE: &str = "virgil.ReleasedClosure";
+    /// The peer broke the ABI's protocol: a reply box pointing into the caller's own memory,
+    /// NULL with a length, a pointer with no length, a reply the callee did not write.
+    pub const PROTOCOL_ERROR: &str = "virgil.ProtocolError";
+    /// An allocation failed: a reply left `{NULL, 0}`, or memory a value needs.
+    pub const OUT_OF_MEMORY: &str = "virgil.OutOfMemory";
+    /// A limit of ABI.md section 11 was exceeded: nesting deeper than 512, a chain of more than
+    /// 256 records, a traceback of more than 4,096 frames, a reply larger than the maximum, a
+    /// length MessagePack cannot represent.
+    pub const LIMIT_EXCEEDED: &str = "virgil.LimitExceeded";
 }
 
 /// A parameter of an exported function.
@@ -230,23 +239,26 @@ fn shorten(message: &str) -> &str {
 }
 
 /// Writes `{"ok": value}`. On failure the reply is left to be reset and the failure is returned:
-/// `virgil.InternalError` when memory ran out, else `virgil.ResultError`.
+/// `virgil.OutOfMemory` when memory ran out, `virgil.LimitExceeded` for a length MessagePack
+/// cannot represent, else `virgil.ResultError`.
 pub(crate) fn write_ok<T: Serialize + ?Sized>(
     reply: &mut Reply,
     value: &T,
 ) -> Result<(), Exception> {
     use std::io::Write;
     let written = match reply.write_all(OK_HEAD) {
-        Ok(()) => value
-            .serialize(&mut codec::serializer(&mut *reply))
-            .map_err(|e| e.to_string()),
+        Ok(()) => codec::write(&mut *reply, value).map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     };
     match written {
         Ok(()) => Ok(()),
         Err(_) if reply.failed() => Err(Exception::new(
-            names::INTERNAL_ERROR,
+            names::OUT_OF_MEMORY,
             "the guest could not allocate memory for its reply",
+        )),
+        Err(e) if crate::bounded::is_too_long(&e) => Err(Exception::new(
+            names::LIMIT_EXCEEDED,
+            format!("the result could not be lowered: {e}"),
         )),
         Err(e) => Err(Exception::new(
             names::RESULT_ERROR,
@@ -268,10 +280,8 @@ pub(crate) fn write_error(reply: &mut Reply, mut x: Exception) {
                 "the guest could not write its error reply",
             )
         });
-        let written = reply.write_all(ERROR_HEAD).is_ok()
-            && record
-                .serialize(&mut codec::serializer(&mut *reply))
-                .is_ok();
+        let written =
+            reply.write_all(ERROR_HEAD).is_ok() && codec::write(&mut *reply, &record).is_ok();
         if written {
             return;
         }
@@ -361,8 +371,12 @@ fn lift_and_run(
         &mut patches,
     )
     .map_err(|e| {
-        Exception::new(names::ARGUMENT_ERROR, argument_message(export.name, e))
-            .with_frame(export.frame())
+        let name = if e.is_limit() {
+            names::LIMIT_EXCEEDED
+        } else {
+            names::ARGUMENT_ERROR
+        };
+        Exception::new(name, argument_message(export.name, e)).with_frame(export.frame())
     })?;
     let patched;
     let (args, start) = if patches.is_empty() {
@@ -417,7 +431,7 @@ pub(crate) fn reply_raw(reply: &mut Reply, envelope: &[u8]) -> Result<(), Except
     use std::io::Write;
     reply.write_all(envelope).map_err(|_| {
         Exception::new(
-            names::INTERNAL_ERROR,
+            names::OUT_OF_MEMORY,
             "the guest could not allocate memory for its reply",
         )
     })

@@ -10,6 +10,7 @@
 //! map or record, which serde would refuse, so that the caller can lift it as one.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 use std::fmt;
 
 use crate::closure::{CLOSURE_EXT, RawClosure};
@@ -165,6 +166,19 @@ impl CheckError {
     pub fn is_malformed(&self) -> bool {
         matches!(self.problem, Problem::Malformed(_))
     }
+
+    /// Whether a limit of ABI.md section 11 was exceeded (`virgil.LimitExceeded`), rather than
+    /// the bytes being malformed or of another type.
+    pub fn is_limit(&self) -> bool {
+        self.problem.is_limit()
+    }
+}
+
+impl Problem {
+    /// Whether this is a limit of ABI.md section 11 (`virgil.LimitExceeded`).
+    pub fn is_limit(&self) -> bool {
+        matches!(self, Problem::TooDeep)
+    }
 }
 
 impl From<Problem> for CheckError {
@@ -223,6 +237,62 @@ impl Head {
             Head::Ext(tag, _) => format!("ext {tag}").into(),
         }
     }
+}
+
+/// A map key as a value (ABI.md section 5: keys are scalars), so that two keys equal as values
+/// are found whatever their encodings (`01` and `cd 00 01` are one key). Floats compare bit for
+/// bit, any NaN equal to any NaN, as values do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Key<'a> {
+    Nil,
+    Bool(bool),
+    Int(i128),
+    Float(u64),
+    Float32(u32),
+    Str(&'a [u8]),
+    Bin(&'a [u8]),
+    Time(Timestamp),
+    Ext(i8, &'a [u8]),
+}
+
+impl fmt::Display for Key<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Key::Nil => f.write_str("nil"),
+            Key::Bool(b) => write!(f, "{b}"),
+            Key::Int(n) => write!(f, "{n}"),
+            Key::Float(bits) => write!(f, "{:?}", f64::from_bits(*bits)),
+            Key::Float32(bits) => write!(f, "{:?}", f32::from_bits(*bits)),
+            Key::Str(s) => write!(f, "{:?}", String::from_utf8_lossy(s)),
+            Key::Bin(b) => write!(f, "b\"{}\"", b.escape_ascii()),
+            Key::Time(t) => write!(f, "time({}, {})", t.sec, t.nsec),
+            Key::Ext(tag, data) => write!(f, "ext {tag} ({} bytes)", data.len()),
+        }
+    }
+}
+
+/// The keys of one map read so far; a key seen twice is malformed (ABI.md section 5).
+#[derive(Default)]
+struct Keys<'a>(HashSet<Key<'a>>);
+
+impl<'a> Keys<'a> {
+    fn insert(&mut self, key: Key<'a>) -> Result<(), Problem> {
+        if self.0.insert(key) {
+            Ok(())
+        } else {
+            Err(Problem::Invalid(
+                format!("a map with the key {key} twice").into(),
+            ))
+        }
+    }
+}
+
+/// A container still being read by [`Reader::skip`].
+struct Open<'a> {
+    /// The values still to read in it (a map's keys and values both count).
+    left: u64,
+    /// A map's keys so far; `None` for an array.
+    keys: Option<Keys<'a>>,
 }
 
 /// A cursor over MessagePack bytes.
@@ -337,29 +407,104 @@ impl<'a> Reader<'a> {
                     .map_err(|_| Problem::Invalid("a str that is not valid UTF-8".into()))?;
                 Ok(bytes)
             }
+            Head::Ext(TIMESTAMP_EXT, n) => {
+                let data = self.take(n)?;
+                if Timestamp::from_ext(data).is_none() {
+                    return Err(invalid_timestamp(data));
+                }
+                Ok(data)
+            }
             Head::Bin(n) | Head::Ext(_, n) => self.take(n),
             _ => Ok(&[]),
         }
     }
 
-    /// Skips one well-formed value of any type whose enclosing arrays and maps are `depth` deep.
-    /// Iterative: the input's nesting costs heap, at most [`MAX_DEPTH`] counters, never stack.
+    /// Reads one map key: a scalar (an array or a map is malformed, ABI.md section 5), whole.
+    fn key(&mut self) -> Result<Key<'a>, Problem> {
+        let start = self.pos;
+        let head = self.head()?;
+        let data = self.payload(head)?;
+        let raw = &self.data[start..self.pos];
+        let be = |n: usize| {
+            raw[raw.len() - n..]
+                .iter()
+                .fold(0u64, |acc, &b| acc << 8 | u64::from(b))
+        };
+        Ok(match head {
+            Head::Nil => Key::Nil,
+            Head::Bool => Key::Bool(raw[0] == 0xc3),
+            Head::Int { .. } => Key::Int(match raw[0] {
+                0x00..=0x7f => i128::from(raw[0]),
+                0xe0..=0xff => i128::from(raw[0] as i8),
+                0xcc..=0xcf => i128::from(be(raw.len() - 1)),
+                // 0xd0..=0xd3: sign-extend the big-endian bytes.
+                _ => {
+                    let n = raw.len() - 1;
+                    let shift = 64 - 8 * n as u32;
+                    i128::from(((be(n) << shift) as i64) >> shift)
+                }
+            }),
+            Head::Float64 => {
+                let v = f64::from_bits(be(8));
+                Key::Float(if v.is_nan() {
+                    f64::NAN.to_bits()
+                } else {
+                    v.to_bits()
+                })
+            }
+            Head::Float32 => {
+                let v = f32::from_bits(be(4) as u32);
+                Key::Float32(if v.is_nan() {
+                    f32::NAN.to_bits()
+                } else {
+                    v.to_bits()
+                })
+            }
+            Head::Str(_) => Key::Str(data),
+            Head::Bin(_) => Key::Bin(data),
+            Head::Ext(TIMESTAMP_EXT, _) => {
+                Key::Time(Timestamp::from_ext(data).expect("payload checked the timestamp"))
+            }
+            Head::Ext(tag, _) => Key::Ext(tag, data),
+            Head::Array(_) | Head::Map(_) => {
+                return Err(Problem::Invalid(
+                    format!("a map key that is a {}", head.family()).into(),
+                ));
+            }
+        })
+    }
+
+    /// Skips one well-formed value of any type whose enclosing arrays and maps are `depth` deep:
+    /// strs are UTF-8, timestamps valid, map keys scalars and never twice in one map.
+    /// Iterative: the input's nesting costs heap, at most [`MAX_DEPTH`] entries, never stack.
     pub fn skip(&mut self, depth: usize) -> Result<(), Problem> {
-        let mut open: Vec<u64> = Vec::new(); // the values still to read in each open container
+        let mut open: Vec<Open<'a>> = Vec::new(); // the containers still being read
         loop {
+            if let Some(Open {
+                left,
+                keys: Some(keys),
+            }) = open.last_mut()
+                && *left % 2 == 0
+            {
+                // A map's key: a scalar, read whole.
+                let key = self.key()?;
+                keys.insert(key)?;
+                *left -= 1;
+                continue;
+            }
             let head = self.head()?;
             self.payload(head)?;
             let items = match head {
-                Head::Array(n) => Some(n),
-                Head::Map(n) => Some(n.saturating_mul(2)),
+                Head::Array(n) => Some((n, None)),
+                Head::Map(n) => Some((n.saturating_mul(2), Some(Keys::default()))),
                 _ => None,
             };
-            if let Some(items) = items {
+            if let Some((items, keys)) = items {
                 if depth + open.len() + 1 > MAX_DEPTH {
                     return Err(Problem::TooDeep);
                 }
                 if items > 0 {
-                    open.push(items);
+                    open.push(Open { left: items, keys });
                     continue;
                 }
             }
@@ -367,9 +512,9 @@ impl<'a> Reader<'a> {
             loop {
                 match open.last_mut() {
                     None => return Ok(()),
-                    Some(left) => {
-                        *left -= 1;
-                        if *left > 0 {
+                    Some(top) => {
+                        top.left -= 1;
+                        if top.left > 0 {
                             break;
                         }
                         open.pop();
@@ -412,9 +557,7 @@ impl<'a> Reader<'a> {
                 self.payload(head)?;
             }
             (Ty::Time, Head::Ext(TIMESTAMP_EXT, _)) => {
-                if Timestamp::from_ext(self.payload(head)?).is_none() {
-                    return Err(Problem::Invalid("a malformed timestamp".into()).into());
-                }
+                self.payload(head)?; // checks the timestamp
             }
             (Ty::Func(..), Head::Ext(CLOSURE_EXT, _)) => {
                 RawClosure::check_payload(self.payload(head)?)
@@ -433,7 +576,14 @@ impl<'a> Reader<'a> {
             }
             (Ty::Map(key, value), Head::Map(n)) => {
                 Self::enter(depth)?;
+                let mut keys = Keys::default();
                 for i in 0..n {
+                    let mut probe = Reader {
+                        data: self.data,
+                        pos: self.pos,
+                    };
+                    keys.insert(probe.key()?)
+                        .map_err(|p| CheckError::from(p).inside(|| format!("entry {}", i + 1)))?;
                     self.check(key, depth + 1, patches)
                         .map_err(|e| e.inside(|| format!("key of entry {}", i + 1)))?;
                     self.check(value, depth + 1, patches)
@@ -467,16 +617,16 @@ impl<'a> Reader<'a> {
             value_start: usize,
         }
         let mut entries: Vec<Entry<'a>> = Vec::new();
+        let mut keys = Keys::default();
         for _ in 0..n {
             let key_start = self.pos;
-            let key_head = self.head()?;
-            let key = self.payload(key_head)?;
-            let key = match key_head {
-                Head::Str(_) => std::str::from_utf8(key).ok(),
-                _ => {
-                    self.skip_rest(key_head, depth + 1)?;
-                    None
-                }
+            let key = self.key()?;
+            // A field given twice is malformed, as any duplicate key is.
+            keys.insert(key)
+                .map_err(|p| CheckError::from(p).inside(|| record.to_owned()))?;
+            let key = match key {
+                Key::Str(s) => std::str::from_utf8(s).ok(),
+                _ => None,
             };
             let value_start = self.pos;
             self.skip(depth + 1)?;
@@ -552,20 +702,6 @@ impl<'a> Reader<'a> {
         Ok(())
     }
 
-    /// Skips the elements of a container whose head was already read.
-    fn skip_rest(&mut self, head: Head, depth: usize) -> Result<(), Problem> {
-        let items = match head {
-            Head::Array(n) => n,
-            Head::Map(n) => n.saturating_mul(2),
-            _ => return Ok(()),
-        };
-        Self::enter(depth)?;
-        for _ in 0..items {
-            self.skip(depth + 1)?;
-        }
-        Ok(())
-    }
-
     fn enter(depth: usize) -> Result<(), Problem> {
         if depth + 1 > MAX_DEPTH {
             Err(Problem::TooDeep)
@@ -573,6 +709,17 @@ impl<'a> Reader<'a> {
             Ok(())
         }
     }
+}
+
+/// What a timestamp extension of the wrong length or with a second's worth of nanoseconds is.
+fn invalid_timestamp(data: &[u8]) -> Problem {
+    Problem::Invalid(
+        match data.len() {
+            4 | 8 | 12 => "a timestamp with 1,000,000,000 nanoseconds or more",
+            _ => "a timestamp extension of a length other than 4, 8 or 12",
+        }
+        .into(),
+    )
 }
 
 /// Checks that `data` is exactly one well-formed value of any type.
@@ -657,6 +804,18 @@ pub enum ArgsError {
     },
     /// Bytes follow the array.
     Trailing(usize),
+}
+
+impl ArgsError {
+    /// Whether a limit of ABI.md section 11 was exceeded (`virgil.LimitExceeded`) rather than
+    /// the arguments being malformed or of the wrong types (`virgil.ArgumentError`).
+    pub fn is_limit(&self) -> bool {
+        match self {
+            ArgsError::Malformed(problem) => problem.is_limit(),
+            ArgsError::Argument { error, .. } => error.is_limit(),
+            _ => false,
+        }
+    }
 }
 
 /// Checks an argument array against the parameter types. On success `ends[i]` is the offset just

@@ -512,6 +512,71 @@ impl io::Write for ArgBuf {
     }
 }
 
+/// The first byte the scratch buffer gets before a call: `0xc1` is never valid MessagePack.
+const UNWRITTEN: u8 = 0xc1;
+
+/// The largest reply a closure may give (ABI.md sections 2 and 11): 1 GiB.
+pub const MAX_REPLY: usize = 1 << 30;
+
+/// Where a closure's reply is, once its box passed the checks of ABI.md section 2.
+#[derive(Debug, PartialEq, Eq)]
+enum ReplyBox {
+    /// In the scratch buffer lent to the call: its first `len` bytes.
+    Scratch(usize),
+    /// In the closure side's memory, `len` bytes, to be freed with its `realloc` (also when
+    /// `len` is beyond the maximum: the reply is then freed unread).
+    Owned(usize),
+}
+
+/// Checks a closure's reply box before a byte of it is read or anything freed (ABI.md section
+/// 2, in its order): `{NULL, 0}` is `virgil.OutOfMemory`; NULL with a length, a pointer with no
+/// length, the scratch pointer with more than its capacity, a pointer into the arguments or the
+/// scratch buffer other than the scratch pointer itself (never freed: it is ours), and the
+/// scratch buffer left as it was lent (`first` still [`UNWRITTEN`]) are `virgil.ProtocolError`.
+fn check_reply_box(
+    out: &VirgilBox,
+    scratch: *mut u8,
+    first: u8,
+    input: &[u8],
+) -> Result<ReplyBox, (&'static str, String)> {
+    let protocol = |message: String| Err((names::PROTOCOL_ERROR, message));
+    let (ptr, len) = (out.ptr, out.len);
+    if ptr.is_null() && len == 0 {
+        return Err((
+            names::OUT_OF_MEMORY,
+            "the closure could not allocate its reply".into(),
+        ));
+    }
+    if ptr.is_null() {
+        return protocol(format!("a NULL reply pointer with a length of {len}"));
+    }
+    if len == 0 {
+        return protocol("a reply pointer with a length of 0".into());
+    }
+    if ptr == scratch {
+        if len > SCRATCH as u64 {
+            return protocol(format!(
+                "the reply claims {len} bytes of a scratch buffer of {SCRATCH}"
+            ));
+        }
+        if len == SCRATCH as u64 && first == UNWRITTEN {
+            return protocol("the closure wrote no reply".into());
+        }
+        return Ok(ReplyBox::Scratch(len as usize));
+    }
+    let inside = |start: *const u8, n: usize| {
+        let (p, s) = (ptr as usize, start as usize);
+        n > 0 && s <= p && p < s.saturating_add(n)
+    };
+    if inside(scratch, SCRATCH) {
+        return protocol("the reply points inside the scratch buffer lent to it".into());
+    }
+    if inside(input.as_ptr(), input.len()) {
+        return protocol("the reply points into its own arguments".into());
+    }
+    Ok(ReplyBox::Owned(usize::try_from(len).unwrap_or(usize::MAX)))
+}
+
 /// A reply in the closure side's memory, freed with its `realloc` when dropped.
 struct Owned {
     ptr: *mut u8,
@@ -553,13 +618,16 @@ fn invoke_record<A: Serialize, R: DeserializeOwned>(
         buf.len = 1;
         buf.stack[0] = 0x90; // `()` would write nil; no arguments are the empty array
     } else {
-        args.serialize(&mut codec::serializer(&mut buf))
-            .map_err(|e| {
-                Exception::new(
-                    names::ARGUMENT_ERROR,
-                    format!("callback {signature}: the arguments could not be lowered: {e}"),
-                )
-            })?;
+        codec::write(&mut buf, args).map_err(|e| {
+            Exception::new(
+                if crate::bounded::is_too_long(&e) {
+                    names::LIMIT_EXCEEDED
+                } else {
+                    names::ARGUMENT_ERROR
+                },
+                format!("callback {signature}: the arguments could not be lowered: {e}"),
+            )
+        })?;
     }
     let input = buf.bytes();
     let input_box = VirgilBox {
@@ -567,6 +635,9 @@ fn invoke_record<A: Serialize, R: DeserializeOwned>(
         len: input.len() as u64,
     };
     let mut scratch = [0u8; SCRATCH];
+    // An unwritten reply stays exactly {scratch, SCRATCH} with this first byte, never the first
+    // byte of MessagePack (ABI.md section 2, check 6).
+    scratch[0] = UNWRITTEN;
     let scratch_ptr = scratch.as_mut_ptr();
     let mut out = VirgilBox {
         ptr: scratch_ptr,
@@ -579,40 +650,26 @@ fn invoke_record<A: Serialize, R: DeserializeOwned>(
     let failure = |name: &str, message: String| {
         Exception::new(name, format!("callback {signature}: {message}"))
     };
-    if out.ptr.is_null() {
-        return Err(failure(
-            names::INTERNAL_ERROR,
-            "the closure could not allocate its reply".into(),
-        ));
-    }
+    let checked = check_reply_box(&out, scratch_ptr, scratch[0], input);
     let _owned;
-    let reply: &[u8] = if out.ptr == scratch_ptr {
-        if out.len > SCRATCH as u64 {
-            return Err(failure(
-                names::INTERNAL_ERROR,
-                format!(
-                    "the reply claims {} bytes of a scratch buffer of {SCRATCH}",
-                    out.len
-                ),
-            ));
+    let reply: &[u8] = match checked {
+        Err((name, message)) => return Err(failure(name, message)),
+        Ok(ReplyBox::Scratch(len)) => &scratch[..len],
+        Ok(ReplyBox::Owned(len)) => {
+            _owned = Owned {
+                ptr: out.ptr,
+                realloc: raw.realloc,
+            };
+            if len > MAX_REPLY {
+                return Err(failure(
+                    names::LIMIT_EXCEEDED,
+                    format!("a reply of {len} bytes is larger than the maximum of {MAX_REPLY}"),
+                ));
+            }
+            // SAFETY: the closure replied `len` bytes at `out.ptr` in its own memory (not ours:
+            // checked), ours until freed (by `_owned`).
+            unsafe { std::slice::from_raw_parts(out.ptr, len) }
         }
-        &scratch[..out.len as usize]
-    } else {
-        _owned = Owned {
-            ptr: out.ptr,
-            realloc: raw.realloc,
-        };
-        let len = usize::try_from(out.len)
-            .ok()
-            .filter(|&n| n <= isize::MAX as usize)
-            .ok_or_else(|| {
-                failure(
-                    names::INTERNAL_ERROR,
-                    format!("a reply of {} bytes", out.len),
-                )
-            })?;
-        // SAFETY: the closure replied `len` bytes at `out.ptr`, ours until freed (by `_owned`).
-        unsafe { std::slice::from_raw_parts(out.ptr, len) }
     };
     if reply.is_empty() {
         return Err(failure(names::RESULT_ERROR, "an empty reply".into()));
@@ -623,19 +680,21 @@ fn invoke_record<A: Serialize, R: DeserializeOwned>(
     if !ok {
         return Err(Exception::decode(value).map_err(|e| {
             failure(
-                names::RESULT_ERROR,
+                e.name(names::RESULT_ERROR),
                 format!("a malformed exception record: {e}"),
             )
         })?);
     }
     let mut patches = Vec::new();
     check::check_value(value, result, &mut patches).map_err(|e| {
-        let what = if e.is_malformed() {
-            "a malformed result"
+        let (name, what) = if e.is_limit() {
+            (names::LIMIT_EXCEEDED, "the result")
+        } else if e.is_malformed() {
+            (names::RESULT_ERROR, "a malformed result")
         } else {
-            "the result"
+            (names::RESULT_ERROR, "the result")
         };
-        failure(names::RESULT_ERROR, format!("{what}: {e}"))
+        failure(name, format!("{what}: {e}"))
     })?;
     let patched;
     let value = if patches.is_empty() {
@@ -658,6 +717,41 @@ mod tests {
         ptr::null_mut()
     }
     unsafe extern "C" fn nop_env(_: *mut c_void) {}
+
+    #[test]
+    fn reply_boxes_are_checked_in_the_order_of_the_abi() {
+        let mut scratch = [0u8; SCRATCH];
+        let sp = scratch.as_mut_ptr();
+        let input = [0x91u8, 0x01];
+        let mut theirs = [0u8; 4];
+        let tp = theirs.as_mut_ptr();
+        let run = |ptr: *mut u8, len: u64, first: u8| {
+            check_reply_box(&VirgilBox { ptr, len }, sp, first, &input)
+        };
+        let name = |r: Result<ReplyBox, (&'static str, String)>| r.unwrap_err().0;
+        let null = std::ptr::null_mut();
+        assert_eq!(name(run(null, 0, 0)), names::OUT_OF_MEMORY);
+        assert_eq!(name(run(null, 5, 0)), names::PROTOCOL_ERROR);
+        assert_eq!(name(run(tp, 0, 0)), names::PROTOCOL_ERROR);
+        assert_eq!(name(run(sp, SCRATCH as u64 + 1, 0)), names::PROTOCOL_ERROR);
+        // SAFETY: pointers one byte into our own buffers, never dereferenced.
+        let (into_scratch, into_input) = unsafe { (sp.add(1), input.as_ptr().add(1).cast_mut()) };
+        let (_, why) = run(into_scratch, 3, 0).unwrap_err();
+        assert!(why.contains("scratch"), "{why}");
+        let (_, why) = run(into_input, 1, 0).unwrap_err();
+        assert!(why.contains("arguments"), "{why}");
+        assert_eq!(
+            name(run(sp, SCRATCH as u64, UNWRITTEN)),
+            names::PROTOCOL_ERROR
+        );
+        assert_eq!(
+            run(sp, SCRATCH as u64, 0x81),
+            Ok(ReplyBox::Scratch(SCRATCH))
+        );
+        assert_eq!(run(sp, 4, UNWRITTEN), Ok(ReplyBox::Scratch(4)));
+        assert_eq!(run(tp, 4, 0), Ok(ReplyBox::Owned(4)));
+        assert_eq!(run(tp, 1 << 50, 0), Ok(ReplyBox::Owned(1 << 50)));
+    }
 
     #[test]
     fn payload_round_trip_and_wire_form() {

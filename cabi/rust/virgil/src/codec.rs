@@ -12,6 +12,7 @@ use rmp_serde::config::{DefaultConfig, StructMapConfig};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
+use crate::bounded::{Bounded, is_too_long};
 use crate::check;
 use crate::exception::Exception;
 use crate::value::Value;
@@ -23,33 +24,89 @@ pub fn serializer<W: io::Write>(
     rmp_serde::Serializer::new(writer).with_struct_map()
 }
 
+/// Writes `value` in the canonical form with [`serializer`], refusing lengths MessagePack cannot
+/// represent (ABI.md section 11) rather than writing them cut to 32 bits.
+pub(crate) fn write<T: Serialize + ?Sized, W: io::Write>(
+    writer: W,
+    value: &T,
+) -> Result<(), rmp_serde::encode::Error> {
+    value.serialize(Bounded::new(&mut serializer(writer)))
+}
+
 /// A value that could not be encoded or decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CodecError(String);
+pub struct CodecError {
+    message: String,
+    limit: bool,
+}
+
+impl CodecError {
+    fn new(message: impl fmt::Display) -> Self {
+        CodecError {
+            message: message.to_string(),
+            limit: false,
+        }
+    }
+
+    fn check(e: check::CheckError) -> Self {
+        CodecError {
+            limit: e.is_limit(),
+            message: e.to_string(),
+        }
+    }
+
+    fn encoding(e: rmp_serde::encode::Error) -> Self {
+        CodecError {
+            limit: is_too_long(&e),
+            message: e.to_string(),
+        }
+    }
+
+    /// Whether a limit of ABI.md section 11 was exceeded (nesting deeper than 512, a chain of
+    /// more than 256 records or 4,096 frames, a length of 2³² or more): `virgil.LimitExceeded`.
+    /// Otherwise the bytes were malformed or the value did not fit its type.
+    pub fn is_limit(&self) -> bool {
+        self.limit
+    }
+
+    /// The framework name for this failure (ABI.md section 7): [`names::LIMIT_EXCEEDED`] for a
+    /// limit, else `otherwise` (`virgil.ArgumentError` in a guest, `virgil.ResultError` for a
+    /// reply).
+    ///
+    /// [`names::LIMIT_EXCEEDED`]: crate::names::LIMIT_EXCEEDED
+    pub fn name<'a>(&self, otherwise: &'a str) -> &'a str {
+        if self.limit {
+            crate::names::LIMIT_EXCEEDED
+        } else {
+            otherwise
+        }
+    }
+}
 
 impl fmt::Display for CodecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
 impl std::error::Error for CodecError {}
 
-/// Encodes a value in the canonical form.
+/// Encodes a value in the canonical form. A str, byte string, list or map of 2³² or more
+/// elements is refused ([`CodecError::is_limit`]).
 pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, CodecError> {
     let mut bytes = Vec::new();
-    value
-        .serialize(&mut serializer(&mut bytes))
-        .map_err(|e| CodecError(e.to_string()))?;
+    write(&mut bytes, value).map_err(CodecError::encoding)?;
     Ok(bytes)
 }
 
 /// Decodes one value that must fill `bytes` exactly. The bytes are checked first: well formed,
-/// nested at most 512 deep, nothing after the value; then serde lifts them.
+/// nested at most 512 deep ([`CodecError::is_limit`] beyond), nothing after the value, every
+/// str UTF-8, every timestamp valid, no map with an array or map as a key or with one key twice
+/// (ABI.md section 5); then serde lifts them.
 pub fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, CodecError> {
-    check::validate(bytes).map_err(|e| CodecError(e.to_string()))?;
+    check::validate(bytes).map_err(CodecError::check)?;
     let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
-    T::deserialize(&mut de).map_err(|e| CodecError(e.to_string()))
+    T::deserialize(&mut de).map_err(CodecError::new)
 }
 
 /// Lifts a value of a type of the ABI's vocabulary, as an exported function lifts its arguments:
@@ -74,17 +131,20 @@ pub fn lift<T: serde::de::DeserializeOwned + crate::AbiType>(
     bytes: &[u8],
 ) -> Result<T, CodecError> {
     let mut patches = Vec::new();
-    check::check_value(bytes, &T::TYPE, &mut patches).map_err(|e| CodecError(e.to_string()))?;
+    check::check_value(bytes, &T::TYPE, &mut patches).map_err(CodecError::check)?;
     let patched = check::apply(bytes, patches, &mut []);
     let mut de = rmp_serde::Deserializer::from_read_ref(&patched[..]);
-    T::deserialize(&mut de).map_err(|e| CodecError(e.to_string()))
+    T::deserialize(&mut de).map_err(CodecError::new)
 }
 
 impl Exception {
     /// Decodes a record, checking the chain and traceback limits (ABI.md, section 6).
     pub fn decode(bytes: &[u8]) -> Result<Exception, CodecError> {
         let x: Exception = decode(bytes)?;
-        x.check_limits().map_err(CodecError)?;
+        x.check_limits().map_err(|message| CodecError {
+            message,
+            limit: true,
+        })?;
         Ok(x)
     }
 

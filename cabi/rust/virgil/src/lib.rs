@@ -112,6 +112,7 @@ compile_error!(
 
 mod alloc;
 mod backtrace;
+mod bounded;
 mod call;
 mod check;
 mod closure;

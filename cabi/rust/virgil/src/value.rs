@@ -325,10 +325,12 @@ impl<'de> Visitor<'de> for ValueVisitor {
     fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
         let (tag, data): (i8, serde_bytes::ByteBuf) = Deserialize::deserialize(d)?;
         let data = data.into_vec();
-        if tag == TIMESTAMP_EXT
-            && let Some(t) = Timestamp::from_ext(&data)
-        {
-            return Ok(Value::Time(t));
+        if tag == TIMESTAMP_EXT {
+            // A timestamp of another length or with a second's worth of nanoseconds is
+            // malformed (ABI.md section 5), not an extension value to keep.
+            return Timestamp::from_ext(&data)
+                .map(Value::Time)
+                .ok_or_else(|| de::Error::custom("a malformed timestamp extension"));
         }
         Ok(Value::Ext(tag, data))
     }

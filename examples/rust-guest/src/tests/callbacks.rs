@@ -379,8 +379,91 @@ mod misbehaving {
         }
     }
 
-    unsafe extern "C" fn no_realloc(_: *mut c_void, _: usize) -> *mut c_void {
-        panic!("nothing to free: every reply is in the scratch buffer");
+    /// Leaves `out` as it was lent: no reply written.
+    unsafe extern "C" fn silent(_: *mut c_void, _: *const VirgilBox, _: *mut VirgilBox) {}
+
+    unsafe extern "C" fn null_with_length(
+        _: *mut c_void,
+        _: *const VirgilBox,
+        out: *mut VirgilBox,
+    ) {
+        // SAFETY: `out` is the guest's box.
+        unsafe { (*out).ptr = std::ptr::null_mut() };
+    }
+
+    unsafe extern "C" fn into_its_arguments(
+        _: *mut c_void,
+        input: *const VirgilBox,
+        out: *mut VirgilBox,
+    ) {
+        // SAFETY: `input` and `out` are the guest's boxes; the reply points into the arguments.
+        unsafe {
+            *out = VirgilBox {
+                ptr: (*input).ptr,
+                len: (*input).len,
+            }
+        };
+    }
+
+    unsafe extern "C" fn inside_the_scratch(
+        _: *mut c_void,
+        _: *const VirgilBox,
+        out: *mut VirgilBox,
+    ) {
+        // SAFETY: `out` lends at least 1024 bytes; the reply is a pointer into them.
+        unsafe {
+            let p = (*out).ptr;
+            p.add(8)
+                .copy_from_nonoverlapping([0x81, 0xa2, b'o', b'k', 0x01].as_ptr(), 5);
+            *out = VirgilBox {
+                ptr: p.add(8),
+                len: 5,
+            };
+        }
+    }
+
+    /// Memory of the closure side's own: the reply of `huge` and `long_chain`.
+    static OWN: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+    static FREES: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+    unsafe extern "C" fn huge(_: *mut c_void, _: *const VirgilBox, out: *mut VirgilBox) {
+        let mut own = OWN.lock().unwrap_or_else(|e| e.into_inner());
+        *own = vec![0x81; 16];
+        // SAFETY: `out` is the guest's box; 2^50 bytes is a lie the guest must not act on.
+        unsafe {
+            *out = VirgilBox {
+                ptr: own.as_mut_ptr(),
+                len: 1 << 50,
+            }
+        };
+    }
+
+    /// Replies an error whose cause chain has 257 records: one beyond the limit.
+    unsafe extern "C" fn long_chain(_: *mut c_void, _: *const VirgilBox, out: *mut VirgilBox) {
+        let mut record = vec![0x81, 0xa4, b'n', b'a', b'm', b'e', 0xa1, b'E'];
+        for _ in 1..257 {
+            let mut outer = vec![0x82, 0xa4, b'n', b'a', b'm', b'e', 0xa1, b'E'];
+            outer.extend_from_slice(&[0xa5, b'c', b'a', b'u', b's', b'e']);
+            outer.extend_from_slice(&record);
+            record = outer;
+        }
+        let mut own = OWN.lock().unwrap_or_else(|e| e.into_inner());
+        *own = vec![0x81, 0xa5, b'e', b'r', b'r', b'o', b'r'];
+        own.extend_from_slice(&record);
+        // SAFETY: `out` is the guest's box; the reply is in the closure side's memory.
+        unsafe {
+            *out = VirgilBox {
+                ptr: own.as_mut_ptr(),
+                len: own.len() as u64,
+            }
+        };
+    }
+
+    /// Frees nothing (the memory is `OWN`); counts what the guest gives back.
+    unsafe extern "C" fn counting_realloc(_: *mut c_void, n: usize) -> *mut c_void {
+        assert_eq!(n, 0, "the guest only frees");
+        FREES.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        std::ptr::null_mut()
     }
 
     unsafe extern "C" fn nop(_: *mut c_void) {}
@@ -389,7 +472,7 @@ mod misbehaving {
         let raw = RawClosure {
             call,
             env,
-            realloc: no_realloc,
+            realloc: counting_realloc,
             retain: nop,
             release: nop,
         };
@@ -402,18 +485,27 @@ mod misbehaving {
         *x.cause.unwrap()
     }
 
+    /// The frees `f`'s reply got from the guest.
+    fn frees(f: impl FnOnce()) -> u32 {
+        static TURN: Mutex<()> = Mutex::new(());
+        let _turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+        let before = FREES.load(std::sync::atomic::Ordering::SeqCst);
+        f();
+        FREES.load(std::sync::atomic::Ordering::SeqCst) - before
+    }
+
     #[test]
     fn broken_replies_are_errors_not_crashes() {
         let x = cause(no_reply);
         assert_eq!(
             (x.name.as_str(), x.message.as_str()),
             (
-                "virgil.InternalError",
+                "virgil.OutOfMemory",
                 "callback fn(int) -> int: the closure could not allocate its reply"
             )
         );
         let x = cause(overrun);
-        assert_eq!(x.name, "virgil.InternalError");
+        assert_eq!(x.name, "virgil.ProtocolError");
         assert!(x.message.contains("scratch buffer of 1024"), "{x:#?}");
         let x = cause(not_an_envelope);
         assert_eq!(x.name, "virgil.ResultError");
@@ -421,6 +513,53 @@ mod misbehaving {
             x.message,
             "callback fn(int) -> int: a malformed reply: expected an envelope (a map), got int"
         );
+    }
+
+    /// ABI.md section 2: each check of a reply box, with what is freed (only the closure's own
+    /// memory, once, never the guest's).
+    #[test]
+    fn reply_boxes_are_checked() {
+        let cases: [(virgil::ClosureCallFn, &str, &str, u32); 6] = [
+            (silent, "virgil.ProtocolError", "wrote no reply", 0),
+            (
+                null_with_length,
+                "virgil.ProtocolError",
+                "NULL reply pointer with a length of 1024",
+                0,
+            ),
+            (
+                into_its_arguments,
+                "virgil.ProtocolError",
+                "points into its own arguments",
+                0,
+            ),
+            (
+                inside_the_scratch,
+                "virgil.ProtocolError",
+                "inside the scratch buffer",
+                0,
+            ),
+            (
+                huge,
+                "virgil.LimitExceeded",
+                "reply of 1125899906842624 bytes",
+                1,
+            ),
+            (
+                long_chain,
+                "virgil.LimitExceeded",
+                "longer than 256 records",
+                1,
+            ),
+        ];
+        for (f, name, words, freed) in cases {
+            let mut x = None;
+            let n = frees(|| x = Some(cause(f)));
+            let x = x.unwrap();
+            assert_eq!(x.name, name, "{x:#?}");
+            assert!(x.message.contains(words), "{words}: {}", x.message);
+            assert_eq!(n, freed, "frees of {words}");
+        }
     }
 
     #[test]
