@@ -59,7 +59,7 @@ void register_closure(const virgil_box *in, virgil_box *out) __asm__("register")
 void fire(const virgil_box *in, virgil_box *out);
 void unregister(const virgil_box *in, virgil_box *out);
 
-#define ARGUMENT_ERROR "virgil.ArgumentError"
+#define ARGUMENT_ERROR VG_ARGUMENT_ERROR
 
 /* ---- Allocation and tracebacks --------------------------------------------------------- */
 
@@ -162,22 +162,31 @@ static void call_finish(call *c)
     mpl_writer *w = &c->reply;
     mpl_error err = mpl_writer_error(w);
     if (err != MPL_OK) /* try to say so; a small record often fits where the reply did not */
-        FAIL(c, "virgil.InternalError", "%s: could not write the reply: %s", c->function,
-             mpl_strerror(err));
+        FAIL(c, vg_error_name(err, VG_INTERNAL_ERROR), "%s: could not write the reply: %s",
+             c->function, mpl_strerror(err));
     vg_reply_finish(w, c->out);
 }
 
 /* ---- Arguments ------------------------------------------------------------------------- */
 
+/* Replies the failure to read the arguments: virgil.LimitExceeded for nesting deeper than 512,
+ * virgil.OutOfMemory when checking them needed memory there was not, else malformed arguments,
+ * virgil.ArgumentError. */
 static bool malformed(call *c, mpl_error err)
 {
-    FAIL(c, ARGUMENT_ERROR, "%s: malformed arguments: %s", c->function, mpl_strerror(err));
+    const char *name = vg_error_name(err, ARGUMENT_ERROR);
+    if (strcmp(name, ARGUMENT_ERROR) == 0)
+        FAIL(c, name, "%s: malformed arguments: %s", c->function, mpl_strerror(err));
+    else
+        FAIL(c, name, "%s: arguments: %s", c->function, mpl_strerror(err));
     return false;
 }
 
 /* Checks that `in` is one well-formed array of `arity` values with nothing after it, and leaves
- * c->args at its first element.  Checking the whole structure first means that the typed reads
- * after it can only meet values of the wrong type, never broken ones. */
+ * c->args at its first element.  Every argument is checked whole against the edges of ABI.md
+ * section 5 (mpl_copy: UTF-8, timestamps, scalar and distinct map keys, nesting at most 512 deep
+ * counted from the argument itself), so the typed reads after it can only meet values of the
+ * wrong type, never broken ones. */
 static bool take_args(call *c, uint32_t arity)
 {
     uint32_t count;
@@ -198,7 +207,7 @@ static bool take_args(call *c, uint32_t arity)
 
     mpl_reader rest = c->args;
     for (uint32_t i = 0; i < count; i++)
-        if ((err = mpl_skip(&rest)) != MPL_OK)
+        if ((err = mpl_copy(&rest, NULL, vg_realloc)) != MPL_OK)
             return malformed(c, err);
     if (mpl_reader_remaining(&rest) != 0) {
         size_t n = mpl_reader_remaining(&rest);
@@ -357,7 +366,8 @@ static bool call_int(call *c, const char *function, int line, const vg_closure *
     for (size_t i = 0; i < nargs; i++)
         mpl_write_int(&w, args[i]);
     if (mpl_writer_error(&w) != MPL_OK) {
-        fail(c, function, line, "virgil.InternalError", "%s: could not write the arguments: %s",
+        fail(c, function, line, vg_error_name(mpl_writer_error(&w), VG_INTERNAL_ERROR),
+             "%s: could not write the arguments: %s",
              c->function, mpl_strerror(mpl_writer_error(&w)));
         mpl_writer_destroy(&w);
         return false;
@@ -374,11 +384,11 @@ static bool call_int(call *c, const char *function, int line, const vg_closure *
         if (err == MPL_OK)
             done = true;
         else if (err == MPL_ERR_TYPE && mpl_peek_type(&value, &got) == MPL_OK)
-            fail(c, function, line, "virgil.ResultError",
+            fail(c, function, line, VG_RESULT_ERROR,
                  "%s: the callback's result: expected int, got %s", c->function,
                  mpl_type_name(got));
         else
-            fail(c, function, line, "virgil.ResultError", "%s: the callback's result: %s",
+            fail(c, function, line, VG_RESULT_ERROR, "%s: the callback's result: %s",
                  c->function, mpl_strerror(err));
         break;
     }
@@ -451,8 +461,10 @@ EXPORT void divide(const virgil_box *in, virgil_box *out)
     call_finish(&c);
 }
 
-/* The argument is already one well-formed value (take_args skipped it), so its bytes are copied
- * as they are: the value comes back unchanged whatever its type, extensions included. */
+/* The argument comes back as the same value in its canonical encoding (ABI.md section 5):
+ * integers, strings, byte strings, arrays and maps in their smallest form, timestamps by the
+ * timestamp rule, other extensions as they came.  The canonical form is never longer than the
+ * argument, so the reply needs one allocation at most. */
 EXPORT void echo(const virgil_box *in, virgil_box *out)
 {
     call c;
@@ -460,9 +472,14 @@ EXPORT void echo(const virgil_box *in, virgil_box *out)
     size_t len;
     call_init(&c, "echo", in, out);
     if (take_args(&c, 1) && arg_any(&c, &value, &len)) {
+        mpl_reader v;
+        mpl_reader_init(&v, value, len);
         mpl_writer_reserve(&c.reply, OK_HEAD_SIZE + len);
         ok(&c);
-        mpl_write_raw(&c.reply, value, len);
+        mpl_error err = mpl_copy(&v, &c.reply, vg_realloc);
+        if (err != MPL_OK) /* take_args checked it: only the writer can fail here */
+            FAIL(&c, vg_error_name(err, VG_INTERNAL_ERROR), "echo: could not write the reply: %s",
+                 mpl_strerror(err));
     }
     call_finish(&c);
 }
@@ -638,7 +655,7 @@ static bool arg_cstr(call *c, char **s, size_t *len)
         return false;
     }
     if ((*s = copy_cstr(text, *len)) == NULL) {
-        FAIL(c, "MemoryError", "%s: argument %u: out of memory", c->function, c->next - 1);
+        FAIL(c, VG_OUT_OF_MEMORY, "%s: argument %u: out of memory", c->function, c->next - 1);
         return false;
     }
     return true;
@@ -791,7 +808,7 @@ EXPORT void parse_int(const virgil_box *in, virgil_box *out)
         int q = quote_len(s, len, 64);
         const char *more = (size_t)q < len ? "..." : "";
         if (text == NULL) {
-            FAIL(&c, "MemoryError", "parse_int: out of memory");
+            FAIL(&c, VG_OUT_OF_MEMORY, "parse_int: out of memory");
         } else {
             char *end;
             errno = 0;

@@ -8,6 +8,7 @@
 
 #include "mpack_lite.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 const char *mpl_strerror(mpl_error err)
@@ -29,6 +30,16 @@ const char *mpl_strerror(mpl_error err)
         return "out of memory";
     case MPL_ERR_TOO_LONG:
         return "length does not fit 32 bits";
+    case MPL_ERR_UTF8:
+        return "str is not valid UTF-8";
+    case MPL_ERR_TIMESTAMP:
+        return "invalid timestamp";
+    case MPL_ERR_KEY_TYPE:
+        return "a map key is an array or a map";
+    case MPL_ERR_DUP_KEY:
+        return "duplicate map key";
+    case MPL_ERR_CLOSURE:
+        return "extension 64 (a closure) without its 40-byte payload";
     }
     return "unknown error";
 }
@@ -344,6 +355,8 @@ mpl_error mpl_read_str(mpl_reader *r, const char **str, size_t *len)
     mpl_error err = expect(r, MPL_STR, &h);
     if (err != MPL_OK)
         return err;
+    if (!mpl_utf8_valid(r->data + r->pos + h.size, (size_t)h.length))
+        return MPL_ERR_UTF8;
     *str = (const char *)(r->data + r->pos + h.size);
     *len = (size_t)h.length;
     advance(r, &h);
@@ -428,6 +441,296 @@ mpl_error mpl_skip(mpl_reader *r)
     }
     *r = cur;
     return MPL_OK;
+}
+
+bool mpl_utf8_valid(const uint8_t *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        uint8_t b = s[i];
+        if (b < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n;     /* continuation bytes */
+        uint8_t lo = 0x80, hi = 0xbf; /* the range of the first continuation byte */
+        if (b >= 0xc2 && b <= 0xdf) {
+            n = 1;    /* 0xc0 and 0xc1 would be overlong */
+        } else if (b >= 0xe0 && b <= 0xef) {
+            n = 2;
+            if (b == 0xe0)
+                lo = 0xa0; /* overlong below U+0800 */
+            else if (b == 0xed)
+                hi = 0x9f; /* U+D800 ... U+DFFF: surrogates */
+        } else if (b >= 0xf0 && b <= 0xf4) {
+            n = 3;
+            if (b == 0xf0)
+                lo = 0x90; /* overlong below U+10000 */
+            else if (b == 0xf4)
+                hi = 0x8f; /* above U+10FFFF */
+        } else {
+            return false; /* a continuation byte first, 0xc0, 0xc1, or 0xf5 and above */
+        }
+        if (len - i <= n)
+            return false;
+        if (s[i + 1] < lo || s[i + 1] > hi)
+            return false;
+        for (size_t k = 2; k <= n; k++)
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+        i += n + 1;
+    }
+    return true;
+}
+
+/* ---- Canonical copy -------------------------------------------------------------------- */
+
+/* The canonical keys of the maps open in mpl_copy, written one after another in `w`; `spans`
+ * says where each is.  A stack: a map's keys follow those of the maps around it and are dropped
+ * when it closes. */
+typedef struct key_span {
+    size_t off, len;
+    const uint8_t *p; /* set just before sorting, when `w` no longer moves */
+} key_span;
+
+typedef struct key_stack {
+    mpl_writer w;
+    uint8_t fixed[256];
+    key_span local[16];
+    key_span *spans;
+    size_t n, cap;
+    mpl_realloc_fn alloc;
+} key_stack;
+
+static void keys_init(key_stack *k, mpl_realloc_fn alloc)
+{
+    mpl_writer_init(&k->w, alloc, k->fixed, sizeof k->fixed);
+    k->spans = k->local;
+    k->n = 0;
+    k->cap = sizeof k->local / sizeof k->local[0];
+    k->alloc = alloc;
+}
+
+static void keys_destroy(key_stack *k)
+{
+    mpl_writer_destroy(&k->w);
+    if (k->spans != k->local)
+        k->alloc(k->spans, 0);
+}
+
+static mpl_error keys_push(key_stack *k, size_t off)
+{
+    if (k->n == k->cap) {
+        size_t cap = 2 * k->cap;
+        key_span *spans;
+        if (cap > SIZE_MAX / sizeof *spans)
+            return MPL_ERR_NOMEM;
+        if (k->spans == k->local) {
+            spans = k->alloc(NULL, cap * sizeof *spans);
+            if (spans != NULL)
+                memcpy(spans, k->local, sizeof k->local);
+        } else {
+            spans = k->alloc(k->spans, cap * sizeof *spans);
+        }
+        if (spans == NULL)
+            return MPL_ERR_NOMEM;
+        k->spans = spans;
+        k->cap = cap;
+    }
+    k->spans[k->n++] = (key_span){off, k->w.len - off, NULL};
+    return MPL_OK;
+}
+
+static int compare_spans(const void *a, const void *b)
+{
+    const key_span *x = a, *y = b;
+    int c = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
+    if (c != 0)
+        return c;
+    return x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* Closes the map whose keys start at spans[base]: two equal keys are MPL_ERR_DUP_KEY. */
+static mpl_error keys_close(key_stack *k, size_t base)
+{
+    size_t n = k->n - base;
+    mpl_error err = MPL_OK;
+    if (n >= 2) {
+        key_span *spans = k->spans + base;
+        for (size_t i = 0; i < n; i++)
+            spans[i].p = k->w.buf + spans[i].off;
+        if (n == 2)
+            err = compare_spans(&spans[0], &spans[1]) == 0 ? MPL_ERR_DUP_KEY : MPL_OK;
+        else {
+            qsort(spans, n, sizeof *spans, compare_spans);
+            for (size_t i = 1; i < n && err == MPL_OK; i++)
+                if (compare_spans(&spans[i - 1], &spans[i]) == 0)
+                    err = MPL_ERR_DUP_KEY;
+        }
+    }
+    if (n > 0)
+        k->w.len = k->spans[base].off;
+    k->n = base;
+    return err;
+}
+
+/* A timestamp's body (ABI.md section 5): 4 bytes of seconds, 8 of nanoseconds (30 bits) and
+ * seconds (34 bits), or 12 of nanoseconds (32 bits) and signed seconds (64 bits). */
+static mpl_error parse_timestamp(const uint8_t *body, size_t len, int64_t *sec, uint32_t *nsec)
+{
+    uint64_t bits;
+    switch (len) {
+    case 4:
+        *sec = (int64_t)load_be(body, 4);
+        *nsec = 0;
+        return MPL_OK;
+    case 8:
+        bits = load_be(body, 8);
+        *nsec = (uint32_t)(bits >> 34);
+        *sec = (int64_t)(bits & ((UINT64_C(1) << 34) - 1));
+        break;
+    case 12:
+        *nsec = (uint32_t)load_be(body, 4);
+        *sec = sign_extend(load_be(body + 4, 8), 8);
+        break;
+    default:
+        return MPL_ERR_TIMESTAMP;
+    }
+    return *nsec < 1000000000u ? MPL_OK : MPL_ERR_TIMESTAMP;
+}
+
+/* Writes the scalar (not an array or map) whose header is `h` and whose bytes start at `p`. */
+static mpl_error copy_scalar(const header *h, const uint8_t *p, mpl_writer *w)
+{
+    const uint8_t *body = p + h->size;
+    size_t len = (size_t)h->length;
+    switch (h->type) {
+    case MPL_NIL:
+        mpl_write_nil(w);
+        break;
+    case MPL_BOOL:
+        mpl_write_bool(w, h->bval);
+        break;
+    case MPL_INT:
+        if (h->negative)
+            mpl_write_int(w, h->sval);
+        else
+            mpl_write_uint(w, h->uval);
+        break;
+    case MPL_FLOAT: /* float 32 stays float 32: 0xca or 0xcb and the bits, as they came */
+        mpl_write_raw(w, p, h->size);
+        break;
+    case MPL_STR:
+        if (!mpl_utf8_valid(body, len))
+            return MPL_ERR_UTF8;
+        mpl_write_str(w, (const char *)body, len);
+        break;
+    case MPL_BIN:
+        mpl_write_bin(w, body, len);
+        break;
+    case MPL_EXT: {
+        int8_t type = (int8_t)(p[h->size - 1] < 0x80 ? (int)p[h->size - 1] : (int)p[h->size - 1] - 256);
+        if (type == -1) {
+            int64_t sec;
+            uint32_t nsec;
+            mpl_error err = parse_timestamp(body, len, &sec, &nsec);
+            if (err != MPL_OK)
+                return err;
+            mpl_write_timestamp(w, sec, nsec);
+        } else {
+            if (type == 64 && len != 40)
+                return MPL_ERR_CLOSURE;
+            mpl_write_ext_header(w, type, len);
+            mpl_write_raw(w, body, len);
+        }
+        break;
+    }
+    default:
+        return MPL_ERR_TYPE; /* arrays and maps are the caller's */
+    }
+    return MPL_OK;
+}
+
+mpl_error mpl_copy(mpl_reader *r, mpl_writer *out, mpl_realloc_fn alloc)
+{
+    /* The open containers: values still to read (a map's pairs count twice), whether it is a
+     * map, and where its keys start on the key stack.  No recursion: 12 KiB, whatever the
+     * input. */
+    struct {
+        uint64_t left;
+        size_t keys;
+        bool map;
+    } open[MPL_MAX_DEPTH];
+    size_t depth = 0;
+    key_stack keys;
+    mpl_reader cur = *r;
+    mpl_error err = MPL_OK;
+    keys_init(&keys, alloc);
+    for (;;) {
+        header h;
+        const uint8_t *p = cur.data + cur.pos;
+        bool is_key = depth > 0 && open[depth - 1].map && open[depth - 1].left % 2 == 0;
+        if ((err = read_header(&cur, &h)) != MPL_OK)
+            break;
+        advance(&cur, &h);
+        if (h.type == MPL_ARRAY || h.type == MPL_MAP) {
+            if (is_key) {
+                err = MPL_ERR_KEY_TYPE;
+                break;
+            }
+            if (depth == MPL_MAX_DEPTH) {
+                err = MPL_ERR_DEPTH;
+                break;
+            }
+            if (out != NULL) {
+                if (h.type == MPL_MAP)
+                    mpl_write_map(out, (size_t)h.length);
+                else
+                    mpl_write_array(out, (size_t)h.length);
+            }
+            uint64_t items = h.type == MPL_MAP ? 2 * h.length : h.length;
+            if (items > 0) {
+                open[depth].left = items;
+                open[depth].keys = keys.n;
+                open[depth].map = h.type == MPL_MAP;
+                depth++;
+                continue;
+            }
+        } else if (is_key) { /* written to the key stack, then copied from there */
+            size_t off = keys.w.len;
+            if ((err = copy_scalar(&h, p, &keys.w)) != MPL_OK)
+                break;
+            if ((err = mpl_writer_error(&keys.w)) != MPL_OK ||
+                (err = keys_push(&keys, off)) != MPL_OK)
+                break;
+            if (out != NULL)
+                mpl_write_raw(out, keys.w.buf + off, keys.w.len - off);
+        } else if (out != NULL) {
+            if ((err = copy_scalar(&h, p, out)) != MPL_OK)
+                break;
+        } else {
+            mpl_writer none; /* checks only: a writer that has failed writes nothing */
+            mpl_writer_init(&none, alloc, NULL, 0);
+            none.error = MPL_ERR_NOMEM;
+            if ((err = copy_scalar(&h, p, &none)) != MPL_OK)
+                break;
+        }
+        /* One value is complete; so is every container whose last value it was. */
+        while (depth > 0 && --open[depth - 1].left == 0) {
+            depth--;
+            if (open[depth].map && (err = keys_close(&keys, open[depth].keys)) != MPL_OK)
+                goto done;
+        }
+        if (depth == 0)
+            break;
+    }
+done:
+    keys_destroy(&keys);
+    if (err == MPL_OK && out != NULL)
+        err = mpl_writer_error(out);
+    if (err == MPL_OK)
+        *r = cur;
+    return err;
 }
 
 /* ---- Writer ---------------------------------------------------------------------------- */
@@ -576,6 +879,82 @@ void mpl_write_int(mpl_writer *w, int64_t value)
         put_tagged(w, 0xd2, bits, 4);
     else
         put_tagged(w, 0xd3, bits, 8);
+}
+
+void mpl_write_timestamp(mpl_writer *w, int64_t sec, uint32_t nsec)
+{
+    if (nsec >= 1000000000u) {
+        if (w->error == MPL_OK)
+            w->error = MPL_ERR_TIMESTAMP;
+        return;
+    }
+    uint8_t bytes[15];
+    size_t n;
+    if (nsec == 0 && sec >= 0 && sec <= (int64_t)UINT32_MAX) {
+        bytes[0] = 0xd6;
+        bytes[1] = 0xff;
+        for (size_t i = 0; i < 4; i++)
+            bytes[2 + i] = (uint8_t)((uint64_t)sec >> (8 * (3 - i)));
+        n = 6;
+    } else if (sec >= 0 && sec < (INT64_C(1) << 34)) {
+        uint64_t bits = (uint64_t)nsec << 34 | (uint64_t)sec;
+        bytes[0] = 0xd7;
+        bytes[1] = 0xff;
+        for (size_t i = 0; i < 8; i++)
+            bytes[2 + i] = (uint8_t)(bits >> (8 * (7 - i)));
+        n = 10;
+    } else {
+        bytes[0] = 0xc7;
+        bytes[1] = 12;
+        bytes[2] = 0xff;
+        for (size_t i = 0; i < 4; i++)
+            bytes[3 + i] = (uint8_t)(nsec >> (8 * (3 - i)));
+        for (size_t i = 0; i < 8; i++)
+            bytes[7 + i] = (uint8_t)((uint64_t)sec >> (8 * (7 - i)));
+        n = 15;
+    }
+    mpl_write_raw(w, bytes, n);
+}
+
+void mpl_write_ext_header(mpl_writer *w, int8_t type, size_t len)
+{
+    uint8_t code = (uint8_t)type; /* two's complement, defined for unsigned conversion */
+    uint8_t bytes[6];
+    size_t n;
+    switch (len) {
+    case 1:
+    case 2:
+    case 4:
+    case 8:
+    case 16:
+        bytes[0] = (uint8_t)(0xd4 + (len == 1 ? 0 : len == 2 ? 1 : len == 4 ? 2 : len == 8 ? 3 : 4));
+        bytes[1] = code;
+        mpl_write_raw(w, bytes, 2);
+        return;
+    default:
+        break;
+    }
+    if (len <= UINT8_MAX) {
+        bytes[0] = 0xc7;
+        bytes[1] = (uint8_t)len;
+        n = 2;
+    } else if (len <= UINT16_MAX) {
+        bytes[0] = 0xc8;
+        bytes[1] = (uint8_t)(len >> 8);
+        bytes[2] = (uint8_t)len;
+        n = 3;
+    } else if (len <= UINT32_MAX) {
+        bytes[0] = 0xc9;
+        for (size_t i = 0; i < 4; i++)
+            bytes[1 + i] = (uint8_t)(len >> (8 * (3 - i)));
+        n = 5;
+    } else {
+        if (w->error == MPL_OK)
+            w->error = MPL_ERR_TOO_LONG;
+        return;
+    }
+    bytes[n++] = code;
+    mpl_write_raw(w, bytes, n);
 }
 
 void mpl_write_double(mpl_writer *w, double value)

@@ -3,9 +3,12 @@
  *
  * The reader works over a borrowed (pointer, length) view and never reads past its end: every
  * length is checked against the bytes that remain, and a value that runs past the end is
- * MPL_ERR_TRUNCATED.  Typed reads are all-or-nothing: on any error the reader does not move, so a
- * caller can peek at what was there to write a good message.  Strings and byte strings are
- * returned as views into the input, not copies.
+ * MPL_ERR_TRUNCATED, found before anything of that length is allocated.  Typed reads are
+ * all-or-nothing: on any error the reader does not move, so a caller can peek at what was there
+ * to write a good message.  Strings and byte strings are returned as views into the input, not
+ * copies.  mpl_copy checks a whole value against the edges of cabi/ABI.md section 5 (valid
+ * UTF-8, valid timestamps, scalar and distinct map keys, nesting at most 512 deep) and writes
+ * its canonical encoding.
  *
  * The writer appends the canonical (smallest) encodings of cabi/ABI.md section 5 to a growable
  * buffer; floats are always written as float 64 (0xcb).  It may start in a fixed buffer lent by
@@ -38,7 +41,12 @@ typedef enum mpl_error {
     MPL_ERR_RANGE,     /* an integer does not fit the requested type */
     MPL_ERR_DEPTH,     /* arrays and maps nested deeper than MPL_MAX_DEPTH */
     MPL_ERR_NOMEM,     /* the writer could not grow its buffer */
-    MPL_ERR_TOO_LONG   /* the writer was asked for a length over 32 bits */
+    MPL_ERR_TOO_LONG,  /* the writer was asked for a length over 32 bits */
+    MPL_ERR_UTF8,      /* a str that is not valid UTF-8 */
+    MPL_ERR_TIMESTAMP, /* an extension -1 that is not a valid timestamp */
+    MPL_ERR_KEY_TYPE,  /* a map key that is an array or a map */
+    MPL_ERR_DUP_KEY,   /* two keys of one map that are equal as values */
+    MPL_ERR_CLOSURE    /* an extension 64 (a closure) without its 40-byte payload */
 } mpl_error;
 
 /* The families of MessagePack values.  Float 32 and float 64 are both MPL_FLOAT. */
@@ -89,7 +97,8 @@ MPL_API mpl_error mpl_read_float(mpl_reader *r, double *value);
 /* Float 32, float 64 or any integer (converted to the nearest double). */
 MPL_API mpl_error mpl_read_number(mpl_reader *r, double *value);
 
-/* A view of the string's bytes inside the input (not NUL-terminated, not checked for UTF-8). */
+/* A view of the string's bytes inside the input (not NUL-terminated).  A string that is not
+ * valid UTF-8 is MPL_ERR_UTF8. */
 MPL_API mpl_error mpl_read_str(mpl_reader *r, const char **str, size_t *len);
 
 /* A view of the byte string inside the input. */
@@ -107,6 +116,11 @@ MPL_API mpl_error mpl_read_map(mpl_reader *r, uint32_t *count);
 /* Skips one whole value, checking that it is well formed and nested at most MPL_MAX_DEPTH
  * deep.  Uses no recursion, so hostile input cannot exhaust the stack. */
 MPL_API mpl_error mpl_skip(mpl_reader *r);
+
+/* Whether s[0..len) is valid UTF-8: no overlong forms, no surrogates (U+D800 ... U+DFFF), nothing
+ * above U+10FFFF, no truncated sequence. */
+MPL_API bool mpl_utf8_valid(const uint8_t *s, size_t len);
+
 
 /* ---- Writer ---------------------------------------------------------------------------- */
 
@@ -148,6 +162,15 @@ MPL_API void mpl_write_bin(mpl_writer *w, const void *bin, size_t len);
 MPL_API void mpl_write_array(mpl_writer *w, size_t count);
 MPL_API void mpl_write_map(mpl_writer *w, size_t count);
 
+/* A timestamp (extension -1) in its canonical form: timestamp 32 when nsec is 0 and
+ * 0 <= sec < 2^32, else timestamp 64 when 0 <= sec < 2^34, else timestamp 96.  nsec must be
+ * below 1e9 (MPL_ERR_TIMESTAMP otherwise). */
+MPL_API void mpl_write_timestamp(mpl_writer *w, int64_t sec, uint32_t nsec);
+
+/* The header of an extension value of `len` bytes: fixext 1/2/4/8/16 when `len` is one of those,
+ * else the smallest of ext 8/16/32.  The caller appends the body with mpl_write_raw. */
+MPL_API void mpl_write_ext_header(mpl_writer *w, int8_t type, size_t len);
+
 /* Headers only, for a string or byte string whose `len` bytes the caller appends with
  * mpl_write_raw (in one piece or several). */
 MPL_API void mpl_write_str_header(mpl_writer *w, size_t len);
@@ -158,5 +181,20 @@ MPL_API size_t mpl_bin_header_size(size_t len);
 
 /* Appends bytes as they are: already-encoded values, or the body after a header. */
 MPL_API void mpl_write_raw(mpl_writer *w, const void *bytes, size_t len);
+
+/* ---- Canonical copy -------------------------------------------------------------------- */
+
+/* Reads one whole value and writes its canonical encoding (cabi/ABI.md section 5) to `out`, or
+ * only checks it when `out` is NULL.  Refused, and the reader does not move: a str that is not
+ * UTF-8 (MPL_ERR_UTF8), a timestamp with 1e9 nanoseconds or more or of a length other than 4, 8
+ * or 12 (MPL_ERR_TIMESTAMP), an array or map as a map key (MPL_ERR_KEY_TYPE), two keys of one
+ * map with the same canonical encoding (MPL_ERR_DUP_KEY), an extension 64 whose payload is not
+ * 40 bytes (MPL_ERR_CLOSURE), nesting deeper than MPL_MAX_DEPTH (MPL_ERR_DEPTH), and whatever
+ * mpl_skip refuses.  Integers, strings, byte strings, arrays and maps are written in their
+ * smallest form, timestamps as timestamp 32, 64 or 96 by section 5's rule, float 32 and float 64
+ * as they came, other extensions (type and bytes) unchanged under their smallest header.  No
+ * recursion; `alloc` holds the keys of the open maps while they are compared (nothing when the
+ * maps are small).  A failure of `out` is its sticky error, which is also returned. */
+MPL_API mpl_error mpl_copy(mpl_reader *r, mpl_writer *out, mpl_realloc_fn alloc);
 
 #endif /* MPACK_LITE_H */

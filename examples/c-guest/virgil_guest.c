@@ -12,6 +12,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* ---- Framework exception names --------------------------------------------------------- */
+
+const char *vg_error_name(mpl_error err, const char *otherwise)
+{
+    switch (err) {
+    case MPL_ERR_DEPTH:
+    case MPL_ERR_TOO_LONG:
+        return VG_LIMIT_EXCEEDED;
+    case MPL_ERR_NOMEM:
+        return VG_OUT_OF_MEMORY;
+    default:
+        return otherwise;
+    }
+}
+
 /* ---- Allocation ------------------------------------------------------------------------ */
 
 static _Atomic uint64_t vg_allocation_count;
@@ -396,29 +411,31 @@ static vg_call_status check_envelope(vg_callback *cb)
 
     mpl_error err = mpl_read_map(&r, &entries);
     if (err == MPL_ERR_TYPE && mpl_peek_type(&r, &type) == MPL_OK)
-        return broken(cb, "virgil.ResultError", "the callback replied a %s, not an envelope",
+        return broken(cb, VG_RESULT_ERROR, "the callback replied a %s, not an envelope",
                       mpl_type_name(type));
     if (err != MPL_OK)
-        return broken(cb, "virgil.ResultError", "the callback's reply is malformed: %s",
-                      mpl_strerror(err));
+        return broken(cb, vg_error_name(err, VG_RESULT_ERROR),
+                      "the callback's reply is malformed: %s", mpl_strerror(err));
     if (entries != 1)
-        return broken(cb, "virgil.ResultError",
+        return broken(cb, VG_RESULT_ERROR,
                       "the callback replied a map of %u entries, not an envelope",
                       (unsigned)entries);
     if ((err = mpl_read_str(&r, &key, &len)) != MPL_OK && err != MPL_ERR_TYPE)
-        return broken(cb, "virgil.ResultError", "the callback's reply is malformed: %s",
-                      mpl_strerror(err));
+        return broken(cb, vg_error_name(err, VG_RESULT_ERROR),
+                      "the callback's reply is malformed: %s", mpl_strerror(err));
     bool ok = err == MPL_OK && key_is(key, len, "ok");
     if (!ok && !(err == MPL_OK && key_is(key, len, "error")))
-        return broken(cb, "virgil.ResultError",
+        return broken(cb, VG_RESULT_ERROR,
                       "the callback's reply is not an envelope: its key is not \"ok\" or "
                       "\"error\"");
     size_t start = r.pos;
-    if ((err = mpl_skip(&r)) != MPL_OK)
-        return broken(cb, "virgil.ResultError", "the callback's reply is malformed: %s",
-                      mpl_strerror(err));
+    /* The whole value checked against the edges of ABI.md section 5 (UTF-8, timestamps, keys),
+     * since an error record is passed on as it came. */
+    if ((err = mpl_copy(&r, NULL, vg_realloc)) != MPL_OK)
+        return broken(cb, vg_error_name(err, VG_RESULT_ERROR),
+                      "the callback's reply is malformed: %s", mpl_strerror(err));
     if (mpl_reader_remaining(&r) != 0)
-        return broken(cb, "virgil.ResultError",
+        return broken(cb, VG_RESULT_ERROR,
                       "the callback's reply has %zu trailing bytes after the envelope",
                       mpl_reader_remaining(&r));
     cb->value = r.data + start;
@@ -430,12 +447,20 @@ static vg_call_status check_envelope(vg_callback *cb)
     mpl_reader_init(&record, cb->value, cb->value_len);
     cb->chain = chain_length(record);
     if (cb->chain == 0)
-        return broken(cb, "virgil.ResultError",
+        return broken(cb, VG_RESULT_ERROR,
                       "the callback's error is not an exception record");
     if (cb->chain > VG_MAX_CHAIN)
-        return broken(cb, "virgil.ResultError",
+        return broken(cb, VG_RESULT_ERROR,
                       "the callback's exception chain is longer than %d records", VG_MAX_CHAIN);
     return VG_CALL_ERROR;
+}
+
+/* Whether `p` points inside the `n` bytes at `base` (ABI.md section 2, check 4: such a reply is
+ * the caller's own memory, whatever length comes with it). */
+static bool inside(const void *p, const void *base, size_t n)
+{
+    uintptr_t a = (uintptr_t)p, b = (uintptr_t)base;
+    return a >= b && a - b < n; /* a difference, never a sum that could wrap */
 }
 
 vg_call_status vg_callback_call(vg_callback *cb, const vg_closure *f, const uint8_t *args,
@@ -443,7 +468,11 @@ vg_call_status vg_callback_call(vg_callback *cb, const vg_closure *f, const uint
 {
     const virgil_box in = {(uint8_t *)args, len}; /* borrowed by the callback, never written */
     cb->f = f;
+    /* An unwritten reply is detectable for free (ABI.md section 2): the box stays the scratch
+     * buffer and its capacity, and its first byte 0xc1, which MessagePack never uses. */
+    cb->scratch[0] = 0xc1;
     cb->reply = (virgil_box){cb->scratch, sizeof cb->scratch};
+    cb->free_reply = false;
     cb->value = NULL;
     cb->value_len = 0;
     cb->chain = 0;
@@ -452,28 +481,40 @@ vg_call_status vg_callback_call(vg_callback *cb, const vg_closure *f, const uint
 
     f->call(f->env, &in, &cb->reply);
 
-    /* What the reply is before reading it (ABI.md section 2). */
-    if (cb->reply.ptr == NULL && cb->reply.len == 0)
-        return broken(cb, "virgil.InternalError", "the callback could not allocate its reply");
-    if (cb->reply.ptr == NULL)
-        return broken(cb, "virgil.ResultError",
+    /* The reply box, before a byte of it is read or anything freed (ABI.md section 2). */
+    const uint8_t *ptr = cb->reply.ptr;
+    uint64_t rlen = cb->reply.len;
+    if (ptr == NULL && rlen == 0)
+        return broken(cb, VG_OUT_OF_MEMORY, "the callback could not allocate its reply");
+    if (ptr == NULL)
+        return broken(cb, VG_PROTOCOL_ERROR,
                       "the callback replied a NULL pointer with length %llu",
-                      (unsigned long long)cb->reply.len);
-    if (cb->reply.ptr == cb->scratch && cb->reply.len > sizeof cb->scratch)
-        return broken(cb, "virgil.InternalError",
+                      (unsigned long long)rlen);
+    if (rlen == 0)
+        return broken(cb, VG_PROTOCOL_ERROR, "the callback replied a pointer without a length");
+    if (ptr == cb->scratch && rlen > sizeof cb->scratch)
+        return broken(cb, VG_PROTOCOL_ERROR,
                       "the callback claims %llu bytes of a %zu-byte scratch buffer",
-                      (unsigned long long)cb->reply.len, sizeof cb->scratch);
-    if (cb->reply.len == 0)
-        return broken(cb, "virgil.ResultError", "the callback's reply is empty");
-    if (cb->reply.len > SIZE_MAX)
-        return broken(cb, "virgil.ResultError", "the callback's reply is too long");
+                      (unsigned long long)rlen, sizeof cb->scratch);
+    if (ptr != cb->scratch && (inside(ptr, cb->scratch, sizeof cb->scratch) ||
+                               inside(ptr, args, len)))
+        return broken(cb, VG_PROTOCOL_ERROR,
+                      "the callback's reply points into the caller's own memory");
+    cb->free_reply = ptr != cb->scratch;
+    if (rlen > VG_MAX_REPLY || rlen > SIZE_MAX)
+        return broken(cb, VG_LIMIT_EXCEEDED,
+                      "the callback's reply of %llu bytes is larger than %llu bytes",
+                      (unsigned long long)rlen, (unsigned long long)VG_MAX_REPLY);
+    if (ptr == cb->scratch && rlen == sizeof cb->scratch && cb->scratch[0] == 0xc1)
+        return broken(cb, VG_PROTOCOL_ERROR, "the callback wrote no reply");
     return check_envelope(cb);
 }
 
 void vg_callback_done(vg_callback *cb)
 {
-    if (cb->reply.ptr != NULL && cb->reply.ptr != cb->scratch && cb->f->realloc != NULL)
+    if (cb->free_reply && cb->f->realloc != NULL)
         cb->f->realloc(cb->reply.ptr, 0);
+    cb->free_reply = false;
     cb->reply = (virgil_box){NULL, 0};
     cb->value = NULL;
     cb->value_len = 0;

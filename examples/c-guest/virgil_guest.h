@@ -20,9 +20,24 @@
 #include "mpack_lite.h"
 #include "virgil.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+
+/* ---- Framework exception names (ABI.md section 7) -------------------------------------- */
+
+#define VG_ARGUMENT_ERROR "virgil.ArgumentError"
+#define VG_RESULT_ERROR "virgil.ResultError"
+#define VG_INTERNAL_ERROR "virgil.InternalError"
+#define VG_PROTOCOL_ERROR "virgil.ProtocolError" /* the peer broke the ABI's protocol */
+#define VG_OUT_OF_MEMORY "virgil.OutOfMemory"    /* an allocation failed */
+#define VG_LIMIT_EXCEEDED "virgil.LimitExceeded" /* a limit of section 11 was exceeded */
+
+/* The framework name for a failure of mpack_lite: virgil.LimitExceeded for nesting deeper than
+ * 512 or a length over 32 bits, virgil.OutOfMemory for a failed allocation, else `otherwise`
+ * (virgil.ArgumentError for arguments, virgil.ResultError for a reply). */
+MPL_API const char *vg_error_name(mpl_error err, const char *otherwise);
 
 /* ---- Allocation ------------------------------------------------------------------------ */
 
@@ -175,6 +190,9 @@ MPL_API mpl_error vg_read_closure(mpl_reader *r, vg_closure *f);
 /* The scratch buffer lent to every call of a closure: small replies cost no allocation. */
 #define VG_CALLBACK_SCRATCH 256
 
+/* The largest reply of a closure that is read (ABI.md section 2: 1 GiB, the hosts' default). */
+#define VG_MAX_REPLY ((uint64_t)1 << 30)
+
 typedef enum vg_call_status {
     VG_CALL_OK,     /* {"ok": value}: `value` is the value's bytes */
     VG_CALL_ERROR,  /* {"error": record}: `value` is the record's bytes, `chain` its length */
@@ -186,6 +204,7 @@ typedef struct vg_callback {
     const vg_closure *f;
     uint8_t scratch[VG_CALLBACK_SCRATCH];
     virgil_box reply; /* as the closure returned it */
+    bool free_reply;  /* the reply is the closure's memory, to give back with its realloc */
     const uint8_t *value;
     size_t value_len;
     size_t chain; /* VG_CALL_ERROR: records in the chain, the outermost included */
@@ -194,13 +213,19 @@ typedef struct vg_callback {
 } vg_callback;
 
 /* Calls `f` with the encoded argument array `args`, lending it cb->scratch (ABI.md sections 3
- * and 15), and checks the reply envelope: one map {"ok": value} or {"error": record}, well
- * formed, nothing after it, the record a map with a "name" and a chain of at most VG_MAX_CHAIN
- * records.  Always call vg_callback_done afterwards, whatever the status. */
+ * and 15), checks the reply box before reading a byte of it, in the order of ABI.md section 2
+ * ({NULL, 0}: virgil.OutOfMemory; NULL with a length or a pointer without one, a length beyond
+ * the scratch buffer, a pointer into `args` or the scratch buffer other than the scratch
+ * pointer, a scratch buffer left unwritten: virgil.ProtocolError; more than VG_MAX_REPLY bytes:
+ * virgil.LimitExceeded, freed unread), then the reply envelope: one map {"ok": value} or
+ * {"error": record}, well formed, nothing after it, the record a map with a "name" and a chain
+ * of at most VG_MAX_CHAIN records.  Only a reply that passed the box checks and is not the
+ * scratch buffer is ever freed.  Always call vg_callback_done afterwards, whatever the status. */
 MPL_API vg_call_status vg_callback_call(vg_callback *cb, const vg_closure *f, const uint8_t *args,
                                         size_t len);
 
-/* Gives the reply back: with the closure's realloc when it is not in cb->scratch. */
+/* Gives the reply back with the closure's realloc, when it is the closure's memory (not
+ * cb->scratch, not the caller's own bytes). */
 MPL_API void vg_callback_done(vg_callback *cb);
 
 /* ---- Manifest and diagnostics ---------------------------------------------------------- */
