@@ -10,6 +10,7 @@ GO_GUEST := $(BUILD)/libconformance_go.so
 C_GUEST := $(BUILD)/libconformance_c.so
 HASKELL_GUEST := $(BUILD)/libconformance_haskell.so
 RUST_GUEST := $(BUILD)/libconformance_rust.so
+HOSTILE := $(BUILD)/libhostile.so
 GUESTS := $(GO_GUEST) $(C_GUEST) $(HASKELL_GUEST) $(RUST_GUEST)
 ORDERS := $(BUILD)/liborders_go.so
 CARGO ?= cargo
@@ -33,7 +34,7 @@ deps:
 	$(MAKE) -s -C cabi/haskell deps
 	$(GO) mod download
 
-guests: $(GUESTS)
+guests: $(GUESTS) $(HOSTILE)
 
 $(GO_GUEST): $(shell find examples/go-guest guest uncurry codec exceptions bytebox \( -name '*.go' -o -name '*.c' \) -not -name '*_test.go') | deps
 	@mkdir -p $(BUILD)
@@ -46,6 +47,11 @@ $(ORDERS): $(wildcard examples/exception-chain/orders/*.go) $(GO_GUEST)
 $(C_GUEST): $(wildcard examples/c-guest/*.c examples/c-guest/*.h) cabi/virgil.h
 	@mkdir -p $(BUILD)
 	gcc $(CFLAGS) -o $@ examples/c-guest/*.c -lm
+
+# The hostile C guest of cabi/conformance/hostile.json: every way a guest can break the protocol.
+$(HOSTILE): cabi/conformance/hostile/hostile_guest.c cabi/virgil.h
+	@mkdir -p $(BUILD)
+	gcc $(CFLAGS) -o $@ cabi/conformance/hostile/hostile_guest.c
 
 $(HASKELL_GUEST): $(wildcard cabi/haskell/src/*.hs cabi/haskell/src/*/*.hs cabi/haskell/src/*/*/*.hs cabi/haskell/cbits/*.c examples/haskell-guest/*.hs) cabi/virgil.h | deps
 	@mkdir -p $(BUILD)
@@ -126,6 +132,7 @@ fuzz: deps
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeReply$$' -fuzztime $(FUZZTIME) ./codec
 	$(GO) test -run '^$$' -fuzz '^FuzzUnmarshal$$' -fuzztime $(FUZZTIME) ./exceptions
 	$(GO) test -run '^$$' -fuzz '^FuzzHandler$$' -fuzztime $(FUZZTIME) ./uncurry
+	$(GO) test -run '^$$' -fuzz '^FuzzReply$$' -fuzztime $(FUZZTIME) ./host
 
 clean:
 	rm -rf $(BUILD)

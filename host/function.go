@@ -144,10 +144,7 @@ func (f *Function) cross(st *callState, args []byte, lift func([]byte) error, re
 	case lift != nil:
 		return lift(reply.Bytes())
 	}
-	if err := codec.DecodeReplyOf(st.dec, f.name, reply.Bytes(), result); err != nil {
-		return classifyLimit(err, reply.Bytes())
-	}
-	return nil
+	return liftReply(st.dec, f.name, reply.Bytes(), result)
 }
 
 // checkResult refuses a result target nothing can be lifted into, before the call.

@@ -55,7 +55,8 @@ func WithScratchSize(n int) Option { return func(o *options) { o.scratchSize = m
 
 // WithMaxReply sets the largest reply, in bytes, the library's functions may give (cabi/ABI.md
 // sections 2 and 11). A larger reply is an *exceptions.Exception named virgil.LimitExceeded, and
-// its buffer goes back to the guest's virgil_realloc unread. n <= 0 restores the default,
+// its buffer goes back to the guest's virgil_realloc unread. It applies to every reply, the
+// manifest's (read by Open) included. n <= 0 restores the default,
 // DefaultMaxReply (1 GiB).
 func WithMaxReply(n int) Option {
 	return func(o *options) {

@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/virgilffi/virgil/bytebox"
+	"github.com/virgilffi/virgil/codec"
 	"github.com/virgilffi/virgil/codec/scan"
 	"github.com/virgilffi/virgil/exceptions"
 )
@@ -61,6 +62,15 @@ func inside(p unsafe.Pointer, b []byte) bool {
 	}
 	base := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
 	return uintptr(p) >= base && uintptr(p)-base < uintptr(len(b))
+}
+
+// liftReply lifts a reply that passed checkReply into result (codec.DecodeReplyOf), naming a
+// reply that exceeds a limit of section 11 virgil.LimitExceeded.
+func liftReply(dec *codec.Decoder, name string, reply []byte, result any) error {
+	if err := codec.DecodeReplyOf(dec, name, reply, result); err != nil {
+		return classifyLimit(err, reply)
+	}
+	return nil
 }
 
 // classifyLimit renames a virgil.ResultError that the decoders gave for a reply exceeding a limit

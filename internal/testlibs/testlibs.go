@@ -50,7 +50,8 @@ func Require(t testing.TB, tool string) {
 }
 
 // GuestDirVariable names the environment variable that points at prebuilt guests. When it is
-// set, a conformance guest libconformance_<language>.so found there is used as it is (make test
+// set, a conformance guest libconformance_<language>.so (or the hostile guest libhostile.so)
+// found there is used as it is (make test
 // builds them once for every test process); otherwise each test process builds its own.
 const GuestDirVariable = "VIRGIL_GUEST_DIR"
 
@@ -86,17 +87,19 @@ func path(t testing.TB, name string, tools []string, build func(dir string) (str
 	return p
 }
 
-// prebuiltGuest returns the prebuilt conformance guest for a library name such as "go:./examples/go-guest",
-// "c:conformance_c" or "haskell", or "" when there is none.
+// prebuiltGuest returns the prebuilt guest for a library name such as "go:./examples/go-guest",
+// "c:conformance_c", "c:hostile" or "haskell", or "" when there is none.
 func prebuiltGuest(name string) string {
 	dir := os.Getenv(GuestDirVariable)
-	language := map[string]string{
-		"go:./examples/go-guest": "go", "c:conformance_c": "c", "haskell": "haskell", "rust": "rust",
+	file := map[string]string{
+		"go:./examples/go-guest": "libconformance_go.so", "c:conformance_c": "libconformance_c.so",
+		"haskell": "libconformance_haskell.so", "rust": "libconformance_rust.so",
+		"c:hostile": "libhostile.so",
 	}[name]
-	if dir == "" || language == "" {
+	if dir == "" || file == "" {
 		return ""
 	}
-	p := filepath.Join(dir, "libconformance_"+language+".so")
+	p := filepath.Join(dir, file)
 	if _, err := os.Stat(p); err != nil {
 		return ""
 	}
@@ -141,6 +144,12 @@ func CGuest(t testing.TB) string {
 		rel[i], _ = filepath.Rel(typedjson.RepoRoot(), s)
 	}
 	return CLibrary(t, "conformance_c", rel...)
+}
+
+// HostileGuest returns the hostile C guest of cabi/conformance/hostile.json
+// (cabi/conformance/hostile/hostile_guest.c), whose every function breaks the protocol one way.
+func HostileGuest(t testing.TB) string {
+	return CLibrary(t, "hostile", filepath.Join("cabi", "conformance", "hostile", "hostile_guest.c"))
 }
 
 // HaskellGuest returns the Haskell conformance guest, built by cabi/haskell's Makefile.
