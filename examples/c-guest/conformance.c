@@ -234,7 +234,14 @@ static bool bad_value(call *c, uint32_t element, const char *want, mpl_error err
     else
         snprintf(where, sizeof where, "argument %u", c->next);
 
-    if (err == MPL_ERR_TYPE && mpl_peek_type(&c->args, &got) == MPL_OK)
+    mpl_reader at = c->args;
+    int8_t ext;
+    const uint8_t *body;
+    size_t len;
+    if (err == MPL_ERR_TYPE && mpl_read_ext(&at, &ext, &body, &len) == MPL_OK)
+        FAIL(c, ARGUMENT_ERROR, "%s: %s: expected %s, got ext %d", c->function, where, want,
+             (int)ext); /* ABI.md section 5: `expected int, got ext 1` */
+    else if (err == MPL_ERR_TYPE && mpl_peek_type(&c->args, &got) == MPL_OK)
         FAIL(c, ARGUMENT_ERROR, "%s: %s: expected %s, got %s", c->function, where, want,
              mpl_type_name(got));
     else if (err == MPL_ERR_RANGE)
@@ -350,7 +357,9 @@ static void callback_failed(call *c, const char *function, int line, const vg_ca
     vg_write_error(&c->reply);
     if (cb->chain < VG_MAX_CHAIN)
         vg_write_exception_head(&c->reply, "CallbackFailed", message, &where, 1);
-    mpl_write_raw(&c->reply, cb->value, cb->value_len);
+    mpl_reader record; /* checked whole by vg_callback_call: written back canonically */
+    mpl_reader_init(&record, cb->value, cb->value_len);
+    (void)mpl_copy(&record, &c->reply, vg_realloc); /* a writer failure is sticky: call_finish */
 }
 
 /* Calls `f` with the integer arguments and lifts its int result.  When the call fails, or its

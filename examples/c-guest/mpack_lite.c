@@ -629,7 +629,8 @@ static mpl_error copy_scalar(const header *h, const uint8_t *p, mpl_writer *w)
         mpl_write_bin(w, body, len);
         break;
     case MPL_EXT: {
-        int8_t type = (int8_t)(p[h->size - 1] < 0x80 ? (int)p[h->size - 1] : (int)p[h->size - 1] - 256);
+        uint8_t code = p[h->size - 1]; /* the last byte of every ext header */
+        int8_t type = (int8_t)(code < 0x80 ? (int)code : (int)code - 256);
         if (type == -1) {
             int64_t sec;
             uint32_t nsec;
@@ -927,7 +928,7 @@ void mpl_write_ext_header(mpl_writer *w, int8_t type, size_t len)
     case 4:
     case 8:
     case 16:
-        bytes[0] = (uint8_t)(0xd4 + (len == 1 ? 0 : len == 2 ? 1 : len == 4 ? 2 : len == 8 ? 3 : 4));
+        bytes[0] = len == 1 ? 0xd4 : len == 2 ? 0xd5 : len == 4 ? 0xd6 : len == 8 ? 0xd7 : 0xd8;
         bytes[1] = code;
         mpl_write_raw(w, bytes, 2);
         return;
