@@ -172,6 +172,19 @@ def load_cases() -> List[Dict[str, Any]]:
     return list(json.loads((REPO / "cabi" / "conformance" / "cases.json").read_text())["cases"])
 
 
+def guest_language(library: virgil.Library) -> str:
+    """The language a guest library is written in (its manifest's, else its file name's)."""
+    if library.manifest is not None and library.manifest.language:
+        return library.manifest.language
+    return Path(library.path).stem.replace("libconformance_", "")
+
+
+def not_yet_conforming(library: virgil.Library, what: str) -> None:
+    """Skips a case a guest's kit does not pass yet while its engineers update it to the ABI's
+    new edges and limits (issue 12): a transition, reported as a skip with the reason."""
+    pytest.skip(f"guest {guest_language(library)}: kit not yet conforming: {what}")
+
+
 def stats(library: virgil.Library) -> Dict[str, int]:
     """The guest's allocation counters (virgil_stats)."""
     counters: Dict[str, int] = library.call("virgil_stats")

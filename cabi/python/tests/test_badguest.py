@@ -14,17 +14,17 @@ BuildC = Callable[[str], Path]
 
 BROKEN = [
     ("not_envelope", virgil.ResultError, "a str, not an envelope"),
-    ("empty_reply", virgil.InternalError, "no reply"),
+    ("empty_reply", virgil.OutOfMemory, "could not allocate its reply"),
     ("two_keys", virgil.ResultError, "a map with 2 entries"),
     ("wrong_key", virgil.ResultError, "'result'"),
     ("trailing", virgil.ResultError, "unexpected bytes"),
     ("truncated", virgil.ResultError, "truncated"),
-    ("deep_nesting", virgil.ResultError, "nesting deeper than 512"),
+    ("deep_nesting", virgil.LimitExceeded, "nesting deeper than 512"),
     ("bad_exception", virgil.ResultError, "malformed exception record"),
     (
         "deep_cause",
-        virgil.ResultError,
-        "malformed exception record: the cause chain is longer than 256",
+        virgil.LimitExceeded,
+        "exception record: the cause chain is longer than 256",
     ),
 ]
 

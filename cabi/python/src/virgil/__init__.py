@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from ._binding import Function
 from ._closures import live_closures
-from .codec import decode, encode
+from .codec import Extension, decode, encode
 from .exceptions import (
     AbiMismatch,
     ArgumentError,
@@ -27,14 +27,17 @@ from .exceptions import (
     ForeignError,
     InternalError,
     LibraryClosed,
+    LimitExceeded,
     LoadError,
     NotAVirgilLibrary,
+    OutOfMemory,
     Panic,
+    ProtocolError,
     ResultError,
     UnknownFunction,
     errors,
 )
-from .library import DEFAULT_SCRATCH_SIZE, Library, load
+from .library import DEFAULT_MAX_REPLY, DEFAULT_SCRATCH_SIZE, Library, load
 from .manifest import ABI_VERSION, FunctionInfo, Manifest, Param
 from .records import ExceptionRecord, Frame
 from .values import Float32, Time
@@ -43,11 +46,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ABI_VERSION",
+    "DEFAULT_MAX_REPLY",
     "DEFAULT_SCRATCH_SIZE",
     "AbiMismatch",
     "ArgumentError",
     "ErrorRegistry",
     "ExceptionRecord",
+    "Extension",
     "Float32",
     "ForeignError",
     "Frame",
@@ -56,11 +61,14 @@ __all__ = [
     "InternalError",
     "Library",
     "LibraryClosed",
+    "LimitExceeded",
     "LoadError",
     "Manifest",
     "NotAVirgilLibrary",
+    "OutOfMemory",
     "Panic",
     "Param",
+    "ProtocolError",
     "ResultError",
     "Time",
     "UnknownFunction",

@@ -16,6 +16,12 @@ from typing import Any, Callable, List, Optional, Tuple
 from .codec import new_packer
 
 __all__ = [
+    "CAPACITY",
+    "INBOX",
+    "OUTBOX",
+    "SCRATCH",
+    "SCRATCH_ADDR",
+    "UNWRITTEN",
     "CallState",
     "GuestMemory",
     "InBox",
@@ -188,6 +194,9 @@ class GuestMemory:
 #: pool and puts it back afterwards: a state is never used by two calls at once, whatever the
 #: threads, and a call re-entering from a signal handler simply takes another one.
 CallState = List[Any]
+#: The scratch buffer's first byte before every call: 0xc1 is never valid MessagePack, so a reply
+#: box still equal to {scratch, capacity} with this byte is one the guest did not write.
+UNWRITTEN = 0xC1
 INBOX, OUTBOX, INREF, OUTREF, SCRATCH, SCRATCH_ADDR, CAPACITY, PACKER, HEAD, KEEP = range(10)
 
 

@@ -10,13 +10,19 @@ continues into the guest's frames.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple, cast
 
 import msgpack
 
 from ._abi import (
+    CAPACITY,
     INBOX,
+    OUTBOX,
     PACKER,
+    SCRATCH,
+    SCRATCH_ADDR,
+    UNWRITTEN,
     PIN_ABOVE,
     CallState,
     GuestMemory,
@@ -29,10 +35,13 @@ from ._closures import Scope
 from .codec import (
     ClosureInContext,
     DecodeError,
+    LimitError,
     _NeedsExactEncoding,
     describe,
     encode_exact,
+    extension,
     lift,
+    map_of_pairs,
     needs_exact_writer,
     new_packer,
     unpack,
@@ -40,13 +49,15 @@ from .codec import (
 from .exceptions import (
     ArgumentError,
     ForeignError,
-    InternalError,
     LibraryClosed,
+    LimitExceeded,
+    OutOfMemory,
+    ProtocolError,
     ResultError,
     exception_with_originals,
 )
 from .manifest import FunctionInfo, LiftError, parse_type
-from .records import ExceptionRecord, RecordError
+from .records import ExceptionRecord, RecordError, RecordLimitError
 
 __all__ = ["Core", "Function", "bind", "cross"]
 
@@ -66,10 +77,11 @@ class Core:
     """What the bound functions of one library share: the guest's allocator, the pool of call
     states, and whether the library was closed."""
 
-    def __init__(self, path: str, realloc: Realloc, scratch_size: int) -> None:
+    def __init__(self, path: str, realloc: Realloc, scratch_size: int, max_reply: int) -> None:
         self.path = path
         self.realloc = realloc
         self.scratch_size = scratch_size
+        self.max_reply = max_reply
         self.pool: List[CallState] = []
         self.memory = GuestMemory()
         self.closed = False
@@ -158,16 +170,13 @@ def _encode_slow(
 # ---- Reading replies -----------------------------------------------------------------------
 
 
-def _overflow(name: str, length: int, capacity: int) -> InternalError:
-    return InternalError(
-        f"{name}: the guest claims a {length}-byte reply in a {capacity}-byte scratch buffer"
-    )
-
-
 def _decode(name: str, reply: Any) -> Any:
-    """Decodes a whole reply envelope, or says what is wrong with it as a ResultError."""
+    """Decodes a whole reply envelope, or says what is wrong with it as a ResultError (a
+    LimitExceeded for a limit)."""
     try:
         return unpack(reply)
+    except LimitError as error:
+        raise LimitExceeded(f"{name}: {error}") from None
     except DecodeError as error:
         raise ResultError(f"{name}: {error}") from None
 
@@ -179,10 +188,79 @@ def _release_view(view: Any) -> None:
             view.release()
 
 
-def _guest_reply(core: Core, name: str, ptr: Optional[int], length: int) -> Any:
-    """Decodes a reply in guest memory, then frees it with the guest's virgil_realloc."""
+def _in_address(state: CallState) -> int:
+    """The address the call's ``in`` box pointed at (0 for none)."""
+    return ctypes.c_void_p.from_buffer(state[INBOX]).value or 0
+
+
+def check_box(
+    name: str,
+    ptr: Optional[int],
+    length: int,
+    scratch: int,
+    capacity: int,
+    own: Tuple[Tuple[int, int, str], ...],
+    max_reply: int,
+) -> bool:
+    """Checks a reply box before a byte of it is read or freed (cabi/ABI.md section 2, checks 1
+    to 5, in order). ``own`` lists the caller's own memory as ``(address, size, what)``.
+
+    Returns:
+        True when the reply is in guest memory (and must be freed by the guest's allocator),
+        False when it is in the scratch buffer.
+
+    Raises:
+        OutOfMemory: ``{NULL, 0}``.
+        ProtocolError: NULL with a length, a pointer without one, a length beyond the scratch
+            buffer, a pointer into the caller's own memory (never freed).
+        LimitExceeded: a guest reply longer than ``max_reply`` (the caller frees it unread).
+    """
     if not ptr:
-        raise InternalError(f"{name}: the guest returned no reply (it could not allocate one)")
+        if not length:
+            raise OutOfMemory(f"{name}: the guest could not allocate its reply (out is {{NULL, 0}})")
+        raise ProtocolError(f"{name}: the reply box is {{NULL, {length}}}: a length without bytes")
+    if not length:
+        raise ProtocolError(
+            f"{name}: the reply box is {{{ptr:#x}, 0}}: a pointer without a length (not freed)"
+        )
+    if ptr == scratch:
+        if length > capacity:
+            raise ProtocolError(
+                f"{name}: the guest claims a {length}-byte reply in the {capacity}-byte "
+                "scratch buffer"
+            )
+        return False
+    for address, size, what in own:
+        if address and address <= ptr < address + size:
+            raise ProtocolError(
+                f"{name}: the reply points into the caller's own {what} at offset "
+                f"{ptr - address} (not freed: it is not the guest's to give back)"
+            )
+    if length > max_reply:
+        raise LimitExceeded(
+            f"{name}: the reply is {length} bytes, more than the maximum of {max_reply} "
+            "(freed unread; see virgil.load's max_reply)"
+        )
+    return True
+
+
+def _reply(core: Core, state: CallState, name: str, ptr: Optional[int], length: int) -> Any:
+    """Everything but the common case after a call: checks the reply box (section 2, checks 1
+    to 6), then decodes the reply wherever it is and gives guest memory back to the guest.
+    Puts the scratch pointer back into the out box. Returns the decoded envelope."""
+    out, buffer, scratch, capacity = state[OUTBOX], state[SCRATCH], state[SCRATCH_ADDR], state[CAPACITY]
+    out.ptr = scratch or None
+    own = ((_in_address(state), state[INBOX].len, "argument bytes"), (scratch, capacity, "scratch buffer"))
+    try:
+        in_guest = check_box(name, ptr, length, scratch, capacity, own, core.max_reply)
+    except LimitExceeded:
+        core.realloc(ptr, 0)  # passed checks 1 to 4: the guest's own memory, freed unread
+        raise
+    if not in_guest:
+        if length == capacity and buffer[0] == UNWRITTEN:
+            raise ProtocolError(f"{name}: the guest wrote no reply")
+        return _decode(name, buffer[:length])
+    assert ptr is not None
     try:
         view = core.memory.view(ptr, length)
         try:
@@ -194,26 +272,21 @@ def _guest_reply(core: Core, name: str, ptr: Optional[int], length: int) -> Any:
 
 
 def cross(core: Core, state: CallState, fn: Symbol, name: str, data: bytes) -> Any:
-    """One call with argument bytes as they are: lends the scratch buffer, calls, decodes the
-    reply envelope wherever it is and frees guest memory. Returns the decoded envelope; raises
-    InternalError or ResultError. (Bound functions inline this, with a faster success path.)"""
+    """One call with argument bytes as they are: lends the scratch buffer, calls, checks the
+    reply box, decodes the reply envelope wherever it is and frees guest memory. Returns the
+    decoded envelope; raises ProtocolError, OutOfMemory, LimitExceeded or ResultError. (Bound
+    functions inline this, with a faster success path.)"""
     inbox, out, inref, outref, scratch, address, capacity, _, _, _ = state
     inbox.len = size = len(data)
     if size > PIN_ABOVE:
         inbox.ptr, _pinned = pin(data)  # kept alive until the call returns
     else:
         inbox.ptr = data or None
-    out.ptr = address
+    out.ptr = address or None
     out.len = capacity
+    scratch[0] = UNWRITTEN
     fn(inref, outref)
-    ptr = out.ptr
-    length = out.len
-    out.ptr = address
-    if ptr == address:
-        if length > capacity:
-            raise _overflow(name, length, capacity)
-        return _decode(name, scratch[:length])
-    return _guest_reply(core, name, ptr, length)
+    return _reply(core, state, name, out.ptr, out.len)
 
 
 def _forget_large(state: CallState) -> None:
@@ -231,6 +304,8 @@ def _lift_ok(name: str, value: Any, typed: Optional[Callable[[Any], Any]] = None
     (``stats: result: field mean: want float, got str``)."""
     try:
         value = lift(value)
+    except LimitError as error:
+        raise LimitExceeded(f"{name}: {error}") from None
     except DecodeError as error:
         raise ResultError(f"{name}: {error}") from None
     if typed is None:
@@ -251,6 +326,8 @@ def _failure(name: str, envelope: Any, scope: Optional[Scope] = None) -> BaseExc
             try:
                 originals = scope.raised if scope is not None else None
                 return exception_with_originals(ExceptionRecord.from_wire(lift(record)), originals)
+            except (RecordLimitError, LimitError) as error:
+                return LimitExceeded(f"{name}: exception record: {error}")
             except (RecordError, DecodeError) as error:
                 return ResultError(f"{name}: malformed exception record: {error}")
         (key,) = envelope
@@ -361,6 +438,9 @@ def bind(
     plain = _PLAIN
     ok = _OK
     pin_above = PIN_ABOVE
+    unwritten = UNWRITTEN
+    pairs = map_of_pairs
+    ext = extension
 
     def function(*args: Any, **kwargs: Any) -> Any:
         if kwargs or len(args) != arity:
@@ -392,33 +472,37 @@ def bind(
         else:
             inbox.ptr = data
         out.len = capacity  # out.ptr is the scratch address already (see new_call_state)
+        buffer[0] = unwritten  # the unwritten-reply mark (section 2, check 6)
         fn(inref, outref)
         ptr = out.ptr
         length = out.len
-        if size > _LARGE:
-            _forget_large(state)
-        if ptr == scratch and length <= capacity:
-            # {"ok": value} canonically starts 81 a2 6f 6b: then only the value is decoded.
-            if head == ok:
-                try:  # (raw=False and timestamp=0 are msgpack's defaults, as in codec.unpack)
-                    value = unpackb(buffer[4:length], strict_map_key=False)
-                except Exception:
+        if ptr == scratch and length <= capacity and head == ok:
+            # {"ok": value} canonically starts 81 a2 6f 6b, written by the guest over the mark:
+            # only the value is decoded.
+            try:  # (raw=False and timestamp=0 are msgpack's defaults, as in codec.unpack)
+                value = unpackb(
+                    buffer[4:length], strict_map_key=False, object_pairs_hook=pairs, ext_hook=ext
+                )
+            except Exception:
+                try:
                     envelope = _decode(name, buffer[:length])
-                else:
+                finally:
                     pool.append(state)
-                    kind = type(value)
-                    if kind is exact or (typed is None and kind in plain):
-                        return value
-                    return _lift_ok(name, value, typed)
             else:
-                envelope = _decode(name, buffer[:length])
-            pool.append(state)
+                if size > _LARGE:
+                    _forget_large(state)
+                pool.append(state)
+                kind = type(value)
+                if kind is exact or (typed is None and kind in plain):
+                    return value
+                return _lift_ok(name, value, typed)
         else:
-            out.ptr = scratch
-            pool.append(state)
-            if ptr == scratch:
-                raise _overflow(name, length, capacity)
-            envelope = _guest_reply(core, name, ptr, length)
+            try:
+                envelope = _reply(core, state, name, ptr, length)
+            finally:
+                if size > _LARGE:
+                    _forget_large(state)
+                pool.append(state)
         if type(envelope) is dict and len(envelope) == 1:
             value = envelope.get("ok", _MISSING)
             if value is not _MISSING:

@@ -11,8 +11,10 @@ float 64. What it cannot write is handed to :func:`lower`:
 - a :class:`~virgil.Float32` switches to a small pure-Python writer for that one value tree, as
   the C packer has no way to write one float as float 32 and the others as float 64.
 
-Decoding uses msgpack's C unpacker, then :func:`lift` turns timestamps into :class:`~virgil.Time`
-and enforces the nesting limit (512 levels of arrays and maps per value).
+Decoding uses msgpack's C unpacker with two hooks (duplicate and container map keys refused,
+extension values kept raw, negative types as :class:`Extension`), then :func:`lift` turns
+timestamps into :class:`~virgil.Time` and enforces the nesting limit (512 levels of arrays and maps
+per value).
 """
 
 from __future__ import annotations
@@ -34,12 +36,17 @@ __all__ = [
     "MAX_DEPTH",
     "ClosureInContext",
     "DecodeError",
+    "Extension",
+    "LimitError",
     "decode",
+    "decode_error",
     "describe",
     "encode",
     "encode_exact",
+    "extension",
     "lift",
     "lower",
+    "map_of_pairs",
     "needs_exact_writer",
     "new_packer",
     "split_envelope",
@@ -58,6 +65,10 @@ Timestamp = msgpack.Timestamp
 
 class DecodeError(ValueError):
     """Bytes are not one well-formed MessagePack value within the ABI's limits."""
+
+
+class LimitError(DecodeError):
+    """Bytes exceed a limit of cabi/ABI.md section 11 (nesting): ``virgil.LimitExceeded``."""
 
 
 class _NeedsExactEncoding(Exception):
@@ -185,59 +196,94 @@ def _write(value: Any, out: List[bytes], depth: int, default: Callable[[Any], An
 def unpack(data: Any) -> Any:
     """Decodes exactly one MessagePack value from a bytes-like object, without :func:`lift`.
 
+    Refuses what cabi/ABI.md section 5 calls malformed: invalid UTF-8 in a str, an invalid
+    timestamp, duplicate map keys, an array or map as a map key. Extension values other than the
+    timestamp are kept as raw extension values (:class:`Extension` for negative types).
+
     Raises:
-        DecodeError: saying what is wrong (truncated, trailing bytes, nesting, malformed).
+        DecodeError: saying what is wrong (truncated, trailing bytes, malformed).
+        LimitError: nesting beyond what the unpacker takes (deeper than 512 is refused by
+            :func:`lift`).
     """
     try:
-        return msgpack.unpackb(data, raw=False, strict_map_key=False, timestamp=0)
+        return msgpack.unpackb(
+            data,
+            raw=False,
+            strict_map_key=False,
+            timestamp=0,
+            object_pairs_hook=map_of_pairs,
+            ext_hook=extension,
+        )
     except Exception as error:
-        return _retry_or_raise(data, error)
+        raise decode_error(error) from error
 
 
-def _retry_or_raise(data: Any, error: Exception) -> Any:
-    """Explains a failed unpack, or decodes again when the only problem was an array used as a
-    map key (which Python can only hold as a tuple)."""
-    if isinstance(error, TypeError) and "unhashable" in str(error):
-        try:
-            return msgpack.unpackb(
-                data,
-                raw=False,
-                strict_map_key=False,
-                timestamp=0,
-                object_pairs_hook=_pairs_to_dict,
-            )
-        except Exception as again:
-            error = again
-    raise DecodeError(_explain(error)) from error
+class Extension(msgpack.ExtType):
+    """A raw MessagePack extension value: its type (-128 to 127) and its bytes, written back
+    exactly as they came. Decoders give extension types other than the timestamp (-1) as
+    ``msgpack.ExtType``, or as this subclass of it for the negative types ``ExtType`` refuses.
+    """
+
+    __slots__ = ()
+    __module__ = "virgil"
+
+    def __new__(cls, code: int, data: bytes) -> Extension:
+        if type(code) is not int or not -128 <= code <= 127:
+            raise ValueError(f"an extension type is -128 to 127, not {code!r}")
+        if not isinstance(data, bytes):
+            raise TypeError(f"an extension's data is bytes, not {type(data).__name__}")
+        return tuple.__new__(cls, (code, data))  # type: ignore[type-var]
+
+    def __repr__(self) -> str:
+        return f"virgil.Extension(code={self.code}, data={self.data!r})"
 
 
-def _hashable(key: Any) -> Any:
-    if isinstance(key, list):
-        return tuple(_hashable(item) for item in key)
-    if isinstance(key, dict):
-        raise DecodeError("a map used as a map key cannot be held in a Python dict")
-    return key
+def extension(code: int, data: bytes) -> Any:
+    """The unpacker's ``ext_hook``: a raw extension value for every type but the timestamp,
+    which the unpacker reads (and validates) itself."""
+    if code >= 0:
+        return msgpack.ExtType(code, data)
+    return Extension(code, data)
 
 
-def _pairs_to_dict(pairs: List[Tuple[Any, Any]]) -> Dict[Any, Any]:
-    return {_hashable(key): value for key, value in pairs}
+def map_of_pairs(pairs: List[Tuple[Any, Any]]) -> Dict[Any, Any]:
+    """The unpacker's ``object_pairs_hook``: a dict, refusing duplicate keys (which a dict would
+    merge) and keys that are arrays or maps (cabi/ABI.md section 5)."""
+    try:
+        result = dict(pairs)
+    except TypeError:
+        kinds = {list: "an array", dict: "a map"}
+        for key, _ in pairs:
+            if type(key) in kinds:
+                raise DecodeError(f"{kinds[type(key)]} used as a map key") from None
+        raise
+    if len(result) != len(pairs):
+        seen: Dict[Any, int] = {}
+        for key, _ in pairs:
+            if key in seen:
+                raise DecodeError(f"duplicate map key {key!r}")
+            seen[key] = 1
+    return result
 
 
-def _explain(error: BaseException) -> str:
+def decode_error(error: BaseException) -> DecodeError:
+    """A DecodeError (a LimitError for a limit) saying what a failed unpack found."""
+    if isinstance(error, DecodeError):
+        return error
     text = str(error)
     if isinstance(error, msgpack.ExtraData):
-        return f"unexpected bytes after the value ({len(error.extra)} bytes)"
+        return DecodeError(f"unexpected bytes after the value ({len(error.extra)} bytes)")
     if isinstance(error, (msgpack.exceptions.StackError, RecursionError)):
-        return f"nesting deeper than {MAX_DEPTH} levels"
+        return LimitError(f"nesting deeper than {MAX_DEPTH} levels")
     if isinstance(error, msgpack.OutOfData) or "incomplete" in text:
-        return "truncated MessagePack"
+        return DecodeError("truncated MessagePack")
     if isinstance(error, UnicodeDecodeError):
-        return f"a str that is not UTF-8 ({error.reason})"
+        return DecodeError(f"a str that is not UTF-8 ({error.reason})")
     if isinstance(error, msgpack.FormatError):
-        return "malformed MessagePack (an unused type byte)"
-    if isinstance(error, DecodeError):
-        return text
-    return f"malformed MessagePack ({text or type(error).__name__})"
+        return DecodeError("malformed MessagePack (an unused type byte)")
+    if "nanoseconds" in text or "timestamp" in text:
+        return DecodeError(f"an invalid timestamp ({text})")
+    return DecodeError(f"malformed MessagePack ({text or type(error).__name__})")
 
 
 def decode(data: Any) -> Any:
@@ -266,7 +312,7 @@ def lift(value: Any) -> Any:
     levels is refused.
 
     Raises:
-        DecodeError: the value is nested too deeply.
+        LimitError: the value is nested too deeply.
     """
     kind = type(value)
     if kind is list or kind is dict:
@@ -283,7 +329,7 @@ def _lift_tree(root: Any) -> None:
     while level:
         depth += 1
         if depth > MAX_DEPTH:
-            raise DecodeError(f"nesting deeper than {MAX_DEPTH} levels")
+            raise LimitError(f"nesting deeper than {MAX_DEPTH} levels")
         below: List[Any] = []
         for node in level:
             if type(node) is list:
@@ -324,6 +370,8 @@ def describe(value: Any) -> str:
             return name
     if isinstance(value, list):
         return "an array"
+    if isinstance(value, msgpack.ExtType):
+        return f"an extension of type {value.code}"
     return f"a {type(value).__name__}"
 
 

@@ -5,7 +5,8 @@ message, language, frames, notes, attributes). Its class is chosen by the record
 
 - the framework's names (cabi/ABI.md section 7) are fixed classes: ``virgil.ArgumentError`` (a
   :class:`TypeError`), ``virgil.ResultError``, ``virgil.UnknownFunction``, ``virgil.Panic``,
-  ``virgil.InternalError`` and ``virgil.AbiMismatch``;
+  ``virgil.InternalError``, ``virgil.ProtocolError``, ``virgil.OutOfMemory`` (a
+  :class:`MemoryError`), ``virgil.LimitExceeded`` and ``virgil.AbiMismatch``;
 - a shared name of section 7.1 is a Python built-in name (``FileNotFoundError``, ``ValueError``,
   ``TimeoutError``, ...; ``CancelledError`` is :class:`asyncio.CancelledError`): it gets a class
   that is both a :class:`ForeignError` and that built-in, so ``except FileNotFoundError`` catches
@@ -62,9 +63,12 @@ __all__ = [
     "ForeignError",
     "InternalError",
     "LibraryClosed",
+    "LimitExceeded",
     "LoadError",
     "NotAVirgilLibrary",
+    "OutOfMemory",
     "Panic",
+    "ProtocolError",
     "ResultError",
     "UnknownFunction",
     "bare_name",
@@ -200,10 +204,36 @@ class Panic(ForeignError, RuntimeError):
 
 
 class InternalError(ForeignError, RuntimeError):
-    """``virgil.InternalError``: the framework itself failed (the guest could not allocate its
-    reply, a broken invariant)."""
+    """``virgil.InternalError``: the framework itself failed (a broken invariant)."""
 
     wire_name = "virgil.InternalError"
+    __module__ = "virgil"
+
+
+class ProtocolError(ForeignError, RuntimeError):
+    """``virgil.ProtocolError``: the peer broke the ABI's protocol (cabi/ABI.md sections 2, 3,
+    15): a reply box pointing into the caller's own memory, NULL with a length, a pointer with no
+    length, a length beyond the scratch buffer, a reply the callee did not write. The host frees
+    nothing it was not given."""
+
+    wire_name = "virgil.ProtocolError"
+    __module__ = "virgil"
+
+
+class OutOfMemory(ForeignError, MemoryError):
+    """``virgil.OutOfMemory``: an allocation failed; from a guest, it could not allocate its
+    reply (``out`` left ``{NULL, 0}``)."""
+
+    wire_name = "virgil.OutOfMemory"
+    __module__ = "virgil"
+
+
+class LimitExceeded(ForeignError, ValueError):
+    """``virgil.LimitExceeded``: a limit of cabi/ABI.md section 11 was exceeded: nesting deeper
+    than 512, a chain of more than 256 records, a traceback of more than 4,096 frames, a reply
+    larger than the host's maximum (see :func:`virgil.load`'s ``max_reply``)."""
+
+    wire_name = "virgil.LimitExceeded"
     __module__ = "virgil"
 
 
@@ -239,6 +269,9 @@ _FRAMEWORK: Tuple[Type[ForeignError], ...] = (
     UnknownFunction,
     Panic,
     InternalError,
+    ProtocolError,
+    OutOfMemory,
+    LimitExceeded,
     AbiMismatch,
 )
 

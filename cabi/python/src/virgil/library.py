@@ -30,11 +30,14 @@ from .exceptions import (
 from .manifest import ABI_VERSION, Manifest, ManifestError
 from .records import ExceptionRecord, RecordError
 
-__all__ = ["DEFAULT_SCRATCH_SIZE", "Library", "load"]
+__all__ = ["DEFAULT_MAX_REPLY", "DEFAULT_SCRATCH_SIZE", "Library", "load"]
 
 #: Bytes of the scratch buffer each call lends to the guest: replies up to this size cost the
 #: guest no allocation and the host no free.
 DEFAULT_SCRATCH_SIZE = 16 * 1024
+#: The longest reply a guest may give, in bytes (cabi/ABI.md section 11): a longer one is
+#: ``virgil.LimitExceeded``, freed unread.
+DEFAULT_MAX_REPLY = 1 << 30
 
 # Symbols of the ABI itself, callable by name even when a manifest does not list them.
 _ABI_SYMBOLS = ("virgil_manifest", "virgil_stats")
@@ -52,7 +55,10 @@ def _resolve(path: str) -> str:
 
 
 def load(
-    path: Union[str, "os.PathLike[str]"], *, scratch_size: int = DEFAULT_SCRATCH_SIZE
+    path: Union[str, "os.PathLike[str]"],
+    *,
+    scratch_size: int = DEFAULT_SCRATCH_SIZE,
+    max_reply: int = DEFAULT_MAX_REPLY,
 ) -> Library:
     """Loads the Virgil library at ``path``.
 
@@ -60,6 +66,8 @@ def load(
         path: the shared library (``.so``, ``.dylib``, ``.dll``).
         scratch_size: bytes lent to the guest per call for its reply (0 lends none, so every
             reply is allocated by the guest and freed by the host).
+        max_reply: the longest reply accepted, in bytes (1 GiB by default); a longer one raises
+            ``virgil.LimitExceeded`` without being read.
 
     Raises:
         FileNotFoundError: there is no such file (a bare file name that is not in the working
@@ -69,7 +77,7 @@ def load(
         AbiMismatch: its manifest declares an ABI version this host does not speak.
         ResultError: its manifest cannot be read.
     """
-    return Library(path, scratch_size=scratch_size)
+    return Library(path, scratch_size=scratch_size, max_reply=max_reply)
 
 
 class Library:
@@ -86,11 +94,17 @@ class Library:
     errors: ErrorRegistry
 
     def __init__(
-        self, path: Union[str, "os.PathLike[str]"], *, scratch_size: int = DEFAULT_SCRATCH_SIZE
+        self,
+        path: Union[str, "os.PathLike[str]"],
+        *,
+        scratch_size: int = DEFAULT_SCRATCH_SIZE,
+        max_reply: int = DEFAULT_MAX_REPLY,
     ) -> None:
         self.path = _resolve(os.fspath(path))
         if scratch_size < 0:
             raise ValueError(f"scratch_size must be 0 or more, not {scratch_size}")
+        if max_reply < 1:
+            raise ValueError(f"max_reply must be 1 or more, not {max_reply}")
         try:
             self._cdll = open_library(self.path)
         except OSError as error:
@@ -101,7 +115,7 @@ class Library:
                 f"{self.path} is not a Virgil library: it does not export virgil_realloc"
             )
         self._realloc = realloc
-        self._core = Core(self.path, realloc, scratch_size)
+        self._core = Core(self.path, realloc, scratch_size, max_reply)
         self._lock = threading.Lock()
         self._functions: Dict[str, Function] = {}
         self.errors = errors

@@ -23,6 +23,7 @@ __all__ = [
     "ExceptionRecord",
     "Frame",
     "RecordError",
+    "RecordLimitError",
     "fold",
 ]
 
@@ -46,6 +47,11 @@ def fold(name: str) -> str:
 
 class RecordError(ValueError):
     """A decoded value is not a well-formed exception record."""
+
+
+class RecordLimitError(RecordError):
+    """A record exceeds a limit of cabi/ABI.md section 11 (chain, frames, attributes): hosts
+    raise it as ``virgil.LimitExceeded`` rather than ``virgil.ResultError``."""
 
 
 @dataclass(frozen=True)
@@ -182,7 +188,7 @@ class ExceptionRecord:
         if not isinstance(self.attributes, Attributes):
             object.__setattr__(self, "attributes", Attributes(self.attributes))
         if len(self.attributes) > MAX_ATTRIBUTES:
-            raise RecordError(f"{self.name}: more than {MAX_ATTRIBUTES} attributes")
+            raise RecordLimitError(f"{self.name}: more than {MAX_ATTRIBUTES} attributes")
 
     def chain(self) -> List[ExceptionRecord]:
         """This record and its causes, outermost first."""
@@ -227,7 +233,7 @@ class ExceptionRecord:
                 where = "an exception record" if not maps else f"the cause of {_name_of(maps[-1])}"
                 raise RecordError(f"{where} is a map, not {_kind(level)}")
             if len(maps) == MAX_CHAIN:
-                raise RecordError(f"the cause chain is longer than {MAX_CHAIN} records")
+                raise RecordLimitError(f"the cause chain is longer than {MAX_CHAIN} records")
             maps.append(level)
             level = level.get("cause")
         record: Optional[ExceptionRecord] = None
@@ -243,7 +249,7 @@ class ExceptionRecord:
             raise RecordError(f"an exception record needs a name (a str), got {_kind(name)}")
         frames = _sequence(wire, "traceback", name)
         if len(frames) > MAX_FRAMES:
-            raise RecordError(f"{name}: the traceback is longer than {MAX_FRAMES} frames")
+            raise RecordLimitError(f"{name}: the traceback is longer than {MAX_FRAMES} frames")
         notes = _sequence(wire, "notes", name)
         if not all(isinstance(note, str) for note in notes):
             raise RecordError(f"{name}: notes must be strings")
@@ -265,7 +271,7 @@ def _attributes(wire: Mapping[Any, Any], owner: str) -> Attributes:
     if not value or not isinstance(value, Mapping):
         return _NO_ATTRIBUTES
     if len(value) > MAX_ATTRIBUTES:
-        raise RecordError(f"{owner}: more than {MAX_ATTRIBUTES} attributes ({len(value)})")
+        raise RecordLimitError(f"{owner}: more than {MAX_ATTRIBUTES} attributes ({len(value)})")
     return Attributes({key: item for key, item in value.items() if isinstance(key, str)})
 
 
