@@ -7,6 +7,7 @@ use super::Summary;
 
 mod callbacks;
 mod errors;
+mod hostile;
 
 #[test]
 fn add() {

@@ -165,6 +165,22 @@ pub enum Envelope<T = Value> {
     Error(Exception),
 }
 
+impl<'de, T: Deserialize<'de>> Envelope<T> {
+    /// Decodes a reply envelope that must fill `bytes` exactly. Its value is checked as
+    /// [`decode`] checks a value, on its own: the envelope map is not a level of nesting (ABI.md
+    /// section 11), so `{"ok": v}` with `v` nested 512 deep is read, where
+    /// `decode::<Envelope<T>>` would count the envelope and refuse it. A record beyond the limits
+    /// of section 6 is refused with [`CodecError::is_limit`].
+    pub fn decode(bytes: &'de [u8]) -> Result<Self, CodecError> {
+        let (ok, start) = check::envelope(bytes).map_err(CodecError::new)?;
+        let value = &bytes[start..];
+        if !ok {
+            return Ok(Envelope::Error(Exception::decode(value)?));
+        }
+        Ok(Envelope::Ok(decode(value)?))
+    }
+}
+
 impl<T> Envelope<T> {
     /// The result, or the record as an error.
     pub fn into_result(self) -> Result<T, Exception> {
@@ -228,6 +244,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Envelope<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::MAX_DEPTH;
     use serde::{Deserialize, Serialize};
 
     #[derive(Serialize, Deserialize, PartialEq, Debug)]
@@ -274,5 +291,35 @@ mod tests {
         assert!(decode::<Envelope<u8>>(two).is_err());
         assert!(decode::<Envelope<u8>>(b"\x81\xa3yes\x03").is_err());
         assert!(decode::<Envelope<u8>>(b"\x80").is_err());
+        assert_eq!(Envelope::<u8>::decode(&ok), Ok(Envelope::Ok(3)));
+        assert!(Envelope::<u8>::decode(two).is_err());
+    }
+
+    #[test]
+    fn envelopes_are_no_level_of_nesting() {
+        let nested = |depth: usize| {
+            let mut v = b"\x81\xa2ok".to_vec();
+            v.extend(std::iter::repeat_n(0x91, depth));
+            v.push(0x01);
+            v
+        };
+        assert!(Envelope::<Value>::decode(&nested(MAX_DEPTH)).is_ok());
+        let e = Envelope::<Value>::decode(&nested(MAX_DEPTH + 1)).unwrap_err();
+        assert!(e.is_limit(), "{e}");
+        // A chain of 257 records.
+        let mut record = b"\x81\xa4name\xa1E".to_vec();
+        for _ in 1..257 {
+            let mut outer = b"\x82\xa4name\xa1E\xa5cause".to_vec();
+            outer.extend_from_slice(&record);
+            record = outer;
+        }
+        let mut reply = b"\x81\xa5error".to_vec();
+        reply.extend_from_slice(&record);
+        let e = Envelope::<Value>::decode(&reply).unwrap_err();
+        assert!(e.is_limit(), "{e}");
+        assert_eq!(
+            e.name(crate::names::RESULT_ERROR),
+            crate::names::LIMIT_EXCEEDED
+        );
     }
 }

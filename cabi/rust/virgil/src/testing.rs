@@ -108,7 +108,7 @@ pub fn call<R: DeserializeOwned>(name: &str, args: &impl Serialize) -> Result<R,
         !reply.bytes.is_empty(),
         "{name} could not allocate its reply"
     );
-    codec::decode::<Envelope<R>>(&reply.bytes)
+    Envelope::<R>::decode(&reply.bytes)
         .unwrap_or_else(|e| panic!("{name} replied {:02x?}: {e}", reply.bytes))
         .into_result()
 }

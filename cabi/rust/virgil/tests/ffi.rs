@@ -437,9 +437,14 @@ fn nesting_is_limited_to_512_levels() {
     want.extend(&nested(512)[1..]);
     assert_eq!(reply.bytes, want);
     let x = error("echo", &nested(513));
+    assert_eq!(x.name, virgil::names::LIMIT_EXCEEDED);
     assert_eq!(x.message, "echo: argument 1: nested deeper than 512 levels");
     let x = error("echo", &nested(100_000));
+    assert_eq!(x.name, virgil::names::LIMIT_EXCEEDED);
     assert_eq!(x.message, "echo: argument 1: nested deeper than 512 levels");
+    // Malformed bytes are still argument errors.
+    let x = error("echo", &[0x91, 0xc1]);
+    assert_eq!(x.name, virgil::names::ARGUMENT_ERROR);
 }
 
 #[test]

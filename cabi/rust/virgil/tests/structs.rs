@@ -128,6 +128,15 @@ fn arguments_follow_the_struct_rule() {
         x.message,
         "limits_span: argument 1: Limits: ambiguous keys for field max_value: \"maxValue\" and \"MAX_VALUE\""
     );
+    // A field given twice, by its wire name or by two spellings of it, is a duplicate key only
+    // when the keys are equal: {"max_value": 1, "min_value": 0, "max_value": 2}.
+    let twice = unhex("83a96d61785f76616c756501a96d696e5f76616c756500a96d61785f76616c756502");
+    let x = call_with("limits_span", &[&twice]).unwrap_err();
+    assert_eq!(x.name, "virgil.ArgumentError");
+    assert_eq!(
+        x.message,
+        "limits_span: argument 1: Limits: a map with the key \"max_value\" twice"
+    );
     let nested = unhex("83a46e616d65a3747269a66f726967696e81a178cb3ff0000000000000a47461677390");
     let x = call_with("shape_tags", &[&nested, &encode(&"").unwrap()]).unwrap_err();
     assert_eq!(

@@ -1,0 +1,256 @@
+//! What a hostile host does to this guest (`cabi/conformance/hostile.json`, `host_faults`), and
+//! every case of `cabi/testdata/edges.json` sent through `echo` as a host sends it (ABI.md
+//! sections 2, 5, 11): raw boxes handed to the exported symbols, each reply's name checked, and
+//! the guest's `virgil_stats` `live` back where it was.
+
+use std::ffi::c_void;
+use std::path::PathBuf;
+
+use serde_json::Value as Json;
+use virgil::testing::symbol;
+use virgil::{Envelope, Value, VirgilBox, VirgilFn};
+
+fn read_json(name: &str) -> Json {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../cabi")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+fn export(name: &str) -> VirgilFn {
+    symbol(name).unwrap_or_else(|| panic!("no exported function {name:?}"))
+}
+
+/// How a hostile host passes `in` and `out`.
+#[derive(Clone, Copy)]
+enum In<'a> {
+    /// `in` is a NULL pointer.
+    Null,
+    /// `in` points at this box.
+    Box(*const u8, u64),
+    /// `in` points at a box of these bytes.
+    Bytes(&'a [u8]),
+}
+
+/// Calls `f` the way a hostile host does, with a scratch buffer of `scratch` bytes (0: `{NULL,
+/// 0}`) or, when `out` is false, a NULL `out`. The reply, copied out and freed with the guest's
+/// allocator, or `None` when the guest left none.
+fn call(f: VirgilFn, input: In<'_>, out: bool, scratch: usize) -> Option<(Vec<u8>, bool)> {
+    let boxed = match input {
+        In::Null => None,
+        In::Box(ptr, len) => Some(VirgilBox {
+            ptr: ptr.cast_mut(),
+            len,
+        }),
+        In::Bytes(b) => Some(VirgilBox {
+            ptr: b.as_ptr().cast_mut(),
+            len: b.len() as u64,
+        }),
+    };
+    let in_ptr = boxed.as_ref().map_or(std::ptr::null(), |b| b as *const _);
+    let mut lent = vec![0u8; scratch];
+    let lent_ptr = if scratch == 0 {
+        std::ptr::null_mut()
+    } else {
+        lent.as_mut_ptr()
+    };
+    let mut reply = VirgilBox {
+        ptr: lent_ptr,
+        len: scratch as u64,
+    };
+    let out_ptr = if out {
+        &raw mut reply
+    } else {
+        std::ptr::null_mut()
+    };
+    // SAFETY: `in` is NULL or a box whose pointer is readable for its length (or NULL with a
+    // length, which the guest must not read); `out` is NULL or lends `lent`.
+    unsafe { f(in_ptr, out_ptr) };
+    if !out || reply.ptr.is_null() {
+        return None;
+    }
+    let len = usize::try_from(reply.len).expect("a reply fits memory");
+    if reply.ptr == lent_ptr {
+        assert!(len <= scratch, "the reply overran the scratch buffer");
+        return Some((lent[..len].to_vec(), true));
+    }
+    // SAFETY: the guest allocated `len` bytes at `reply.ptr`: ours to read, then free once with
+    // its allocator.
+    let bytes = unsafe { std::slice::from_raw_parts(reply.ptr, len) }.to_vec();
+    // SAFETY: as above.
+    unsafe { virgil::virgil_realloc(reply.ptr.cast::<c_void>(), 0) };
+    Some((bytes, false))
+}
+
+/// The reply's outcome: `ok` or the error's name.
+fn outcome(reply: &[u8]) -> (String, Result<Value, virgil::Exception>) {
+    let envelope = Envelope::<Value>::decode(reply)
+        .unwrap_or_else(|e| panic!("not an envelope {reply:02x?}: {e}"));
+    match envelope.into_result() {
+        Ok(v) => ("ok".to_owned(), Ok(v)),
+        Err(x) => (x.name.clone(), Err(x)),
+    }
+}
+
+/// `live` of the guest's `virgil_stats`, read through its exported symbol as a host reads it.
+fn live() -> i128 {
+    let (reply, _) = call(export("virgil_stats"), In::Bytes(&[0x90]), true, 0).expect("a reply");
+    match outcome(&reply).1 {
+        Ok(Value::Map(entries)) => entries
+            .into_iter()
+            .find_map(|(k, v)| match (k, v) {
+                (Value::Str(k), Value::Int(n)) if k == "live" => Some(n),
+                _ => None,
+            })
+            .expect("live"),
+        other => panic!("virgil_stats replied {other:?}"),
+    }
+}
+
+/// `apply`'s argument array with a closure of this ext 64 payload and 21.
+fn apply_args(payload: &[u8]) -> Vec<u8> {
+    let mut args = vec![0x92];
+    match payload.len() {
+        8 => args.extend_from_slice(&[0xd7, 0x40]),
+        n => args.extend_from_slice(&[0xc7, n as u8, 0x40]),
+    }
+    args.extend_from_slice(payload);
+    args.push(21);
+    args
+}
+
+fn nested(depth: usize) -> Vec<u8> {
+    let mut v = vec![0x91];
+    v.extend(std::iter::repeat_n(0x91, depth));
+    v.push(0x01);
+    v
+}
+
+/// Runs one case of `host_faults`; returns what it got in the notation of `expect`.
+fn host_fault(name: &str) -> String {
+    let add = export("add");
+    let reply = |f, bytes: &[u8]| call(f, In::Bytes(bytes), true, 256);
+    let named =
+        |r: Option<(Vec<u8>, bool)>| r.map_or("no reply".to_owned(), |(b, _)| outcome(&b).0);
+    match name {
+        "null in" => named(call(add, In::Null, true, 256)),
+        "empty in" => named(call(add, In::Box(std::ptr::null(), 0), true, 256)),
+        "null out" => {
+            assert!(call(add, In::Bytes(&[0x92, 1, 2]), false, 0).is_none());
+            // The next call works.
+            assert_eq!(named(reply(add, &[0x92, 1, 2])), "ok");
+            "no reply".to_owned()
+        }
+        "garbage" => named(reply(add, &[0xc1, 0xc1])),
+        "truncated" => named(reply(add, &[0x92, 0x01])),
+        "array32 header claiming 2^32-1 elements" => {
+            named(reply(add, &[0xdd, 0xff, 0xff, 0xff, 0xff, 0x01]))
+        }
+        "str32 header claiming 4 GiB" => named(reply(
+            export("greet"),
+            &[0x91, 0xdb, 0xff, 0xff, 0xff, 0xff, 0x61],
+        )),
+        "wrong arity" => named(reply(add, &[0x91, 0x01])),
+        "wrong type" => named(reply(add, &[0x92, 0x01, 0xa1, 0x32])),
+        "not an array" => named(reply(add, &[0x81, 0xa1, 0x61, 0x01])),
+        "nesting 513" | "nesting 512" => {
+            let depth = if name == "nesting 512" { 512 } else { 513 };
+            let args = nested(depth);
+            let (bytes, _) = reply(export("echo"), &args).expect("a reply");
+            let (got, _) = outcome(&bytes);
+            if got == "ok" && bytes[4..] == args[1..] {
+                "ok:same".to_owned()
+            } else {
+                got
+            }
+        }
+        "closure with a NULL call word" => {
+            let mut payload = [0x11u8; 40];
+            payload[..8].fill(0);
+            named(reply(export("apply"), &apply_args(&payload)))
+        }
+        "closure with a short payload" => named(reply(export("apply"), &apply_args(&[0x11; 8]))),
+        "scratch smaller than the reply" => {
+            let mut args = vec![0x91, 0xd9, 100];
+            args.extend(std::iter::repeat_n(b'x', 100));
+            let (bytes, in_scratch) = call(export("greet"), In::Bytes(&args), true, 4).unwrap();
+            assert!(!in_scratch, "a 4-byte scratch buffer cannot hold the reply");
+            outcome(&bytes).0
+        }
+        other => panic!("a host fault this test does not know: {other:?}; add it here"),
+    }
+}
+
+#[test]
+fn host_faults() {
+    let doc = read_json("conformance/hostile.json");
+    let faults = doc["host_faults"].as_array().expect("host_faults");
+    assert!(faults.len() >= 15, "{} host faults", faults.len());
+    // Every case many times: a buffer leaked per call would show in `live`. Other tests run
+    // alongside and may hold a few replies for a moment.
+    let before = live();
+    for round in 0..50 {
+        for fault in faults {
+            let name = fault["name"].as_str().expect("name");
+            let want = fault["expect"].as_str().expect("expect");
+            let got = host_fault(name);
+            assert_eq!(got, want, "{name} (round {round})");
+        }
+    }
+    let after = live();
+    assert!(after - before <= 16, "live {before} -> {after}");
+}
+
+/// A `{NULL, n}` box with a length must not be read (the guest refuses it as empty).
+#[test]
+fn null_pointer_with_a_length() {
+    let got = call(export("add"), In::Box(std::ptr::null(), 1 << 40), true, 256).unwrap();
+    assert_eq!(outcome(&got.0).0, "virgil.ArgumentError");
+}
+
+/// Every case of edges.json through `echo`: `0x91` followed by the case's bytes; the reply is
+/// `{"ok": v}` with v's canonical bytes, or the error the case names (`malformed` is
+/// `virgil.ArgumentError` in a guest).
+#[test]
+fn edges_through_echo() {
+    let doc = read_json("testdata/edges.json");
+    let cases = doc["cases"].as_array().expect("cases");
+    let echo = export("echo");
+    let before = live();
+    let mut failures = Vec::new();
+    for case in cases {
+        let name = case["name"].as_str().expect("name");
+        let bytes = unhex(case["hex"].as_str().expect("hex"));
+        let mut args = vec![0x91];
+        args.extend_from_slice(&bytes);
+        let (reply, _) = call(echo, In::Bytes(&args), true, 1024).expect("a reply");
+        let (got, result) = outcome(&reply);
+        let want = match case["error"].as_str() {
+            Some("malformed") => "virgil.ArgumentError",
+            Some(limit) => limit,
+            None => "ok",
+        };
+        if got != want {
+            failures.push(format!("{name}: {got} ({result:?}), want {want}"));
+            continue;
+        }
+        if want == "ok" {
+            let mut expected = vec![0x81, 0xa2, b'o', b'k'];
+            expected.extend(case["canonical_hex"].as_str().map_or(bytes, unhex));
+            if reply != expected {
+                failures.push(format!("{name}: replied {reply:02x?}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    let after = live();
+    assert!(after - before <= 16, "live {before} -> {after}");
+}
