@@ -36,7 +36,7 @@ func accepts(b []byte, t reflect.Type, depth int) (int, error) {
 // acceptsKind is accepts for a type known not to decode itself.
 func acceptsKind(b []byte, t reflect.Type, depth int) (int, error) {
 	if depth > MaxDepth {
-		return 0, liftErrorf("nesting deeper than %d levels", MaxDepth)
+		return 0, limitErrorf("nesting deeper than %d levels", MaxDepth)
 	}
 	if len(b) == 0 {
 		return 0, ErrTruncated

@@ -84,6 +84,7 @@ func acceptsStruct(b []byte, t reflect.Type, depth int) (int, error) {
 		return 0, err
 	}
 	var exact, folded, twice slots
+	var others otherKeys
 	off, foldedKeys := start, false
 	for range n {
 		name, k, err := strBytes(b[off:])
@@ -93,12 +94,18 @@ func acceptsStruct(b []byte, t reflect.Type, depth int) (int, error) {
 		off += k
 		var v int
 		if f, known := w.keys[string(name)]; known {
+			if exact.has(f.slot) {
+				return 0, duplicateKey(b[off-k : off])
+			}
 			exact.add(f.slot)
 			v, err = acceptsElem(b[off:], f.typ, f.selfDecoding, depth+1)
 			if err != nil {
 				return 0, prefixPath(err, "."+string(name))
 			}
 		} else {
+			if others.seen(name) {
+				return 0, duplicateKey(b[off-k : off])
+			}
 			if slot := w.foldedSlot(name); slot >= 0 {
 				foldedKeys = true
 				if folded.has(slot) {
@@ -126,6 +133,41 @@ func acceptsStruct(b []byte, t reflect.Type, depth int) (int, error) {
 		return 0, &FieldError{Struct: w.name, Field: r.name, Problem: "missing"}
 	}
 	return off, nil
+}
+
+// otherKeys remembers the keys of a struct's map that match no field exactly, to refuse one met
+// twice. The first few are compared one by one without allocating; past them a set takes over.
+type otherKeys struct {
+	few  [8][]byte
+	n    int
+	many map[string]struct{}
+}
+
+// seen reports whether key was met before, and remembers it.
+func (o *otherKeys) seen(key []byte) bool {
+	if o.many != nil {
+		if _, ok := o.many[string(key)]; ok {
+			return true
+		}
+		o.many[string(key)] = struct{}{}
+		return false
+	}
+	for _, k := range o.few[:o.n] {
+		if string(k) == string(key) {
+			return true
+		}
+	}
+	if o.n < len(o.few) {
+		o.few[o.n] = key
+		o.n++
+		return false
+	}
+	o.many = make(map[string]struct{}, 2*len(o.few))
+	for _, k := range o.few {
+		o.many[string(k)] = struct{}{}
+	}
+	o.many[string(key)] = struct{}{}
+	return false
 }
 
 // acceptsFolded is the second pass of acceptsStruct over the n entries at the start of b, for

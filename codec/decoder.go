@@ -163,7 +163,8 @@ func (d *Decoder) decodeFast(b []byte, v any) (n int, err error) {
 }
 
 // decodeAnyMap decodes a map into map[string]any when every key is a string, else into
-// map[any]any, rejecting keys Go cannot hash (arrays, maps, byte strings).
+// map[any]any, for values msgpack/v5 decodes (inside types that decode themselves), rejecting
+// keys Go cannot hash (arrays, maps, byte strings) and duplicate keys.
 func decodeAnyMap(md *msgpack.Decoder) (any, error) {
 	n, err := md.DecodeMapLen()
 	if err != nil || n < 0 {
@@ -171,7 +172,7 @@ func decodeAnyMap(md *msgpack.Decoder) (any, error) {
 	}
 	strs := make(map[string]any, n)
 	var anys map[any]any
-	for i := 0; i < n; i++ {
+	for i := range n {
 		k, err := md.DecodeInterface()
 		if err != nil {
 			return nil, err
@@ -182,6 +183,9 @@ func decodeAnyMap(md *msgpack.Decoder) (any, error) {
 		}
 		if s, ok := k.(string); ok && anys == nil {
 			strs[s] = v
+			if len(strs) != i+1 {
+				return nil, fmt.Errorf("duplicate map key %q", s)
+			}
 			continue
 		}
 		if k != nil && !reflect.TypeOf(k).Comparable() {
@@ -194,6 +198,9 @@ func decodeAnyMap(md *msgpack.Decoder) (any, error) {
 			}
 		}
 		anys[k] = v
+		if len(anys) != i+1 {
+			return nil, fmt.Errorf("duplicate map key %v", k)
+		}
 	}
 	if anys != nil {
 		return anys, nil

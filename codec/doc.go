@@ -21,6 +21,14 @@
 //     fields exactly as msgpack/v5 encodes them (tags, embedded structs inlined or not);
 //   - envelopes: [Encoder.EncodeOK], [Encoder.EncodeError], [DecodeReply] and [DecodeReplyOf].
 //
+// The edges of the value mapping (cabi/ABI.md sections 5 and 11, pinned by
+// cabi/testdata/edges.json) get one answer: a str that is not UTF-8, an invalid timestamp, a map
+// key that is an array or a map and a duplicate map key are malformed; extensions other than the
+// timestamp and the closure lift into any as an [Ext] that encodes back unchanged; nesting deeper
+// than [MaxDepth] and lengths of 2^32 or more are limits, errors that match [ErrLimit]
+// ([ErrorName] names them virgil.LimitExceeded). Lifting replaces the target, and nothing lifted
+// shares memory with the input.
+//
 // The package knows nothing about C, pointers or shared libraries: it reads from and writes to
 // byte slices and io.Writers. Package bytebox moves those bytes across the boundary.
 package codec

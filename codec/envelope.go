@@ -2,6 +2,7 @@ package codec
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -108,11 +109,12 @@ func DecodeReplyWith(d *Decoder, reply []byte, result any) error {
 
 // DecodeReplyOf is DecodeReplyWith for a reply of the function called name, which its
 // virgil.ResultError messages begin with, followed by what failed:
-// "stats: result: field mean: expected float, got str", "stats: malformed reply: ...".
+// "stats: result: field mean: expected float, got str", "stats: malformed reply: ...". A reply
+// that exceeds a limit (a value nested deeper than MaxDepth) is virgil.LimitExceeded instead.
 func DecodeReplyOf(d *Decoder, name string, reply []byte, result any) error {
 	ok, value, err := SplitEnvelope(reply)
 	if err != nil {
-		return exceptions.Newf(exceptions.ResultError, "%smalformed reply: %v", namePrefix(name), err)
+		return exceptions.Newf(ErrorName(err, exceptions.ResultError), "%smalformed reply: %v", namePrefix(name), err)
 	}
 	if !ok {
 		x, err := exceptions.Unmarshal(value)
@@ -126,9 +128,20 @@ func DecodeReplyOf(d *Decoder, name string, reply []byte, result any) error {
 	}
 	d.Reset(value)
 	if err := d.Decode(result); err != nil {
-		return exceptions.Newf(exceptions.ResultError, "%s%s", namePrefix(name), Describe("result", err))
+		return exceptions.Newf(ErrorName(err, exceptions.ResultError), "%s%s", namePrefix(name), Describe("result", err))
 	}
 	return nil
+}
+
+// ErrorName is the name of the exception that reports a lifting or lowering error err of this
+// package: virgil.LimitExceeded for a limit (errors.Is(err, ErrLimit)), else otherwise, the name
+// of a malformed value on that side (virgil.ArgumentError in a guest, virgil.ResultError in a
+// host).
+func ErrorName(err error, otherwise string) string {
+	if errors.Is(err, ErrLimit) {
+		return exceptions.LimitExceeded
+	}
+	return otherwise
 }
 
 // namePrefix is "name: ", or "" for no name; it is built only for an error.

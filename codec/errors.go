@@ -34,10 +34,33 @@ func (e *RangeError) Error() string {
 }
 
 // liftError is any other failure to lift a value into a Go type ("nesting deeper than 512
-// levels", "expected at most 3 elements, got 4"), located like a TypeError.
+// levels", "expected at most 3 elements, got 4", "duplicate map key"), located like a TypeError.
+// One that reports a limit (cabi/ABI.md section 11) is ErrLimit for errors.Is.
 type liftError struct {
-	Path string
-	Msg  string
+	Path  string
+	Msg   string
+	limit bool
+}
+
+// Is reports whether e is about a limit, for errors.Is(err, ErrLimit).
+func (e *liftError) Is(target error) bool { return e.limit && target == ErrLimit }
+
+// limitErrorf is liftErrorf for an exceeded limit.
+func limitErrorf(format string, args ...any) error {
+	return &liftError{Msg: fmt.Sprintf(format, args...), limit: true}
+}
+
+// MaxLength is the largest length of a str, bin, ext, array or map that MessagePack can
+// represent: 2^32 - 1. Encoders refuse longer ones with an error that is ErrLimit
+// (cabi/ABI.md section 11) rather than write a wrong length.
+const MaxLength = 1<<32 - 1
+
+// checkLen refuses a length MessagePack cannot represent, for a value of the kind named.
+func checkLen(kind string, n int) error {
+	if uint64(n) > MaxLength {
+		return limitErrorf("a %s of length %d: MessagePack lengths are at most %d", kind, n, uint64(MaxLength))
+	}
+	return nil
 }
 
 func (e *liftError) Error() string {

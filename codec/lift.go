@@ -1,10 +1,12 @@
 package codec
 
 import (
-	"fmt"
 	"math"
 	"reflect"
+	"strconv"
 	"sync"
+
+	"github.com/virgilffi/virgil/codec/scan"
 )
 
 // Lifting writes one value, already checked against the target's type by Accepts, into a Go
@@ -46,7 +48,19 @@ func (d *Decoder) lift(b []byte, v reflect.Value, self bool) (int, error) {
 			v.Set(reflect.ValueOf(c))
 		}
 		return n, err
-	case self || t == timeType:
+	case t == extType:
+		x, n, err := readExt(b)
+		if err == nil {
+			v.Set(reflect.ValueOf(x))
+		}
+		return n, err
+	case t == timeType:
+		tm, n, err := readTime(b)
+		if err == nil {
+			v.Set(reflect.ValueOf(tm))
+		}
+		return n, err
+	case self:
 		return d.liftMsgpack(b, v)
 	}
 	switch t.Kind() {
@@ -153,7 +167,7 @@ func (d *Decoder) liftSlice(b []byte, v reflect.Value) (int, error) {
 		for i := range xs {
 			x, m, err := readFloat(b[off:])
 			if err != nil {
-				return 0, err
+				return 0, prefixPath(err, "["+strconv.Itoa(i)+"]")
 			}
 			xs[i] = x
 			off += m
@@ -164,7 +178,7 @@ func (d *Decoder) liftSlice(b []byte, v reflect.Value) (int, error) {
 	for i := range n {
 		m, err := d.lift(b[off:], v.Index(i), self)
 		if err != nil {
-			return 0, err
+			return 0, prefixPath(err, "["+strconv.Itoa(i)+"]")
 		}
 		off += m
 	}
@@ -193,7 +207,7 @@ func (d *Decoder) liftArray(b []byte, v reflect.Value) (int, error) {
 	for i := range n {
 		m, err := d.lift(b[off:], v.Index(i), self)
 		if err != nil {
-			return 0, err
+			return 0, prefixPath(err, "["+strconv.Itoa(i)+"]")
 		}
 		off += m
 	}
@@ -225,20 +239,24 @@ func (d *Decoder) liftMap(b []byte, v reflect.Value) (int, error) {
 	kt, vt := t.Key(), t.Elem()
 	kself, vself := selfDecoding(kt), selfDecoding(vt)
 	key, val := reflect.New(kt).Elem(), reflect.New(vt).Elem()
-	for range n {
+	for i := range n {
 		key.SetZero()
 		k, err := d.lift(b[off:], key, kself)
 		if err != nil {
-			return 0, err
+			return 0, prefixPath(err, ".<key>")
 		}
+		label := b[off : off+k]
 		off += k
 		val.SetZero()
 		x, err := d.lift(b[off:], val, vself)
 		if err != nil {
-			return 0, err
+			return 0, prefixPath(err, "."+keyLabel(label))
 		}
 		off += x
 		m.SetMapIndex(key, val)
+		if m.Len() != i+1 {
+			return 0, duplicateKey(label)
+		}
 	}
 	v.Set(m)
 	return off, nil
@@ -261,7 +279,7 @@ func (d *Decoder) liftStruct(b []byte, v reflect.Value) (int, error) {
 		for i := range n {
 			m, err := d.liftField(b[off:], v, w.fields[i])
 			if err != nil {
-				return 0, err
+				return 0, prefixPath(err, "["+strconv.Itoa(i)+"]")
 			}
 			off += m
 		}
@@ -282,7 +300,9 @@ func (d *Decoder) liftStruct(b []byte, v reflect.Value) (int, error) {
 		var m int
 		if f, known := w.keys[string(name)]; known {
 			exact.add(f.slot)
-			m, err = d.liftField(b[off:], v, f)
+			if m, err = d.liftField(b[off:], v, f); err != nil {
+				return 0, prefixPath(err, "."+string(name))
+			}
 		} else {
 			foldedKeys = foldedKeys || w.foldedSlot(name) >= 0
 			m, err = Skip(b[off:])
@@ -305,7 +325,7 @@ func (d *Decoder) liftStruct(b []byte, v reflect.Value) (int, error) {
 			if _, known := w.keys[string(name)]; !known {
 				if slot := w.foldedSlot(name); slot >= 0 && !exact.has(slot) {
 					if _, err := d.liftField(b[at:at+m], v, w.rule[slot].field); err != nil {
-						return 0, err
+						return 0, prefixPath(err, "."+string(name))
 					}
 				}
 			}
@@ -333,8 +353,9 @@ func (d *Decoder) liftField(b []byte, v reflect.Value, f wireField) (int, error)
 // liftAny lifts the value at the start of b into its natural Go value, the same wherever it
 // sits (a result of type any, an element of []any, a value of map[string]any): nil, bool, int64
 // for every integer (uint64 above math.MaxInt64), float64 (float32 for a float 32), string,
-// []byte, []any, map[string]any when every key is a str (else map[any]any), time.Time and
-// Closure. Other extensions are left to msgpack/v5 (types registered with it).
+// []byte, []any, map[string]any when every key is a str (else map[any]any), time.Time, Closure
+// and, for every other extension, Ext. b has been checked by Skip (str are UTF-8, timestamps
+// valid, map keys scalars); duplicate map keys are refused here.
 func (d *Decoder) liftAny(b []byte) (any, int, error) {
 	c := b[0]
 	switch Kind(c) {
@@ -358,7 +379,7 @@ func (d *Decoder) liftAny(b []byte) (any, int, error) {
 		}
 		return readFloat(b)
 	case "str":
-		return readString(b)
+		return readCheckedString(b)
 	case "bin":
 		x, n, err := readBytesInto(nil, b)
 		if x == nil {
@@ -370,17 +391,25 @@ func (d *Decoder) liftAny(b []byte) (any, int, error) {
 	case "map":
 		return d.liftAnyMap(b)
 	}
-	if c, n, err := ReadClosure(b); err == nil {
-		return c, n, nil
+	switch typ, _ := scan.ExtType(b); typ {
+	case -1:
+		tm, n, err := readTime(b)
+		if err != nil {
+			return nil, 0, err
+		}
+		return tm, n, nil
+	case ClosureExt:
+		cl, n, err := ReadClosure(b)
+		if err != nil {
+			return nil, 0, err
+		}
+		return cl, n, nil
 	}
-	n, err := Skip(b)
+	x, n, err := readExt(b)
 	if err != nil {
 		return nil, 0, err
 	}
-	d.r.Reset(b[:n])
-	d.md.ResetReader(&d.r)
-	x, err := d.md.DecodeInterface()
-	return x, n, err
+	return x, n, nil
 }
 
 func (d *Decoder) liftAnyArray(b []byte) ([]any, int, error) {
@@ -392,7 +421,7 @@ func (d *Decoder) liftAnyArray(b []byte) ([]any, int, error) {
 	for i := range xs {
 		x, m, err := d.liftAny(b[off:])
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, prefixPath(err, "["+strconv.Itoa(i)+"]")
 		}
 		xs[i] = x
 		off += m
@@ -401,7 +430,8 @@ func (d *Decoder) liftAnyArray(b []byte) ([]any, int, error) {
 }
 
 // liftAnyMap lifts a map into map[string]any when every key is a str, else into map[any]any,
-// refusing keys Go cannot hash (bin, array, map).
+// refusing keys Go cannot hash (bin; Skip has refused arrays and maps) and duplicate keys (two
+// keys equal as Go values: the map does not grow).
 func (d *Decoder) liftAnyMap(b []byte) (any, int, error) {
 	n, off, err := mapHeader(b)
 	if err != nil {
@@ -409,31 +439,35 @@ func (d *Decoder) liftAnyMap(b []byte) (any, int, error) {
 	}
 	strs := make(map[string]any, n)
 	var anys map[any]any
-	for range n {
+	for i := range n {
 		var k any
 		var m int
 		if Kind(b[off]) == "str" && anys == nil {
 			var s string
-			s, m, err = readString(b[off:])
+			s, m, err = readCheckedString(b[off:])
 			k = s
 		} else {
 			k, m, err = d.liftAny(b[off:])
 		}
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, prefixPath(err, ".<key>")
 		}
+		label := b[off : off+m]
 		off += m
 		v, m, err := d.liftAny(b[off:])
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, prefixPath(err, "."+keyLabel(label))
 		}
 		off += m
 		if s, ok := k.(string); ok && anys == nil {
 			strs[s] = v
+			if len(strs) != i+1 {
+				return nil, 0, duplicateKey(label)
+			}
 			continue
 		}
 		if k != nil && !reflect.TypeOf(k).Comparable() {
-			return nil, 0, fmt.Errorf("a map key of type %T cannot be used in Go", k)
+			return nil, 0, prefixPath(&TypeError{Want: "a hashable key", Got: KindOf(label)}, ".<key>")
 		}
 		if anys == nil {
 			anys = make(map[any]any, n)
@@ -442,9 +476,28 @@ func (d *Decoder) liftAnyMap(b []byte) (any, int, error) {
 			}
 		}
 		anys[k] = v
+		if len(anys) != i+1 {
+			return nil, 0, duplicateKey(label)
+		}
 	}
 	if anys != nil {
 		return anys, off, nil
 	}
 	return strs, off, nil
+}
+
+// duplicateKey refuses the map key key (its encoding) met a second time (cabi/ABI.md section 5).
+func duplicateKey(key []byte) error {
+	return liftErrorf("duplicate map key %s", keyText(key))
+}
+
+// keyText renders a map key for a message: a str quoted, an int as its number, else its kind.
+func keyText(key []byte) string {
+	if s, _, err := strBytes(key); err == nil {
+		return strconv.Quote(string(s))
+	}
+	if i, _, err := readInt(key, math.MinInt64, math.MaxInt64); err == nil {
+		return strconv.FormatInt(i, 10)
+	}
+	return "of kind " + KindOf(key)
 }

@@ -3,6 +3,7 @@ package codec
 import (
 	"encoding/binary"
 	"math"
+	"unicode/utf8"
 
 	"github.com/virgilffi/virgil/codec/scan"
 )
@@ -114,8 +115,22 @@ func readFloat(b []byte) (float64, int, error) {
 	return float64(v), n, nil
 }
 
-// readString reads a str (only a str) at the start of b, copying it.
+// readString reads a str (only a str) at the start of b, copying it, and checks that it is
+// valid UTF-8 (cabi/ABI.md section 5), for input Skip has not checked.
 func readString(b []byte) (string, int, error) {
+	head, n, err := strOrBin(b, "str")
+	if err != nil {
+		return "", 0, err
+	}
+	s := b[head : head+n]
+	if !utf8.Valid(s) {
+		return "", 0, liftErrorf("a str that is not valid UTF-8")
+	}
+	return string(s), head + n, nil
+}
+
+// readCheckedString is readString for a value Skip has checked, so valid UTF-8.
+func readCheckedString(b []byte) (string, int, error) {
 	head, n, err := strOrBin(b, "str")
 	if err != nil {
 		return "", 0, err

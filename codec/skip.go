@@ -10,6 +10,12 @@ const MaxDepth = scan.MaxDepth
 // scan.ErrTruncated, so errors.Is matches errors from either package.
 var ErrTruncated = scan.ErrTruncated
 
+// ErrLimit is matched (errors.Is) by every error of this package about a limit of cabi/ABI.md
+// section 11: nesting deeper than MaxDepth when decoding, a length of 2^32 or more when encoding.
+// Such a failure is named virgil.LimitExceeded, where any other malformed input is
+// virgil.ArgumentError (in a guest) or virgil.ResultError (in a host). It is scan.ErrLimit.
+var ErrLimit = scan.ErrLimit
+
 // Skip measures the one MessagePack value at the start of b and returns its length in bytes. It
 // never recurses and never reads past b: it rejects truncated input, the reserved code 0xc1 and
 // nesting deeper than MaxDepth with a descriptive error. See scan.Skip.

@@ -1,5 +1,7 @@
 package scan
 
+import "strconv"
+
 // Kind names the MessagePack family that code c starts, in the words error messages use: nil,
 // bool, int, float, str, bin, array, map, ext, invalid (for 0xc1). An ext of type -1 (time)
 // cannot be told from the code alone, so time is reported as ext here; see KindOf.
@@ -29,29 +31,36 @@ func Kind(c byte) string {
 }
 
 // KindOf names the family of the value at the start of b like Kind, telling time (the timestamp
-// extension) from other extensions. It returns "nothing" for empty input.
+// extension) from other extensions, which it names with their type: "ext 1", "ext 64". It
+// returns "nothing" for empty input.
 func KindOf(b []byte) string {
 	if len(b) == 0 {
 		return "nothing"
 	}
-	if extType(b) == -1 {
-		return "time"
+	k := Kind(b[0])
+	if k == "ext" {
+		if t, ok := ExtType(b); ok {
+			if t == -1 {
+				return "time"
+			}
+			return "ext " + strconv.Itoa(int(t))
+		}
 	}
-	return Kind(b[0])
+	return k
 }
 
-// extType returns the type byte of the extension value at the start of b, or 0 when b does not
-// start with a (complete enough) extension header.
-func extType(b []byte) int8 {
+// ExtType returns the type of the extension value at the start of b, and false when b does not
+// start with a complete extension header.
+func ExtType(b []byte) (int8, bool) {
 	switch {
 	case len(b) >= 2 && b[0] >= 0xd4 && b[0] <= 0xd8:
-		return int8(b[1])
+		return int8(b[1]), true
 	case len(b) >= 3 && b[0] == 0xc7:
-		return int8(b[2])
+		return int8(b[2]), true
 	case len(b) >= 4 && b[0] == 0xc8:
-		return int8(b[3])
+		return int8(b[3]), true
 	case len(b) >= 6 && b[0] == 0xc9:
-		return int8(b[5])
+		return int8(b[5]), true
 	}
-	return 0
+	return 0, false
 }

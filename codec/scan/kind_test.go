@@ -17,7 +17,10 @@ func TestKindOf(t *testing.T) {
 		"\xc1":                     "invalid",
 		"\xd6\xff\x00\x00\x00\x00": "time",
 		"\xc7\x0c\xff":             "time",
-		"\xd4\x40\x00":             "ext",
+		"\xd4\x40\x00":             "ext 64",
+		"\xd4\x01\x00":             "ext 1",
+		"\xc7\x03\xfe":             "ext -2",
+		"\xc8\x00":                 "ext",
 	} {
 		if got := KindOf([]byte(in)); got != want {
 			t.Errorf("KindOf(%x) = %q, want %q", in, got, want)
