@@ -948,6 +948,9 @@ limitTests ref = do
   checkEq ref "a failed allocation is virgil.OutOfMemory" "virgil.OutOfMemory" (nameOf (AllocationFailed 10))
   checkEq ref "heap overflow is virgil.OutOfMemory" "virgil.OutOfMemory" (nameOf HeapOverflow)
   checkEq ref "an unencodable integer stays virgil.ResultError" "virgil.ResultError" (nameOf (EncodeError "x"))
+  rt <- try (evaluate (BS.length (encodeStrict (Time 1 1000000000))))
+  check ref "a timestamp of 1e9 nanoseconds does not encode" (either (\(EncodeError m) -> "nanoseconds 1000000000" `T.isInfixOf` m) (const False) rt) (show rt)
+  checkEq ref "a timestamp of 999999999 nanoseconds encodes" "d7ffee6b27fc00000001" (hex (encodeStrict (Time 1 999999999)))
   -- through exported functions
   r1 <- reply (function "huge" (pure (Huge ()) :: IO Huge)) "\x90"
   check ref "a result of 2^32 elements is virgil.LimitExceeded" (errorName r1 == "virgil.LimitExceeded" && "too long" `T.isInfixOf` errorMessage r1) (show r1)

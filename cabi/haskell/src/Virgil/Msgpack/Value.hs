@@ -108,7 +108,8 @@ kindOf v = case v of
 ------------------------------------------------------------------------------------------------
 -- Encoding
 
--- | A value that has no MessagePack encoding: an integer outside @[-2^63, 2^64)@. It is thrown
+-- | A value that has no MessagePack encoding: an integer outside @[-2^63, 2^64)@, a timestamp
+-- with 1,000,000,000 nanoseconds or more. It is thrown
 -- (lazily, from the 'B.Builder') by the encoder, and crosses as @virgil.ResultError@.
 newtype EncodeError = EncodeError Text
   deriving (Show)
@@ -223,9 +224,12 @@ mapHeader n
   | otherwise = tooLong "map" n
 
 -- | The timestamp extension: timestamp 32 when nsec = 0 and 0 <= sec < 2^32, else timestamp 64
--- when 0 <= sec < 2^34, else timestamp 96.
+-- when 0 <= sec < 2^34, else timestamp 96. Nanoseconds of 1,000,000,000 or more throw
+-- 'EncodeError' (ABI.md section 5: such a timestamp is malformed).
 encodeTime :: Int64 -> Word32 -> B.Builder
 encodeTime sec nsec
+  | nsec > 999999999 =
+      throw (EncodeError ("invalid timestamp: nanoseconds " <> T.pack (show nsec) <> " (at most 999999999)"))
   | nsec == 0 && sec >= 0 && sec < 0x100000000 =
       B.word8 0xd6 <> B.int8 (-1) <> B.word32BE (fromIntegral sec)
   | sec >= 0 && sec < 0x400000000 =
