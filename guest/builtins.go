@@ -25,6 +25,7 @@ func virgil_stats(in, out unsafe.Pointer) {
 // serveBuiltin answers a built-in symbol, whose arguments are ignored.
 func serveBuiltin(name string, h uncurry.Handler, out unsafe.Pointer) {
 	if out != nil {
-		serve(name, h, nil, bytebox.FromPointer(out))
+		outBox := bytebox.FromPointer(out)
+		serve(name, h, nil, scratchOf(outBox), outBox)
 	}
 }

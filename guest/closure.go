@@ -63,24 +63,54 @@ func (cRuntime) Call(c codec.Closure, args []byte, lift func(reply []byte) error
 		pin.Pin(unsafe.SliceData(st.args.Bytes()))
 	}
 	scratch := unsafe.Pointer(&st.scratch[0])
+	st.scratch[0] = 0xc1 // never valid MessagePack: an unwritten reply stays detectable
 	st.in = bytebox.Borrow(st.args.Bytes())
 	st.out = bytebox.Box{Ptr: scratch, Len: closureScratch}
 	C.virgil_guest_closure_call(C.uintptr_t(c.Call), C.uintptr_t(c.Env), unsafe.Pointer(&st.in), unsafe.Pointer(&st.out))
 	pin.Unpin()
-	reply := st.out
+	reply, in := st.out, st.in
 	st.in, st.out = bytebox.Box{}, bytebox.Box{}
-	if reply.OwnedBy(scratch) {
+	fault, free := checkReply(reply, in, scratch, st.scratch[0])
+	if free {
 		defer C.virgil_guest_closure_free(C.uintptr_t(c.Realloc), reply.Ptr)
 	}
-	switch {
-	case reply.Ptr == nil:
-		return exceptions.Newf(exceptions.InternalError, "callback: the closure returned no reply (it could not allocate one)")
-	case reply.Len == 0:
-		return exceptions.Newf(exceptions.ResultError, "callback: malformed reply: the reply is empty")
-	case reply.Ptr == scratch && reply.Len > closureScratch:
-		return exceptions.Newf(exceptions.InternalError, "callback: the closure claims a %d-byte reply in a %d-byte scratch buffer", reply.Len, closureScratch)
+	if fault != nil {
+		return fault
 	}
 	return lift(reply.Bytes())
+}
+
+// maxClosureReply is the largest reply a callback may give: 1 GiB, the default of the hosts'
+// maximum reply size (cabi/ABI.md section 11).
+const maxClosureReply = 1 << 30
+
+// checkReply checks the reply box of a callback before a byte of it is read (cabi/ABI.md section
+// 2, in its order): in is the argument box and scratch the scratch buffer lent (closureScratch
+// bytes), whose first byte is now first. It returns the fault, if any, and whether the reply is
+// the callee's memory to give back with its realloc: only a reply that passed the checks of its
+// box (all but the unwritten reply) and is not the scratch buffer.
+func checkReply(reply, in bytebox.Box, scratch unsafe.Pointer, first byte) (fault error, free bool) {
+	p, n := uintptr(reply.Ptr), reply.Len
+	inside := func(start unsafe.Pointer, size uint64) bool {
+		return start != nil && p >= uintptr(start) && uint64(p-uintptr(start)) < size
+	}
+	switch {
+	case p == 0 && n == 0:
+		return exceptions.Newf(exceptions.OutOfMemory, "callback: the closure could not allocate its reply"), false
+	case p == 0:
+		return exceptions.Newf(exceptions.ProtocolError, "callback: the reply box is {NULL, %d}", n), false
+	case n == 0:
+		return exceptions.Newf(exceptions.ProtocolError, "callback: the reply box has a pointer and no length"), false
+	case reply.Ptr == scratch && n > closureScratch:
+		return exceptions.Newf(exceptions.ProtocolError, "callback: the closure claims a %d-byte reply in a %d-byte scratch buffer", n, closureScratch), false
+	case reply.Ptr != scratch && (inside(in.Ptr, in.Len) || inside(scratch, closureScratch)):
+		return exceptions.Newf(exceptions.ProtocolError, "callback: the reply points into the caller's own memory"), false
+	case n > maxClosureReply:
+		return exceptions.Newf(exceptions.LimitExceeded, "callback: a reply of %d bytes, more than %d", n, maxClosureReply), reply.Ptr != scratch
+	case reply.Ptr == scratch && n == closureScratch && first == 0xc1:
+		return exceptions.Newf(exceptions.ProtocolError, "callback: the closure wrote no reply"), false
+	}
+	return nil, reply.Ptr != scratch
 }
 
 // Retain implements uncurry.ClosureRuntime.

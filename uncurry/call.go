@@ -30,7 +30,7 @@ func (c *call) begin(name string, w ReplyWriter, args []byte, want int) bool {
 	c.dec = codec.GetDecoder(args)
 	n, err := c.dec.ArrayHeader()
 	if err != nil {
-		c.fail(exceptions.Newf(exceptions.ArgumentError, "%s: malformed arguments: %v", name, err))
+		c.fail(exceptions.Newf(codec.ErrorName(err, exceptions.ArgumentError), "%s: malformed arguments: %v", name, err))
 		return false
 	}
 	if n != want {
@@ -40,13 +40,15 @@ func (c *call) begin(name string, w ReplyWriter, args []byte, want int) bool {
 	return true
 }
 
-// arg lifts argument number i (from 1) into v.
+// arg lifts argument number i (from 1) into v. A value that is malformed or does not fit is
+// virgil.ArgumentError; one that exceeds a limit (nested deeper than codec.MaxDepth) is
+// virgil.LimitExceeded (cabi/ABI.md section 11).
 func (c *call) arg(i int, v any) bool {
 	if t := reflect.TypeOf(v); t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Func {
 		return c.liftFuncArg(i, reflect.ValueOf(v))
 	}
 	if err := c.dec.Decode(v); err != nil {
-		c.fail(exceptions.Newf(exceptions.ArgumentError, "%s: argument %d%s", c.name, i, describeArgError(err)))
+		c.fail(exceptions.Newf(codec.ErrorName(err, exceptions.ArgumentError), "%s: argument %d%s", c.name, i, describeArgError(err)))
 		return false
 	}
 	return true
@@ -69,7 +71,7 @@ func (c *call) reply(result any, err error) {
 	}
 	if err := c.enc.EncodeOK(result); err != nil {
 		c.w.Discard()
-		c.fail(exceptions.Newf(exceptions.ResultError, "%s: the result could not be lowered: %v", c.name, err))
+		c.fail(exceptions.Newf(codec.ErrorName(err, exceptions.ResultError), "%s: the result could not be lowered: %v", c.name, err))
 	}
 }
 
