@@ -14,6 +14,14 @@
 // from many goroutines. A call lends the guest a scratch buffer from a per-library pool, so a
 // small call crosses the boundary once and allocates nothing in the guest.
 //
+// A guest is never trusted: every reply box is checked before a byte of it is read or anything is
+// freed (cabi/ABI.md section 2). A guest that could not allocate its reply gives virgil.OutOfMemory;
+// a box that breaks the protocol (NULL with a length, a pointer without one, a pointer into the
+// caller's own arguments or scratch buffer, which is never freed, a reply the guest did not write)
+// gives virgil.ProtocolError; a reply larger than WithMaxReply (1 GiB by default), nested deeper
+// than 512, or with an exception chain or traceback over the limits of section 11 gives
+// virgil.LimitExceeded. Only the guest's own buffers go back to its virgil_realloc, once each.
+//
 // Go functions are passed as arguments like any other value (cabi/ABI.md section 15):
 //
 //	err = lib.Call("map_ints", &out, func(x int) int { return 2 * x }, []int{1, 2, 3})
