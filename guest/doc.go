@@ -39,4 +39,21 @@
 //
 // Rules for Go guests (cabi/ABI.md section 12): a host must never dlclose a Go guest, and a
 // process must not fork after loading one.
+//
+// A hostile or broken host gets an error reply, never a crash, for every fault a guest can see
+// (cabi/conformance/hostile.json): no argument box, or {NULL, 0}, is virgil.ArgumentError; an
+// argument box of {NULL, n} or of an impossible length is virgil.ProtocolError; garbage,
+// truncated, wrongly typed or invalid arguments (a str that is not UTF-8, a bad timestamp, a
+// duplicate map key) are virgil.ArgumentError; an argument nested deeper than 512 levels is
+// virgil.LimitExceeded. With no out box there is nowhere to reply and the call returns at once. A
+// closure's reply is checked like a host checks a reply (cabi/ABI.md section 2) before it is read
+// or freed.
+//
+// Symbols: a library built with go build -buildmode=c-shared exports its functions,
+// virgil_realloc, virgil_manifest and virgil_stats, and the symbols the Go toolchain gives every
+// c-shared library and offers no way to hide (crosscall1, crosscall2, x_crosscall2_ptr, fatalf,
+// _cgo_* and x_cgo_* of runtime/cgo, and cmd/cgo's _cgoexp_* trampolines and _cgo_*_Cfunc_*
+// wrappers). This package's own C helpers are hidden (visibility("hidden") or static inline).
+// Hosts call none of the toolchain's symbols: only the manifest's functions and virgil_*
+// (cabi/ABI.md section 12). cmd/virgil-gen's TestSymbolHygiene checks the list with nm.
 package guest
