@@ -465,13 +465,16 @@ class ErrorRegistry:
             parents.append(base)
         if not any(issubclass(parent, ForeignError) for parent in parents):
             parents.insert(0, ForeignError)
+        # A class name cannot hold NUL (a peer's name can): it is shown escaped, the wire name
+        # stays as it came.
+        shown = name.replace("\0", "\\0")
         namespace = {
             "__module__": "virgil.errors",
-            "__qualname__": name,
+            "__qualname__": shown,
             "__doc__": f"The foreign exception {name!r}.",
             "wire_name": name,
         }
-        return cast(Type[ForeignError], type(name, tuple(parents), namespace))
+        return cast(Type[ForeignError], type(shown, tuple(parents), namespace))
 
 
 #: The registry of exception classes by wire name (also ``Library.errors``).

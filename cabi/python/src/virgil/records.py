@@ -226,6 +226,8 @@ class ExceptionRecord:
         Raises:
             RecordError: the value is not a record, or its chain or a traceback is too long.
         """
+        if value is None:
+            raise RecordError("an exception record is a map, not nil")
         maps: List[Mapping[Any, Any]] = []
         level = value
         while level is not None:
