@@ -3,6 +3,7 @@ package codec
 import (
 	"reflect"
 	"strconv"
+	"strings"
 )
 
 // A Go map key must be hashable. Where a map's key type holds an interface (map[any]V, or keys
@@ -40,8 +41,10 @@ func checkHashable(b []byte, t reflect.Type) error {
 	}
 	switch t.Kind() {
 	case reflect.Interface:
-		switch kind := KindOf(b); kind {
-		case "bin", "array", "map":
+		switch kind := KindOf(b); {
+		case kind == "bin", kind == "array", kind == "map":
+			return &TypeError{Want: "a hashable key", Got: kind}
+		case strings.HasPrefix(kind, "ext ") && kind != "ext 64": // an Ext holds a []byte
 			return &TypeError{Want: "a hashable key", Got: kind}
 		}
 		return nil

@@ -62,6 +62,7 @@ func TestUnhashableMapKeysAreErrors(t *testing.T) {
 		{"slice element", append([]byte{0x91}, binKey...), new([]map[any]any), "[0].<key>: expected a hashable key, got bin"},
 		{"array of any as key", []byte{0x81, 0x91, 0xc4, 0x00, 0x01}, new(map[[1]any]int), "msgpack: a map key is an array at byte 1: map keys are scalars"},
 		{"struct with any as key", []byte{0x81, 0x81, 0xa1, 'K', 0x90, 0x01}, new(map[struct{ K any }]int), "msgpack: a map key is a map at byte 1: map keys are scalars"},
+		{"ext key, map[any]any", []byte{0x81, 0xd4, 0x30, 0x30, 0x01}, new(map[any]any), ".<key>: expected a hashable key, got ext 48"},
 		{"any", binKey, new(any), ".<key>: expected a hashable key, got bin"},
 		{"any in a slice", append([]byte{0x91}, binKey...), new([]any), "[0].<key>: expected a hashable key, got bin"},
 	} {
