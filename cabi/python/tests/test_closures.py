@@ -467,9 +467,20 @@ def test_retain_and_release_by_hand() -> None:
 def test_malformed_arguments_to_a_closure() -> None:
     with _closures.Scope() as scope:
         guest = Guest(scope.closure(lambda x: x).data)
-        for data in (b"\xc1", b"\x01", b"\x92\x01", b"\x92\x01\x02"):
+        for data in (b"\xc1", b"\x01", b"\x92\x01", b"\x91\x82\x01\x02\x01\x03"):
             name = released_name(guest.call(data))
-            assert name in ("DecodeError", "TypeError"), (data, name)
+            assert name == "virgil.ArgumentError", (data, name)
+        deep = b"\x91" + b"\x91" * 513 + b"\x01"
+        assert released_name(guest.call(deep)) == "virgil.LimitExceeded"
+        assert released_name(guest.call(b"\x92\x01\x02")) == "TypeError"  # the lambda's own
+        words = struct.unpack("<5Q", scope.closure(lambda: 1).data)
+        call, env = CALL(words[0]), words[1]
+        box, out = Box(None, 5), Box(None, 0)
+        call(env, ctypes.byref(box), ctypes.byref(out))  # {NULL, 5}: refused, not read
+        reply = msgpack.unpackb(ctypes.string_at(out.ptr, out.len))
+        assert reply["error"]["name"] == "virgil.ArgumentError", reply
+        assert "{NULL, 5}" in reply["error"]["message"]
+        ctypes.CDLL(None).free(ctypes.c_void_p(out.ptr))
         null = CALL(struct.unpack("<5Q", scope.closure(fail).data)[0])
         out = Box(None, 0)
         null(0, None, ctypes.byref(out))  # env 0 and no arguments: still a reply

@@ -40,7 +40,18 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import msgpack
 
-from .codec import ClosureInContext, encode, encode_exact, lift, lower, needs_exact_writer, unpack
+from .codec import (
+    ClosureInContext,
+    DecodeError,
+    LimitError,
+    describe,
+    encode,
+    encode_exact,
+    lift,
+    lower,
+    needs_exact_writer,
+    unpack,
+)
 from .records import MAX_CHAIN, MAX_FRAMES, Attributes, ExceptionRecord, Frame
 
 __all__ = [
@@ -418,18 +429,35 @@ def _error_reply(exception: BaseException, scope: Optional[Scope]) -> bytes:
     return encode({"error": record.to_wire()})
 
 
+def _arguments(in_ptr: Optional[int]) -> List[Any]:
+    """The arguments a peer sent a closure, checked as a guest checks its own (cabi/ABI.md
+    sections 2, 4 and 11): ``virgil.ArgumentError`` for a box with a length and no pointer or
+    bytes that are not one array, ``virgil.LimitExceeded`` for nesting deeper than 512."""
+    from .exceptions import ArgumentError, LimitExceeded
+
+    box = _Box.from_address(in_ptr) if in_ptr else None
+    if box is not None and box.len and not box.ptr:
+        raise ArgumentError(f"closure: the argument box is {{NULL, {box.len}}}")
+    data = ctypes.string_at(box.ptr, box.len) if box is not None and box.len else b""
+    try:
+        args = lift(unpack(data))  # (lift converts timestamps in place)
+    except LimitError as error:
+        raise LimitExceeded(f"closure: {error}") from None
+    except DecodeError as error:
+        raise ArgumentError(f"closure: the arguments are malformed: {error}") from None
+    if type(args) is not list:
+        raise ArgumentError(f"closure: the arguments are not an array ({describe(args)})")
+    return args
+
+
 def _run(env: Optional[int], in_ptr: Optional[int]) -> bytes:
     """The reply envelope of one call of the closure ``env`` with the arguments at ``in_ptr``."""
     function, scope = table.lookup(env)
     if function is None:
         return _RELEASED_REPLY
     try:
-        box = _Box.from_address(in_ptr) if in_ptr else None
-        data = ctypes.string_at(box.ptr, box.len) if box is not None and box.len else b""
-        args = unpack(data)
-        if type(args) is not list:
-            raise TypeError(f"the arguments are not an array ({type(args).__name__})")
-        result = function(*lift(args))  # (lift converts timestamps in place)
+        args = _arguments(in_ptr)
+        result = function(*args)
     except BaseException as exception:
         return _error_reply(exception, scope)
     try:
