@@ -2,12 +2,12 @@
 """Fuzzes how the Python host reads a reply: the reply-box checks, the envelope, the value (by
 several declared result types) and the exception record (cabi/ABI.md sections 2, 4, 5, 6, 11).
 
-Whatever the bytes, reading them either gives a value or raises a :class:`virgil.ForeignError`
-(``ResultError``, ``LimitExceeded``, or the guest's own exception from a well-formed record):
-never another exception, a crash or a hang. A value that is read is written canonically, and that
-encoding reads and writes back to the same bytes (idempotence). The box checks never accept a reply pointer
-inside the caller's own memory, nor a length that is zero, beyond the scratch buffer or the
-maximum.
+Whatever the bytes, reading them either gives a value or raises a
+:class:`virgil.ForeignError` (``ResultError``, ``LimitExceeded``, or the guest's own exception
+from a well-formed record): never another exception, a crash or a hang. A value that is read is
+written canonically, and that encoding reads and writes back to the same bytes (idempotence).
+The box checks never accept a reply pointer inside the caller's own memory, nor a length that is
+zero, beyond the scratch buffer or the maximum.
 
 With atheris (``pip install atheris``) it runs under libFuzzer, seeded from the test vectors;
 without it, a self-made mutating fuzzer runs over the same seeds:
@@ -91,7 +91,7 @@ def check_box(data: bytes) -> None:
         in_guest = _binding.check_box("fuzz", ptr, length, _OWN_SCRATCH, 64, own, 1 << 20)
     except (virgil.ProtocolError, virgil.OutOfMemory, virgil.LimitExceeded):
         return
-    assert ptr and 0 < length, (ptr, length)
+    assert ptr and length > 0, (ptr, length)
     if in_guest:
         assert not (_OWN_IN <= ptr < _OWN_IN + 32 or _OWN_SCRATCH <= ptr < _OWN_SCRATCH + 64)
         assert length <= 1 << 20
@@ -180,7 +180,9 @@ def main() -> None:
     parser.add_argument("--time", type=_seconds, default=0.0, help="how long, e.g. 30s")
     parser.add_argument("--iterations", type=int, default=0, help="how many inputs (own fuzzer)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the own fuzzer")
-    parser.add_argument("--own", action="store_true", help="the self-made fuzzer, even with atheris")
+    parser.add_argument(
+        "--own", action="store_true", help="the self-made fuzzer, even with atheris"
+    )
     options, rest = parser.parse_known_args()
     if not options.time and not options.iterations:
         options.iterations = 100_000

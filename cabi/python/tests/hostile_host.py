@@ -16,9 +16,9 @@ from typing import Any, Dict, Optional
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rawbox import RawGuest, reply_outcome  # noqa: E402
+from rawbox import RawGuest, reply_outcome
 
-import virgil  # noqa: E402
+import virgil
 
 REPO = Path(__file__).resolve().parents[3]
 _NOOP = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(lambda env: None)
@@ -76,8 +76,13 @@ def run_case(guest: RawGuest, functions: Optional[set], name: str) -> Dict[str, 
     else:
         got = reply_outcome(reply)
     alive = guest.call("add", b"\x92\x01\x02", scratch=64) == b"\x81\xa2ok\x03"
-    return {"name": name, "got": got, "alive": alive, "live_before": before,
-            "live_after": guest.live()}
+    return {
+        "name": name,
+        "got": got,
+        "alive": alive,
+        "live_before": before,
+        "live_after": guest.live(),
+    }
 
 
 def main(path: str) -> None:

@@ -11,9 +11,9 @@ from typing import Any
 
 import msgpack
 import pytest
+from conftest import not_yet_conforming
 
 import virgil
-from conftest import not_yet_conforming
 
 
 def nested(depth: int) -> Any:

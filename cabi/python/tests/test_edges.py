@@ -20,9 +20,9 @@ from rawbox import RawGuest, reply_outcome
 import virgil
 from virgil.codec import DecodeError, LimitError
 
-CASES: List[Dict[str, Any]] = json.loads(
-    (REPO / "cabi" / "testdata" / "edges.json").read_text()
-)["cases"]
+CASES: List[Dict[str, Any]] = json.loads((REPO / "cabi" / "testdata" / "edges.json").read_text())[
+    "cases"
+]
 STRICT = {name for name in os.environ.get("VIRGIL_EDGES_STRICT", "").split(",") if name}
 
 

@@ -39,9 +39,7 @@ def hostile(request: pytest.FixtureRequest) -> virgil.Library:
     return virgil.load(HOSTILE, scratch_size=request.param)
 
 
-@pytest.mark.parametrize(
-    "fault", GUEST_FAULTS, ids=[fault["function"] for fault in GUEST_FAULTS]
-)
+@pytest.mark.parametrize("fault", GUEST_FAULTS, ids=[fault["function"] for fault in GUEST_FAULTS])
 def test_guest_fault(hostile: virgil.Library, fault: Dict[str, str]) -> None:
     name, expect = fault["function"], fault["expect"]
     before = hostile.virgil_stats()["live"]
@@ -76,7 +74,7 @@ def test_guest_faults_messages(hostile: virgil.Library) -> None:
         "reply_invalid_utf8": "not UTF-8",
     }
     for name, text in expected.items():
-        with pytest.raises(virgil.ForeignError, match=".*") as caught:
+        with pytest.raises(virgil.ForeignError) as caught:
             hostile.call(name)
         assert text in str(caught.value), f"{name}: {caught.value}"
 

@@ -20,10 +20,10 @@ from ._abi import (
     INBOX,
     OUTBOX,
     PACKER,
+    PIN_ABOVE,
     SCRATCH,
     SCRATCH_ADDR,
     UNWRITTEN,
-    PIN_ABOVE,
     CallState,
     GuestMemory,
     Realloc,
@@ -217,7 +217,9 @@ def check_box(
     """
     if not ptr:
         if not length:
-            raise OutOfMemory(f"{name}: the guest could not allocate its reply (out is {{NULL, 0}})")
+            raise OutOfMemory(
+                f"{name}: the guest could not allocate its reply (out is {{NULL, 0}})"
+            )
         raise ProtocolError(f"{name}: the reply box is {{NULL, {length}}}: a length without bytes")
     if not length:
         raise ProtocolError(
@@ -248,9 +250,17 @@ def _reply(core: Core, state: CallState, name: str, ptr: Optional[int], length: 
     """Everything but the common case after a call: checks the reply box (section 2, checks 1
     to 6), then decodes the reply wherever it is and gives guest memory back to the guest.
     Puts the scratch pointer back into the out box. Returns the decoded envelope."""
-    out, buffer, scratch, capacity = state[OUTBOX], state[SCRATCH], state[SCRATCH_ADDR], state[CAPACITY]
+    out, buffer, scratch, capacity = (
+        state[OUTBOX],
+        state[SCRATCH],
+        state[SCRATCH_ADDR],
+        state[CAPACITY],
+    )
     out.ptr = scratch or None
-    own = ((_in_address(state), state[INBOX].len, "argument bytes"), (scratch, capacity, "scratch buffer"))
+    own = (
+        (_in_address(state), state[INBOX].len, "argument bytes"),
+        (scratch, capacity, "scratch buffer"),
+    )
     try:
         in_guest = check_box(name, ptr, length, scratch, capacity, own, core.max_reply)
     except LimitExceeded:

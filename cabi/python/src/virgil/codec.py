@@ -218,7 +218,7 @@ def unpack(data: Any) -> Any:
         raise decode_error(error) from error
 
 
-class Extension(msgpack.ExtType):
+class Extension(msgpack.ExtType):  # type: ignore[misc]
     """A raw MessagePack extension value: its type (-128 to 127) and its bytes, written back
     exactly as they came. Decoders give extension types other than the timestamp (-1) as
     ``msgpack.ExtType``, or as this subclass of it for the negative types ``ExtType`` refuses.
@@ -232,7 +232,7 @@ class Extension(msgpack.ExtType):
             raise ValueError(f"an extension type is -128 to 127, not {code!r}")
         if not isinstance(data, bytes):
             raise TypeError(f"an extension's data is bytes, not {type(data).__name__}")
-        return tuple.__new__(cls, (code, data))  # type: ignore[type-var]
+        return tuple.__new__(cls, (code, data))
 
     def __repr__(self) -> str:
         return f"virgil.Extension(code={self.code}, data={self.data!r})"
@@ -252,10 +252,10 @@ def map_of_pairs(pairs: List[Tuple[Any, Any]]) -> Dict[Any, Any]:
     try:
         result = dict(pairs)
     except TypeError:
-        kinds = {list: "an array", dict: "a map"}
         for key, _ in pairs:
-            if type(key) in kinds:
-                raise DecodeError(f"{kinds[type(key)]} used as a map key") from None
+            if isinstance(key, (list, dict)):
+                kind = "an array" if isinstance(key, list) else "a map"
+                raise DecodeError(f"{kind} used as a map key") from None
         raise
     if len(result) != len(pairs):
         seen: Dict[Any, int] = {}
