@@ -201,7 +201,8 @@ def main() -> None:
     for index, data in enumerate(seeds()):
         with open(os.path.join(corpus, f"seed-{index:04d}"), "wb") as file:
             file.write(data)
-    argv = [sys.argv[0], *rest, corpus]
+    artifacts = os.path.join(REPO, "build", "fuzz_reply_")  # failing inputs land beside it
+    argv = [sys.argv[0], f"-artifact_prefix={artifacts}", *rest, corpus]
     if options.time:
         argv.insert(1, f"-max_total_time={max(1, int(options.time))}")
     if options.iterations:
