@@ -127,12 +127,14 @@ bench: guests python-env
 	$(PY_ENV)/bin/python cabi/python/bench.py
 
 FUZZTIME ?= 30s
-fuzz: deps
+fuzz: deps python-env
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./codec
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeReply$$' -fuzztime $(FUZZTIME) ./codec
 	$(GO) test -run '^$$' -fuzz '^FuzzUnmarshal$$' -fuzztime $(FUZZTIME) ./exceptions
 	$(GO) test -run '^$$' -fuzz '^FuzzHandler$$' -fuzztime $(FUZZTIME) ./uncurry
 	$(GO) test -run '^$$' -fuzz '^FuzzReply$$' -fuzztime $(FUZZTIME) ./host
+	$(PY_ENV)/bin/python -m pip install --quiet --disable-pip-version-check atheris || echo "atheris did not install: fuzz_reply.py uses its own mutator"
+	$(PY_ENV)/bin/python cabi/python/fuzz_reply.py --time $(FUZZTIME)
 
 clean:
 	rm -rf $(BUILD)
