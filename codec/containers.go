@@ -136,10 +136,10 @@ func acceptsStruct(b []byte, t reflect.Type, depth int) (int, error) {
 }
 
 // otherKeys remembers the keys of a struct's map that match no field exactly, to refuse one met
-// twice. The first few are compared one by one without allocating; past them a set takes over.
+// twice. It starts empty at no cost (a struct whose keys all match fields never uses it); the
+// first few keys are compared one by one, past them a set takes over.
 type otherKeys struct {
-	few  [8][]byte
-	n    int
+	few  [][]byte
 	many map[string]struct{}
 }
 
@@ -152,17 +152,16 @@ func (o *otherKeys) seen(key []byte) bool {
 		o.many[string(key)] = struct{}{}
 		return false
 	}
-	for _, k := range o.few[:o.n] {
+	for _, k := range o.few {
 		if string(k) == string(key) {
 			return true
 		}
 	}
-	if o.n < len(o.few) {
-		o.few[o.n] = key
-		o.n++
+	if len(o.few) < 8 {
+		o.few = append(o.few, key)
 		return false
 	}
-	o.many = make(map[string]struct{}, 2*len(o.few))
+	o.many = make(map[string]struct{}, 16)
 	for _, k := range o.few {
 		o.many[string(k)] = struct{}{}
 	}

@@ -41,26 +41,21 @@ func isSelfDecoding(t reflect.Type) bool {
 // selfDecoding(v.Type()), known to the caller.
 func (d *Decoder) lift(b []byte, v reflect.Value, self bool) (int, error) {
 	t := v.Type()
-	switch {
-	case t == closureType:
-		c, n, err := ReadClosure(b)
-		if err == nil {
-			v.Set(reflect.ValueOf(c))
+	if self { // Closure and Ext decode themselves for msgpack/v5; here they are read directly
+		switch t {
+		case closureType:
+			c, n, err := ReadClosure(b)
+			if err == nil {
+				v.Set(reflect.ValueOf(c))
+			}
+			return n, err
+		case extType:
+			x, n, err := readExt(b)
+			if err == nil {
+				v.Set(reflect.ValueOf(x))
+			}
+			return n, err
 		}
-		return n, err
-	case t == extType:
-		x, n, err := readExt(b)
-		if err == nil {
-			v.Set(reflect.ValueOf(x))
-		}
-		return n, err
-	case t == timeType:
-		tm, n, err := readTime(b)
-		if err == nil {
-			v.Set(reflect.ValueOf(tm))
-		}
-		return n, err
-	case self:
 		return d.liftMsgpack(b, v)
 	}
 	switch t.Kind() {
@@ -114,6 +109,13 @@ func (d *Decoder) lift(b []byte, v reflect.Value, self bool) (int, error) {
 	case reflect.Map:
 		return d.liftMap(b, v)
 	case reflect.Struct:
+		if t == timeType {
+			tm, n, err := readTime(b)
+			if err == nil {
+				v.Set(reflect.ValueOf(tm))
+			}
+			return n, err
+		}
 		return d.liftStruct(b, v)
 	}
 	return 0, liftErrorf("values cannot be lifted into Go type %s", t)

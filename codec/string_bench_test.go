@@ -36,3 +36,19 @@ func BenchmarkDecodeStringAny(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeStringASCII lifts a 64-byte ASCII str into a string, where the UTF-8 check
+// takes its eight-bytes-at-a-time path.
+func BenchmarkDecodeStringASCII(b *testing.B) {
+	in := codec.AppendString(nil, strings.Repeat("hello, world ", 5)[:64])
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	d := codec.NewDecoder(nil)
+	for b.Loop() {
+		var s string
+		d.Reset(in)
+		if err := d.Decode(&s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

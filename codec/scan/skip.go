@@ -59,10 +59,17 @@ func Skip(b []byte) (int, error) {
 		if uint64(len(b)-off-head) < body {
 			return 0, fmt.Errorf("msgpack: %w at byte %d: %s wants %d bytes, %d remain", ErrTruncated, off, Kind(b[off]), body, len(b)-off-head)
 		}
-		if err := checkValue(b[off:off+head+int(body)], head); err != nil {
-			return 0, fmt.Errorf("msgpack: %w at byte %d", err, off)
-		}
 		c := b[off]
+		switch {
+		case c >= 0xa0 && c <= 0xbf || c >= 0xd9 && c <= 0xdb: // str
+			if !utf8.Valid(b[off+head : off+head+int(body)]) {
+				return 0, fmt.Errorf("msgpack: a str that is not valid UTF-8 at byte %d", off)
+			}
+		case c >= 0xd4 && c <= 0xd8 || c >= 0xc7 && c <= 0xc9: // ext
+			if err := checkExt(b[off:off+head+int(body)], head); err != nil {
+				return 0, fmt.Errorf("msgpack: %w at byte %d", err, off)
+			}
+		}
 		off += head + int(body)
 		if isKey && (c&0xf0 == 0x80 || c&0xf0 == 0x90 || c >= 0xdc && c <= 0xdf) {
 			return 0, fmt.Errorf("msgpack: a map key is %s at byte %d: map keys are scalars", withArticle(Kind(c)), off-head)
@@ -83,25 +90,16 @@ func Skip(b []byte) (int, error) {
 	}
 }
 
-// checkValue checks the whole value v, whose header is head bytes long, for the edges Skip
-// refuses in scalars: a str that is not UTF-8 and a timestamp that is not one.
-func checkValue(v []byte, head int) error {
-	c := v[0]
-	switch {
-	case c >= 0xa0 && c <= 0xbf || c >= 0xd9 && c <= 0xdb:
-		if !utf8.Valid(v[head:]) {
-			return errors.New("a str that is not valid UTF-8")
-		}
-	case c >= 0xd4 && c <= 0xd8 || c >= 0xc7 && c <= 0xc9:
-		if t, _ := ExtType(v); t == -1 {
-			data := v[head:]
-			if c >= 0xd4 && c <= 0xd8 {
-				data = v[2:] // a fixext's payload includes its type byte
-			}
-			return CheckTimestamp(data)
-		}
+// checkExt checks the extension v, whose header is head bytes long: a timestamp (type -1) must
+// be one.
+func checkExt(v []byte, head int) error {
+	if t, _ := ExtType(v); t != -1 {
+		return nil
 	}
-	return nil
+	if v[0] >= 0xd4 && v[0] <= 0xd8 {
+		return CheckTimestamp(v[2:]) // a fixext's payload includes its type byte
+	}
+	return CheckTimestamp(v[head:])
 }
 
 // CheckTimestamp checks the payload of a timestamp extension (type -1): 4, 8 or 12 bytes, with
