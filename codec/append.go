@@ -1,5 +1,9 @@
 package codec
 
+// The Append functions write headers for any length they are given; MessagePack cannot represent
+// one of 2^32 or more (MaxLength is the largest), so callers with lengths from outside check
+// them first, as Encoder does (it refuses them with an error that is ErrLimit).
+
 import (
 	"encoding/binary"
 	"math"

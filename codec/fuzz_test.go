@@ -133,3 +133,19 @@ func isCanonicalShape(b []byte) bool {
 	}
 	return false
 }
+
+// FuzzDecodeReply: any reply either lifts or fails with an error; it never panics.
+func FuzzDecodeReply(f *testing.F) {
+	seedVectors(f)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		var n int
+		_ = codec.DecodeReply(in, &n)
+		var v any
+		_ = codec.DecodeReply(in, &v)
+		var s struct {
+			Count int       `msgpack:"count"`
+			Xs    []float64 `msgpack:"xs"`
+		}
+		_ = codec.DecodeReply(in, &s)
+	})
+}
