@@ -208,11 +208,23 @@ func TestDuplicateKeysRefused(t *testing.T) {
 		{"struct, a field twice", second(decodeErr[rec]([]byte{0x82, 0xa1, 'a', 1, 0xa1, 'a', 2})), `duplicate map key "a"`},
 		{"struct, an unknown key twice", second(decodeErr[rec]([]byte{0x82, 0xa1, 'x', 1, 0xa1, 'x', 2})), `duplicate map key "x"`},
 		{"struct, an unknown key twice among many", second(decodeErr[rec](many)), `duplicate map key "k3"`},
+		{"any, NaN keys", second(decodeErr[any](append(append([]byte{0x82, 0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0, 1}, 0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0), 2))), "duplicate map key"},
+		{"map[float64]int, NaN keys", second(decodeErr[map[float64]int](append(append([]byte{0x82, 0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0, 1}, 0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0), 2))), "duplicate map key"},
 		{"struct field", second(decodeErr[struct{ M map[string]int }]([]byte{0x81, 0xa1, 'M', 0x82, 0xa1, 'a', 1, 0xa1, 'a', 2})), `.M: duplicate map key "a"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) { wantErr(t, tc.err, tc.want, false) })
 	}
 	if m, err := decodeErr[map[string]any]([]byte{0x82, 0xa1, 'a', 1, 0xa1, 'b', 2}); err != nil || len(m) != 2 {
+		t.Fatalf("%v, %v", m, err)
+	}
+	// Keys are equal when their canonical encodings are: int 1, float 1.0 and true are three
+	// keys, and so are a float 32 NaN and a float 64 NaN.
+	three := []byte{0x83, 0x01, 0x01, 0xcb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0x02, 0xc3, 0x03}
+	if m, err := decodeErr[any](three); err != nil || len(m.(map[any]any)) != 3 {
+		t.Fatalf("%v, %v", m, err)
+	}
+	nans := []byte{0x82, 0xca, 0x7f, 0xc0, 0, 0, 1, 0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 0, 2}
+	if m, err := decodeErr[any](nans); err != nil || len(m.(map[any]any)) != 2 {
 		t.Fatalf("%v, %v", m, err)
 	}
 }

@@ -241,6 +241,7 @@ func (d *Decoder) liftMap(b []byte, v reflect.Value) (int, error) {
 	kt, vt := t.Key(), t.Elem()
 	kself, vself := selfDecoding(kt), selfDecoding(vt)
 	key, val := reflect.New(kt).Elem(), reflect.New(vt).Elem()
+	var nans nanKeys
 	for i := range n {
 		key.SetZero()
 		k, err := d.lift(b[off:], key, kself)
@@ -256,7 +257,7 @@ func (d *Decoder) liftMap(b []byte, v reflect.Value) (int, error) {
 		}
 		off += x
 		m.SetMapIndex(key, val)
-		if m.Len() != i+1 {
+		if m.Len() != i+1 || nans.seen(key) {
 			return 0, duplicateKey(label)
 		}
 	}
@@ -441,6 +442,7 @@ func (d *Decoder) liftAnyMap(b []byte) (any, int, error) {
 	}
 	strs := make(map[string]any, n)
 	var anys map[any]any
+	var nans nanKeys
 	for i := range n {
 		var k any
 		var m int
@@ -478,7 +480,7 @@ func (d *Decoder) liftAnyMap(b []byte) (any, int, error) {
 			}
 		}
 		anys[k] = v
-		if len(anys) != i+1 {
+		if len(anys) != i+1 || nans.seen(reflect.ValueOf(k)) {
 			return nil, 0, duplicateKey(label)
 		}
 	}
@@ -486,6 +488,35 @@ func (d *Decoder) liftAnyMap(b []byte) (any, int, error) {
 		return anys, off, nil
 	}
 	return strs, off, nil
+}
+
+// nanKeys finds the duplicate keys a Go map cannot: a NaN is never equal to itself, so a map
+// grows with every NaN key, where cabi/ABI.md section 5 compares keys by their canonical
+// encodings (one NaN of a given width and bits is one key). It costs nothing until a NaN key.
+type nanKeys map[uint64]struct{}
+
+// seen reports whether k, a map key just set, is a NaN met before, and remembers it.
+func (n *nanKeys) seen(k reflect.Value) bool {
+	if k.Kind() == reflect.Interface && !k.IsNil() {
+		k = k.Elem()
+	}
+	var bits uint64
+	switch {
+	case k.Kind() == reflect.Float64 && math.IsNaN(k.Float()):
+		bits = math.Float64bits(k.Float())
+	case k.Kind() == reflect.Float32 && math.IsNaN(k.Float()):
+		bits = uint64(math.Float32bits(float32(k.Float()))) | 1<<32 // apart from every float64 NaN
+	default:
+		return false
+	}
+	if *n == nil {
+		*n = nanKeys{}
+	}
+	if _, ok := (*n)[bits]; ok {
+		return true
+	}
+	(*n)[bits] = struct{}{}
+	return false
 }
 
 // duplicateKey refuses the map key key (its encoding) met a second time (cabi/ABI.md section 5).
