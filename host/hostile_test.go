@@ -260,13 +260,6 @@ func hostFaultInput(name string) (function string, in []byte, nilIn bool) {
 	return "", nil, false
 }
 
-// transitional reports whether a guest's answer to a host fault is the one it gave before
-// cabi/ABI.md section 11 named limits virgil.LimitExceeded (virgil.ArgumentError): a kit whose
-// owner has not caught up yet skips that case, naming the missing behaviour, instead of failing.
-func transitional(expect string, err error) bool {
-	return expect == exceptions.LimitExceeded && strings.Contains(err.Error(), "got "+exceptions.ArgumentError)
-}
-
 // TestHostileHost inflicts every host_faults case of hostile.json on every conformance guest
 // through raw boxes: each reply names the expected error, the guest still answers add(1, 2), and
 // its live buffers come back to where they were.
@@ -299,9 +292,6 @@ func TestHostileHost(t *testing.T) {
 					}
 					reply := g.call(t, function, inPtr, scratch)
 					if err := checkHostFault(c.Expect, args, reply); err != nil {
-						if transitional(c.Expect, err) {
-							t.Skipf("guest %s does not yet name this limit virgil.LimitExceeded: %v", language, err)
-						}
 						t.Errorf("%s (the host %s)", err, c.Does)
 					}
 					var sum int
