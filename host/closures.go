@@ -2,6 +2,7 @@ package host
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"sync"
 	"time"
@@ -77,10 +78,7 @@ func (t *closureTable) lend(h uncurry.Handler) uintptr {
 		index = uint32(len(t.slots) - 1)
 	}
 	s := &t.slots[index]
-	s.gen++
-	if s.gen == 0 { // generation 0 is never handed out
-		s.gen = 1
-	}
+	s.gen++ // never wraps: a slot is retired at math.MaxUint32 (see update)
 	s.handler, s.lends, s.retains = h, 1, 0
 	t.live++
 	return handle(index, s.gen)
@@ -109,7 +107,11 @@ func (t *closureTable) update(env uintptr, change func(s *closureSlot)) {
 	change(s)
 	if s.lends <= 0 && s.retains <= 0 {
 		s.handler, s.lends, s.retains = nil, 0, 0
-		t.free = append(t.free, uint32(env)-1)
+		// A slot whose generation would wrap is retired rather than reused, so no stale handle
+		// can ever match again (one slot per 2^32 lends of it).
+		if s.gen != math.MaxUint32 {
+			t.free = append(t.free, uint32(env)-1)
+		}
 		t.live--
 	}
 }

@@ -2,6 +2,7 @@ package host
 
 import (
 	"errors"
+	"math"
 	"testing"
 	"unsafe"
 
@@ -111,5 +112,29 @@ func TestClosureLargeReply(t *testing.T) {
 	var b []byte
 	if err := callClosure(t, c, &b, 100_000); err != nil || len(b) != 100_000 {
 		t.Fatalf("%d bytes, %v", len(b), err)
+	}
+}
+
+// TestClosureGenerationNeverWraps checks that a slot whose generation reached its maximum is
+// retired: a handle of its last generation stays invalid however many closures follow.
+func TestClosureGenerationNeverWraps(t *testing.T) {
+	var table closureTable
+	h := table.lend(func(uncurry.ReplyWriter, []byte) {})
+	table.endLend(h)
+	table.slots[0].gen = math.MaxUint32 - 1
+	last := table.lend(func(uncurry.ReplyWriter, []byte) {})
+	if got := uint32(uint64(last) >> 32); got != math.MaxUint32 {
+		t.Fatalf("generation %d, want %d", got, uint32(math.MaxUint32))
+	}
+	table.endLend(last)
+	for range 3 {
+		next := table.lend(func(uncurry.ReplyWriter, []byte) {})
+		if uint32(next)-1 == 0 {
+			t.Fatalf("slot 0 was reused after its generation reached the maximum (handle %#x)", next)
+		}
+		if _, ok := table.lookup(last); ok {
+			t.Fatal("a handle of the retired slot is valid again")
+		}
+		table.endLend(next)
 	}
 }
