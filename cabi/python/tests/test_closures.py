@@ -509,3 +509,21 @@ def test_closure_vectors() -> None:
     for vector in document.get("args", []):
         args = [ext(a["closure"]) if "closure" in a else parse(a) for a in vector["args"]]
         assert virgil.encode(args) == bytes.fromhex(vector["hex"]), vector["name"]
+
+
+def test_handle_generation_never_wraps() -> None:
+    """A slot whose generation reached 2**32 - 1 is retired, so a stale env never matches again."""
+    from virgil._closures import HandleTable, Scope
+
+    table = HandleTable()
+    env = table.add(lambda: None, Scope())
+    table._slots[0][0] = 0xFFFFFFFF
+    last = 0xFFFFFFFF << 32 | 1
+    table.unpin([last])  # the call returned: the slot is freed, and retired
+    assert table.lookup(last) == (None, None)
+    for _ in range(3):
+        fresh = table.add(lambda: None, Scope())
+        assert fresh & 0xFFFFFFFF != 1, "the retired slot was reused"
+        assert table.lookup(last) == (None, None)
+        table.unpin([fresh])
+    assert env & 0xFFFFFFFF == 1

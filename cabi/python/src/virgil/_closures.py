@@ -134,11 +134,13 @@ class HandleTable:
             return slot[_FN], slot[_SCOPE]
 
     def _free_slot(self, env: int, slot: List[Any]) -> None:
-        slot[_GEN] = (slot[_GEN] + 1) & 0xFFFFFFFF or 1
         slot[_FN] = None
         slot[_SCOPE] = None
-        self._free.append((env & 0xFFFFFFFF) - 1)
         self._live -= 1
+        if slot[_GEN] >= 0xFFFFFFFF:
+            return  # retired: its generation would wrap, and a stale env could match again
+        slot[_GEN] += 1
+        self._free.append((env & 0xFFFFFFFF) - 1)
 
     def retain(self, env: Optional[int]) -> None:
         """One more retain of a valid ``env``; nothing for an invalid one."""
