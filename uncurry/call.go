@@ -79,8 +79,16 @@ func (c *call) reply(result any, err error) {
 // the writer is left failed and the transport reports that instead.
 func (c *call) fail(x *exceptions.Exception) {
 	c.w.Discard()
-	if err := c.enc.EncodeError(x); err != nil {
+	// A chain or traceback beyond the ABI's limits is cut (with notes), never turned into an
+	// empty reply that would read as an allocation failure.
+	if err := c.enc.EncodeError(x.WithinLimits()); err != nil {
 		c.w.Discard()
+		// What is left (an attribute that cannot be encoded, say) gets a plain record.
+		fallback := exceptions.Newf(exceptions.InternalError, "%s: the exception %q could not be encoded: %v", c.name, x.Name, err)
+		fallback.Traceback = nil
+		if err := c.enc.EncodeError(fallback); err != nil {
+			c.w.Discard()
+		}
 	}
 }
 

@@ -337,3 +337,22 @@ func framesText(frames []exceptions.Frame) string {
 	}
 	return b.String()
 }
+
+// TestReturnedErrorBeyondLimits checks that an exception beyond the ABI's limits (a chain of 300
+// records, 5,000 frames) is cut with notes, not turned into an empty reply.
+func TestReturnedErrorBeyondLimits(t *testing.T) {
+	var long *exceptions.Exception
+	for range 300 {
+		long = &exceptions.Exception{Name: "Level", Message: "deep", Language: "python", Cause: long}
+	}
+	long.Traceback = make([]exceptions.Frame, 5000)
+	f := uncurry.Proc0E("f", func() error { return long })
+	reply := handle(t, f, encodeArgs(t))
+	if !bytes.HasPrefix(reply, errorHeader) {
+		t.Fatalf("reply %x is not an error envelope", reply)
+	}
+	x := replyError(t, reply)
+	if len(chainOf(x)) != exceptions.MaxCauseDepth || len(x.Traceback) != exceptions.MaxTracebackFrames {
+		t.Errorf("%d levels and %d frames", len(chainOf(x)), len(x.Traceback))
+	}
+}
