@@ -88,11 +88,13 @@ typedef struct call {
     unsigned next;        /* position (from 1) of the next argument */
     mpl_writer reply;     /* the reply envelope */
     virgil_box *out;
+    bool broken_in;       /* in is {NULL, n > 0}: a broken box, never read (ABI.md section 2) */
 } call;
 
 static void call_init(call *c, const char *function, const virgil_box *in, virgil_box *out)
 {
     c->function = function;
+    c->broken_in = in != NULL && in->ptr == NULL && in->len > 0;
     vg_args_init(&c->args, in);
     c->next = 1;
     vg_reply_start(&c->reply, in, out);
@@ -191,6 +193,11 @@ static bool take_args(call *c, uint32_t arity)
 {
     uint32_t count;
     mpl_type got;
+    if (c->broken_in) {
+        FAIL(c, VG_PROTOCOL_ERROR, "%s: protocol error: the argument box is NULL with a length",
+             c->function);
+        return false;
+    }
     if (mpl_reader_remaining(&c->args) == 0) {
         FAIL(c, ARGUMENT_ERROR, "%s: malformed arguments: empty input, expected an array",
              c->function);
