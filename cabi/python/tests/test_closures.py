@@ -24,7 +24,7 @@ from conftest import REPO, FixtureBuilder, guest_paths, stats
 from typed import mismatch, parse
 
 import virgil
-from virgil import _closures
+from virgil import _handles, _scope
 
 DOCUMENT = json.loads((REPO / "cabi" / "conformance" / "callbacks.json").read_text())
 CASES: List[Dict[str, Any]] = DOCUMENT["cases"]
@@ -189,7 +189,8 @@ def test_the_original_exception_comes_back(fixture_lib: virgil.Library) -> None:
     assert caught.value is raised[0]
     frames = traceback.extract_tb(caught.tb)
     assert [frame.name for frame in frames][-2:] == ["map_ints", "failing"], frames
-    assert "virgil/_closures.py" not in "".join(traceback.format_exception(caught.value))
+    text = "".join(traceback.format_exception(caught.value))
+    assert "virgil/_trampolines.py" not in text and "virgil/_scope.py" not in text
 
     # apply wraps it in a C level: the cause is the original, with its own causes.
     def chained(x: int) -> int:
@@ -312,7 +313,7 @@ def test_fresh_lambdas_leave_no_handles(clib: virgil.Library) -> None:
     for i in range(100_000):
         assert apply(lambda x, i=i: x + i, 1) == i + 1
     assert virgil.live_closures() == 0
-    assert len(_closures.table._slots) <= 8, "slots are reused, not accumulated"
+    assert len(_handles.table._slots) <= 8, "slots are reused, not accumulated"
     if before is not None:
         assert stats(clib)["live"] == before, "guest buffers leaked"
 
@@ -321,7 +322,7 @@ def test_nested_and_reentrant(fixture_lib: virgil.Library) -> None:
     # A callback calling the guest again, passing a closure of its own.
     assert fixture_lib.apply(lambda x: fixture_lib.apply(lambda y: y * 10, x) + 1, 4) == 41
     # Callables inside lists and dicts are closures too, each with its own handle.
-    with _closures.Scope() as scope:
+    with _scope.Scope() as scope:
         data = scope.encode([[fail], {"f": fail}, virgil.Float32(1.5)])
         assert virgil.live_closures() == 2
     assert virgil.live_closures() == 0
@@ -442,7 +443,7 @@ def test_calling_a_released_closure(fixture_lib: virgil.Library) -> None:
 
 
 def test_retain_and_release_by_hand() -> None:
-    with _closures.Scope() as scope:
+    with _scope.Scope() as scope:
         ext = scope.closure(lambda *args: list(args))
         guest = Guest(ext.data)
         assert guest.call(b"\x92\x01\xa1x") == {"ok": [1, "x"]}
@@ -457,7 +458,7 @@ def test_retain_and_release_by_hand() -> None:
     assert virgil.live_closures() == 0
     assert released_name(guest.call(b"\x90")) == "virgil.ReleasedClosure"
     guest.release()  # one release too many does nothing
-    with _closures.Scope() as scope:  # the slot is reused with a new generation
+    with _scope.Scope() as scope:  # the slot is reused with a new generation
         other = Guest(scope.closure(fail).data)
         assert other.env != guest.env
         assert released_name(guest.call(b"\x90")) == "virgil.ReleasedClosure"
@@ -465,7 +466,7 @@ def test_retain_and_release_by_hand() -> None:
 
 
 def test_malformed_arguments_to_a_closure() -> None:
-    with _closures.Scope() as scope:
+    with _scope.Scope() as scope:
         guest = Guest(scope.closure(lambda x: x).data)
         for data in (b"\xc1", b"\x01", b"\x92\x01", b"\x91\x82\x01\x02\x01\x03"):
             name = released_name(guest.call(data))
@@ -499,8 +500,8 @@ def test_closure_vectors() -> None:
     order = ("call", "env", "realloc", "retain", "release")
 
     def ext(words: Dict[str, str]) -> msgpack.ExtType:
-        payload = _closures._PAYLOAD.pack(*(int(words[key], 16) for key in order))
-        return msgpack.ExtType(_closures.EXT_CLOSURE, payload)
+        payload = _scope._PAYLOAD.pack(*(int(words[key], 16) for key in order))
+        return msgpack.ExtType(_scope.EXT_CLOSURE, payload)
 
     for vector in document["vectors"]:
         want = bytes.fromhex(vector["hex"])
@@ -513,7 +514,8 @@ def test_closure_vectors() -> None:
 
 def test_handle_generation_never_wraps() -> None:
     """A slot whose generation reached 2**32 - 1 is retired, so a stale env never matches again."""
-    from virgil._closures import HandleTable, Scope
+    from virgil._handles import HandleTable
+    from virgil._scope import Scope
 
     table = HandleTable()
     env = table.add(lambda: None, Scope())

@@ -18,7 +18,7 @@ exception with the guest's frames in its traceback and its causes as ``__cause__
 from __future__ import annotations
 
 from ._binding import Function
-from ._closures import live_closures
+from ._handles import live_closures
 from .codec import Extension, decode, encode
 from .exceptions import (
     AbiMismatch,

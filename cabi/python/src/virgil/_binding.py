@@ -31,7 +31,7 @@ from ._abi import (
     new_call_state,
     pin,
 )
-from ._closures import Scope
+from ._scope import Scope
 from .codec import (
     ClosureInContext,
     DecodeError,

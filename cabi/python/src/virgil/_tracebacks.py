@@ -19,6 +19,12 @@ written. On Python 3.11 and later the
 code object's location table is replaced by one without columns, so that no caret line is drawn
 under a source line that is not Python. Frames are cached (bounded), so a guest failing in a loop
 costs a dictionary lookup per frame after the first time.
+
+The other way, :func:`python_frames` turns a Python traceback into record frames (for the record
+of an exception a Python callback raised), leaving out this package's own glue: its ``virgil/_*.py``
+modules and the closure trampoline, whose code object :mod:`virgil._trampolines` registers here
+with :func:`register_trampoline` (so that this layer never imports the calling convention above
+it). :func:`strip_trampoline` drops the trampoline's frame from the head of a traceback.
 """
 
 from __future__ import annotations
@@ -29,11 +35,17 @@ import os
 import sys
 from functools import lru_cache
 from types import CodeType, FrameType, TracebackType
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
-from .records import Frame
+from .records import MAX_FRAMES, Frame
 
-__all__ = ["foreign_traceback", "frame_label"]
+__all__ = [
+    "foreign_traceback",
+    "frame_label",
+    "python_frames",
+    "register_trampoline",
+    "strip_trampoline",
+]
 
 
 class _Marker(Exception):
@@ -133,3 +145,66 @@ def foreign_traceback(frames: Sequence[Frame], language: str) -> Optional[Traceb
     except (TypeError, ValueError, AttributeError):  # pragma: no cover - a Python without them
         return None
     return tb
+
+
+# ---- Python tracebacks as record frames ----------------------------------------------------
+
+_trampoline_code: Optional[CodeType] = None  # registered by virgil._trampolines
+
+
+_KIT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
+
+
+def _is_glue(file: str) -> bool:
+    """Whether a frame's file is one of this package's own glue modules (``virgil/_*.py``)."""
+    directory, base = os.path.split(file)
+    return base.startswith("_") and directory == _KIT_DIRECTORY
+
+
+@lru_cache(maxsize=1024)
+def _relative(file: str, roots: Tuple[str, ...]) -> str:
+    """``file`` relative to the longest ``sys.path`` entry (``roots``) that holds it, with ``/``
+    separators, as Python names modules; the file as it is when no entry holds it."""
+    if not os.path.isabs(file):
+        return file
+    best = ""
+    for root in roots:
+        absolute = os.path.abspath(root or os.curdir)
+        if len(absolute) > len(best) and file.startswith(absolute.rstrip(os.sep) + os.sep):
+            best = absolute
+    if not best:
+        return file
+    return os.path.relpath(file, best).replace(os.sep, "/")
+
+
+def python_frames(tb: Optional[TracebackType]) -> Tuple[Tuple[Frame, ...], List[str]]:
+    """A Python traceback as record frames, oldest call first, without the kit's glue (the
+    trampoline, the crossing of a nested call), files relative to their sys.path entry."""
+    frames: List[Frame] = []
+    roots = tuple(entry for entry in sys.path if isinstance(entry, str))
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code is not _trampoline_code and not _is_glue(code.co_filename):
+            function = getattr(code, "co_qualname", code.co_name)
+            file = _relative(code.co_filename, roots)
+            frames.append(Frame(function, file, tb.tb_lineno or 0, 0))
+        tb = tb.tb_next
+    notes: List[str] = []
+    if len(frames) > MAX_FRAMES:
+        notes.append(f"traceback cut: the {len(frames) - MAX_FRAMES} oldest frames left out")
+        frames = frames[-MAX_FRAMES:]
+    return tuple(frames), notes
+
+
+def register_trampoline(code: CodeType) -> None:
+    """Names the code object of the closure trampoline, whose frames are glue: left out of
+    records, and stripped from the head of a callback's traceback."""
+    global _trampoline_code
+    _trampoline_code = code
+
+
+def strip_trampoline(exception: BaseException) -> None:
+    """Removes the trampoline's own frame from the head of an exception's traceback."""
+    tb = exception.__traceback__
+    if tb is not None and tb.tb_frame.f_code is _trampoline_code:
+        exception.__traceback__ = tb.tb_next

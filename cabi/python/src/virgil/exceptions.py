@@ -52,8 +52,9 @@ from typing import (
     cast,
 )
 
-from ._tracebacks import foreign_traceback, frame_label
-from .records import Attributes, ExceptionRecord
+from . import _names
+from ._tracebacks import foreign_traceback, frame_label, strip_trampoline
+from .records import Attributes, ExceptionRecord, record_key
 
 __all__ = [
     "ERRNO_NAMES",
@@ -175,7 +176,7 @@ class ArgumentError(ForeignError, TypeError):
     """``virgil.ArgumentError``: the arguments could not be lifted (wrong count or types), by the
     guest, or could not be lowered by this host."""
 
-    wire_name = "virgil.ArgumentError"
+    wire_name = _names.ARGUMENT_ERROR
     __module__ = "virgil"
 
 
@@ -183,7 +184,7 @@ class ResultError(ForeignError, ValueError):
     """``virgil.ResultError``: a reply could not be lifted (not an envelope, malformed, too
     deep)."""
 
-    wire_name = "virgil.ResultError"
+    wire_name = _names.RESULT_ERROR
     __module__ = "virgil"
 
 
@@ -191,7 +192,7 @@ class UnknownFunction(ForeignError, AttributeError):  # type: ignore[misc]  # na
     """``virgil.UnknownFunction``: the library has no such function. An :class:`AttributeError`,
     so ``hasattr(lib, "name")`` and ``getattr(lib, "name", None)`` work."""
 
-    wire_name = "virgil.UnknownFunction"
+    wire_name = _names.UNKNOWN_FUNCTION
     __module__ = "virgil"
 
 
@@ -199,14 +200,14 @@ class Panic(ForeignError, RuntimeError):
     """``virgil.Panic``: a Go panic, Rust panic or uncaught Haskell exception in the guest; the
     message is the panic value and the frames are the panicking ones."""
 
-    wire_name = "virgil.Panic"
+    wire_name = _names.PANIC
     __module__ = "virgil"
 
 
 class InternalError(ForeignError, RuntimeError):
     """``virgil.InternalError``: the framework itself failed (a broken invariant)."""
 
-    wire_name = "virgil.InternalError"
+    wire_name = _names.INTERNAL_ERROR
     __module__ = "virgil"
 
 
@@ -216,7 +217,7 @@ class ProtocolError(ForeignError, RuntimeError):
     length, a length beyond the scratch buffer, a reply the callee did not write. The host frees
     nothing it was not given."""
 
-    wire_name = "virgil.ProtocolError"
+    wire_name = _names.PROTOCOL_ERROR
     __module__ = "virgil"
 
 
@@ -224,7 +225,7 @@ class OutOfMemory(ForeignError, MemoryError):
     """``virgil.OutOfMemory``: an allocation failed; from a guest, it could not allocate its
     reply (``out`` left ``{NULL, 0}``)."""
 
-    wire_name = "virgil.OutOfMemory"
+    wire_name = _names.OUT_OF_MEMORY
     __module__ = "virgil"
 
 
@@ -233,7 +234,7 @@ class LimitExceeded(ForeignError, ValueError):
     than 512, a chain of more than 256 records, a traceback of more than 4,096 frames, a reply
     larger than the host's maximum (see :func:`virgil.load`'s ``max_reply``)."""
 
-    wire_name = "virgil.LimitExceeded"
+    wire_name = _names.LIMIT_EXCEEDED
     __module__ = "virgil"
 
 
@@ -253,7 +254,7 @@ class AbiMismatch(ForeignError, LoadError):
     """``virgil.AbiMismatch``: the library's manifest declares an ABI version this host does not
     speak. Raised by :func:`virgil.load`, before any function is called."""
 
-    wire_name = "virgil.AbiMismatch"
+    wire_name = _names.ABI_MISMATCH
     __module__ = "virgil"
 
 
@@ -496,7 +497,7 @@ def exception_with_originals(
     originals: Optional[Mapping[Tuple[Any, ...], BaseException]],
 ) -> BaseException:
     """:func:`exception_from_record`, where ``originals`` maps the keys
-    (:func:`virgil._closures.record_key`) of records made from exceptions that Python callbacks
+    (:func:`virgil.records.record_key`) of records made from exceptions that Python callbacks
     raised during the call to those exceptions: the first level of the chain that is one of them
     is that exception object itself (with its own traceback and causes), so the caller can catch
     the very exception its callback raised. Without originals the result is a ForeignError.
@@ -504,8 +505,6 @@ def exception_with_originals(
     chain = record.chain()
     original: Optional[BaseException] = None
     if originals:
-        from ._closures import record_key, strip_trampoline
-
         for depth, level in enumerate(chain):
             original = originals.get(record_key(level))
             if original is not None:

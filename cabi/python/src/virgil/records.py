@@ -322,3 +322,10 @@ def _sequence(wire: Mapping[Any, Any], key: str, owner: str) -> Sequence[Any]:
     if not isinstance(value, (list, tuple)):
         raise RecordError(f"{owner}: {key!r} must be an array, not {_kind(value)}")
     return value
+
+
+def record_key(record: ExceptionRecord) -> Tuple[Any, ...]:
+    """What identifies a record that went to a guest and came back: name, message, language
+    and the frames' places (a guest re-encoding the record may drop columns, notes or keys)."""
+    places = tuple((f.function, f.file, f.line) for f in record.traceback)
+    return (record.name, record.message, record.language, places)
