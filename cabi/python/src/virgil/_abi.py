@@ -11,23 +11,15 @@ import ctypes
 import ctypes.util
 import os
 import sys
-from typing import Any, Callable, List, Optional, Tuple
-
-from .codec import new_packer
+from typing import Any, Callable, Optional, Tuple
 
 __all__ = [
-    "CAPACITY",
-    "INBOX",
-    "OUTBOX",
-    "SCRATCH",
-    "SCRATCH_ADDR",
     "UNWRITTEN",
     "CallState",
     "GuestMemory",
     "InBox",
     "OutBox",
     "Symbol",
-    "new_call_state",
     "open_library",
     "pin",
     "realloc_of",
@@ -185,40 +177,63 @@ class GuestMemory:
         return memoryview(self._huge.from_address(ptr))[:length]
 
 
-#: What one call needs: the two boxes and references to them (made once), the scratch buffer lent
-#: to the guest (a bytearray: slicing one is the cheapest way to hand a small reply to the
-#: unpacker), its address (0 for none: the guest then gets NULL, and a reply pointer is never 0),
-#: its capacity, a packer, a view of the scratch buffer's first four bytes (where a reply's
-#: envelope starts) and the ctypes view that keeps the scratch buffer's address fixed.
-#: A list, so that the hot path unpacks it in one step. A call takes a state from its library's
-#: pool and puts it back afterwards: a state is never used by two calls at once, whatever the
-#: threads, and a call re-entering from a signal handler simply takes another one.
-CallState = List[Any]
 #: The scratch buffer's first byte before every call: 0xc1 is never valid MessagePack, so a reply
 #: box still equal to {scratch, capacity} with this byte is one the guest did not write.
 UNWRITTEN = 0xC1
-INBOX, OUTBOX, INREF, OUTREF, SCRATCH, SCRATCH_ADDR, CAPACITY, PACKER, HEAD, KEEP = range(10)
 
 
-def new_call_state(capacity: int) -> CallState:
-    """A call state lending a scratch buffer of ``capacity`` bytes (0: none)."""
-    inbox = InBox()
-    scratch = bytearray(max(capacity, 4))  # the hot path reads 4 bytes, whatever is lent
-    keep = (ctypes.c_char * capacity).from_buffer(scratch) if capacity > 0 else None
-    address = ctypes.addressof(keep) if keep is not None else 0
-    # out.ptr is the scratch address whenever the state is not in a call (a reply written into
-    # the scratch buffer leaves it so; calls answered in guest memory put it back), so a call
-    # only has to set out.len.
-    outbox = OutBox(address or None, capacity)
-    return [
-        inbox,
-        outbox,
-        ctypes.byref(inbox),
-        ctypes.byref(outbox),
-        scratch,
-        address,
-        capacity,
-        new_packer(),
-        memoryview(scratch)[:4],
-        keep,
-    ]
+class CallState:
+    """What one call needs, made once and reused: the two boxes and references to them, the
+    scratch buffer lent to the guest, a packer.
+
+    Ownership and threads: a call takes a state from its library's pool and puts it back
+    afterwards, so a state is never used by two calls at once, whatever the threads (a call
+    re-entering from a signal handler simply takes another one). The scratch buffer is this
+    state's memory, lent to the guest for the duration of one call only: the guest may write a
+    reply into it, never keep it. The ``in`` box points at the argument bytes only during a call.
+
+    Attributes:
+        inbox: the ``in`` box (:class:`InBox`).
+        outbox: the ``out`` box (:class:`OutBox`). Its pointer is the scratch address whenever
+            the state is not in a call (a reply written into the scratch buffer leaves it so;
+            calls answered in guest memory put it back), so a call only has to set its length.
+        inref: ``byref(inbox)``, made once.
+        outref: ``byref(outbox)``, made once.
+        scratch: the scratch buffer (a bytearray: slicing one is the cheapest way to hand a
+            small reply to the unpacker), at least 4 bytes whatever is lent.
+        scratch_address: its address, 0 for none (the guest then gets NULL, and a reply pointer
+            is never 0).
+        capacity: how many bytes of it are lent (0: none).
+        packer: the packer for the arguments (replaced after a failure or a huge call).
+        head: a view of the scratch buffer's first four bytes, where a reply's envelope starts.
+        keep: the ctypes view that keeps the scratch buffer's address fixed.
+    """
+
+    __slots__ = (
+        "capacity",
+        "head",
+        "inbox",
+        "inref",
+        "keep",
+        "outbox",
+        "outref",
+        "packer",
+        "scratch",
+        "scratch_address",
+    )
+
+    def __init__(self, capacity: int, packer: Any) -> None:
+        """A call state lending a scratch buffer of ``capacity`` bytes (0: none), packing with
+        ``packer`` (a ``msgpack.Packer``: the codec's, which this layer does not import)."""
+        self.inbox = InBox()
+        self.scratch = bytearray(max(capacity, 4))  # the hot path reads 4 bytes, whatever is lent
+        self.keep: Any = (
+            (ctypes.c_char * capacity).from_buffer(self.scratch) if capacity > 0 else None
+        )
+        self.scratch_address: int = ctypes.addressof(self.keep) if self.keep is not None else 0
+        self.capacity = capacity
+        self.outbox = OutBox(self.scratch_address or None, capacity)
+        self.inref: Any = ctypes.byref(self.inbox)
+        self.outref: Any = ctypes.byref(self.outbox)
+        self.packer: Any = packer
+        self.head = memoryview(self.scratch)[:4]

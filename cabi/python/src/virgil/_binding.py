@@ -16,19 +16,12 @@ from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple, cast
 import msgpack
 
 from ._abi import (
-    CAPACITY,
-    INBOX,
-    OUTBOX,
-    PACKER,
     PIN_ABOVE,
-    SCRATCH,
-    SCRATCH_ADDR,
     UNWRITTEN,
     CallState,
     GuestMemory,
     Realloc,
     Symbol,
-    new_call_state,
     pin,
 )
 from ._scope import Scope
@@ -91,7 +84,7 @@ class Core:
         try:
             return self.pool.pop()
         except IndexError:
-            return new_call_state(self.scratch_size)
+            return CallState(self.scratch_size, new_packer())
 
     def release(self, state: CallState) -> None:
         """Returns a state to the pool (which keeps one state per concurrent call)."""
@@ -154,7 +147,7 @@ def _encode_slow(
     """After the packer failed: the exact encoding when a Float32 asked for it, None when the
     arguments hold callables (the call then lowers them as closures), else an ArgumentError
     saying which argument cannot be sent."""
-    state[PACKER] = new_packer()  # a packer that raised may hold a partial buffer
+    state.packer = new_packer()  # a packer that raised may hold a partial buffer
     if type(error) is ClosureInContext:
         return None
     if needs_exact_writer(error):
@@ -190,7 +183,7 @@ def _release_view(view: Any) -> None:
 
 def _in_address(state: CallState) -> int:
     """The address the call's ``in`` box pointed at (0 for none)."""
-    return ctypes.c_void_p.from_buffer(state[INBOX]).value or 0
+    return ctypes.c_void_p.from_buffer(state.inbox).value or 0
 
 
 def check_box(
@@ -250,26 +243,21 @@ def _reply(core: Core, state: CallState, name: str, ptr: Optional[int], length: 
     """Everything but the common case after a call: checks the reply box (section 2, checks 1
     to 6), then decodes the reply wherever it is and gives guest memory back to the guest.
     Puts the scratch pointer back into the out box. Returns the decoded envelope."""
-    out, buffer, scratch, capacity = (
-        state[OUTBOX],
-        state[SCRATCH],
-        state[SCRATCH_ADDR],
-        state[CAPACITY],
-    )
-    out.ptr = scratch or None
+    scratch, address, capacity = state.scratch, state.scratch_address, state.capacity
+    state.outbox.ptr = address or None
     own = (
-        (_in_address(state), state[INBOX].len, "argument bytes"),
-        (scratch, capacity, "scratch buffer"),
+        (_in_address(state), state.inbox.len, "argument bytes"),
+        (address, capacity, "scratch buffer"),
     )
     try:
-        in_guest = check_box(name, ptr, length, scratch, capacity, own, core.max_reply)
+        in_guest = check_box(name, ptr, length, address, capacity, own, core.max_reply)
     except LimitExceeded:
         core.realloc(ptr, 0)  # passed checks 1 to 4: the guest's own memory, freed unread
         raise
     if not in_guest:
-        if length == capacity and buffer[0] == UNWRITTEN:
+        if length == capacity and scratch[0] == UNWRITTEN:
             raise ProtocolError(f"{name}: the guest wrote no reply")
-        return _decode(name, buffer[:length])
+        return _decode(name, scratch[:length])
     assert ptr is not None
     try:
         view = core.memory.view(ptr, length)
@@ -286,25 +274,25 @@ def cross(core: Core, state: CallState, fn: Symbol, name: str, data: bytes) -> A
     reply box, decodes the reply envelope wherever it is and frees guest memory. Returns the
     decoded envelope; raises ProtocolError, OutOfMemory, LimitExceeded or ResultError. (Bound
     functions inline this, with a faster success path.)"""
-    inbox, out, inref, outref, scratch, address, capacity, _, _, _ = state
+    inbox, out, scratch = state.inbox, state.outbox, state.scratch
     inbox.len = size = len(data)
     if size > PIN_ABOVE:
         inbox.ptr, _pinned = pin(data)  # kept alive until the call returns
     else:
         inbox.ptr = data or None
-    out.ptr = address or None
-    out.len = capacity
+    out.ptr = state.scratch_address or None
+    out.len = state.capacity
     scratch[0] = UNWRITTEN
-    fn(inref, outref)
+    fn(state.inref, state.outref)
     return _reply(core, state, name, out.ptr, out.len)
 
 
 def _forget_large(state: CallState) -> None:
     """Drops what a call with large arguments left in a state: the reference the in-box keeps
     to the argument bytes, and a packer's buffer grown past 64 MiB."""
-    inbox = state[INBOX]
+    inbox = state.inbox
     if inbox.len > _KEEP_PACKER:
-        state[PACKER] = new_packer()
+        state.packer = new_packer()
     inbox.ptr = None
 
 
@@ -378,7 +366,7 @@ def _call_with_closures(
             envelope = cross(core, state, fn, name, data)
         finally:
             if len(data) > _LARGE:
-                state[INBOX].ptr = None
+                state.inbox.ptr = None
             core.release(state)
     except (ForeignError, DecodeError) as error:
         return False, error
@@ -463,9 +451,8 @@ def bind(
             state = pool.pop()
         except IndexError:
             state = new_state()
-        inbox, out, inref, outref, buffer, scratch, capacity, packer, head, _ = state
         try:
-            data = packer.pack(args)
+            data = state.packer.pack(args)
         except Exception as error:
             data = _encode_slow(state, name, args, error)
         if data is None:  # callables in the arguments: they cross as closures
@@ -476,26 +463,29 @@ def bind(
                 return outcome
             failure = outcome
             raise failure
+        inbox = state.inbox
         inbox.len = size = len(data)
         if size > pin_above:
             inbox.ptr, _pinned = pin(data)  # kept alive until the call returns
         else:
             inbox.ptr = data
-        out.len = capacity  # out.ptr is the scratch address already (see new_call_state)
-        buffer[0] = unwritten  # the unwritten-reply mark (section 2, check 6)
-        fn(inref, outref)
+        out = state.outbox
+        capacity = out.len = state.capacity  # out.ptr is the scratch address already
+        scratch = state.scratch
+        scratch[0] = unwritten  # the unwritten-reply mark (section 2, check 6)
+        fn(state.inref, state.outref)
         ptr = out.ptr
         length = out.len
-        if ptr == scratch and length <= capacity and head == ok:
+        if ptr == state.scratch_address and length <= capacity and state.head == ok:
             # {"ok": value} canonically starts 81 a2 6f 6b, written by the guest over the mark:
             # only the value is decoded.
             try:  # (raw=False and timestamp=0 are msgpack's defaults, as in codec.unpack)
                 value = unpackb(
-                    buffer[4:length], strict_map_key=False, object_pairs_hook=pairs, ext_hook=ext
+                    scratch[4:length], strict_map_key=False, object_pairs_hook=pairs, ext_hook=ext
                 )
             except Exception:
                 try:
-                    envelope = _decode(name, buffer[:length])
+                    envelope = _decode(name, scratch[:length])
                 finally:
                     pool.append(state)
             else:
@@ -532,7 +522,7 @@ def bind(
             envelope = cross(core, state, fn, name, bytes(data))
         finally:
             if len(data) > _LARGE:
-                state[INBOX].ptr = None
+                state.inbox.ptr = None
             core.release(state)
         return _result(name, envelope, typed)
 

@@ -13,9 +13,9 @@ import threading
 from types import MappingProxyType, TracebackType
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Type, Union
 
-from ._abi import Symbol, new_call_state, open_library, realloc_of, same_object, symbol
+from ._abi import CallState, Symbol, open_library, realloc_of, same_object, symbol
 from ._binding import Core, Function, bind, cross
-from .codec import DecodeError, lift, split_envelope
+from .codec import DecodeError, lift, new_packer, split_envelope
 from .exceptions import (
     AbiMismatch,
     ErrorRegistry,
@@ -149,7 +149,7 @@ class Library:
 
     def _call_abi_symbol(self, name: str, fn: Symbol) -> Any:
         """Calls a symbol of the ABI (manifest, stats) with ``[]`` and lifts its ``ok`` value."""
-        envelope = cross(self._core, new_call_state(0), fn, name, b"\x90")
+        envelope = cross(self._core, CallState(0, new_packer()), fn, name, b"\x90")
         try:
             ok, payload = split_envelope(envelope)
             if ok:
