@@ -7,7 +7,7 @@ import (
 	"reflect"
 	"time"
 
-	"github.com/virgilffi/virgil/codec/scan"
+	"github.com/virgilffi/virgil/scan"
 	"github.com/vmihailenco/msgpack/v5"
 )
 

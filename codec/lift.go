@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/virgilffi/virgil/codec/scan"
+	"github.com/virgilffi/virgil/scan"
 )
 
 // Lifting writes one value, already checked against the target's type by Accepts, into a Go

@@ -5,7 +5,7 @@ import (
 	"math"
 	"unicode/utf8"
 
-	"github.com/virgilffi/virgil/codec/scan"
+	"github.com/virgilffi/virgil/scan"
 )
 
 // readInt reads an integer of any integer family at the start of b, checking it lies in [lo, hi].

@@ -1,6 +1,6 @@
 package codec
 
-import "github.com/virgilffi/virgil/codec/scan"
+import "github.com/virgilffi/virgil/scan"
 
 // MaxDepth is the deepest nesting of arrays and maps a decoder accepts (cabi/ABI.md section 11).
 // It is scan.MaxDepth.

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/virgilffi/virgil/codec/scan"
+	"github.com/virgilffi/virgil/scan"
 )
 
 // The scanning API is package scan's; codec's names must stay the same thing (scan's own tests

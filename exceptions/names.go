@@ -1,6 +1,6 @@
 package exceptions
 
-import "github.com/virgilffi/virgil/codec/scan"
+import "github.com/virgilffi/virgil/scan"
 
 // Language is the value of the record's "language" key for exceptions raised
 // by Go code.

@@ -3,7 +3,7 @@ package exceptions
 import (
 	"fmt"
 
-	"github.com/virgilffi/virgil/codec/scan"
+	"github.com/virgilffi/virgil/scan"
 	"github.com/vmihailenco/msgpack/v5"
 )
 

@@ -6,8 +6,8 @@ import (
 
 	"github.com/virgilffi/virgil/bytebox"
 	"github.com/virgilffi/virgil/codec"
-	"github.com/virgilffi/virgil/codec/scan"
 	"github.com/virgilffi/virgil/exceptions"
+	"github.com/virgilffi/virgil/scan"
 )
 
 // unwritten is the byte a call puts first in its scratch buffer before it crosses: 0xc1 is never
