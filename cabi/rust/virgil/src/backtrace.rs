@@ -17,8 +17,21 @@
 
 use std::fmt;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::exception::{Frame, MAX_FRAMES};
+
+/// The address of the function that runs every export call (`call::serve`), where a capture
+/// stops; 0 until the first call. The calling convention's entry point registers itself
+/// ([`set_boundary`]) so that this layer does not import the one above it.
+static BOUNDARY: AtomicUsize = AtomicUsize::new(0);
+
+/// Registers `function` (the address of `call::serve`) as the frame where captures stop. Before
+/// any export call there is no such frame on any stack, so 0 (never a frame's address) loses
+/// nothing.
+pub(crate) fn set_boundary(function: usize) {
+    BOUNDARY.store(function, Ordering::Relaxed);
+}
 
 /// Whether the kit captures backtraces: yes unless `RUST_LIB_BACKTRACE` (or, when that is unset,
 /// `RUST_BACKTRACE`) is `0`. Read once.
@@ -88,7 +101,7 @@ impl Backtrace {
             return Backtrace::default();
         }
         let this = Backtrace::capture as fn() -> Backtrace as usize;
-        let boundary = crate::call::serve as *const () as usize;
+        let boundary = BOUNDARY.load(Ordering::Relaxed);
         let mut frames = Vec::with_capacity(32);
         let mut start = 0; // the frames before are backtrace-rs's and this function's
         let mut in_call = false;

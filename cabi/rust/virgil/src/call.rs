@@ -10,6 +10,7 @@ use crate::codec;
 use crate::convert::IntoException;
 use crate::exception::{Exception, Frame};
 use crate::ffi::{VirgilBox, VirgilFn, box_bytes};
+use crate::names;
 use crate::panic::{self, ActiveCall};
 use crate::reply::Reply;
 use crate::types::{AbiType, Ty};
@@ -18,29 +19,6 @@ use crate::types::{AbiType, Ty};
 const OK_HEAD: &[u8] = &[0x81, 0xa2, b'o', b'k'];
 /// The bytes of `{"error":` before the record.
 const ERROR_HEAD: &[u8] = &[0x81, 0xa5, b'e', b'r', b'r', b'o', b'r'];
-
-/// The names of the framework's own exceptions (ABI.md, section 7).
-pub mod names {
-    /// The arguments could not be lifted.
-    pub const ARGUMENT_ERROR: &str = "virgil.ArgumentError";
-    /// The result could not be lowered.
-    pub const RESULT_ERROR: &str = "virgil.ResultError";
-    /// The framework itself failed.
-    pub const INTERNAL_ERROR: &str = "virgil.InternalError";
-    /// A Rust panic.
-    pub const PANIC: &str = crate::panic::PANIC;
-    /// A closure was called after it stopped being valid (ABI.md, section 15).
-    pub const RELEASED_CLOSURE: &str = "virgil.ReleasedClosure";
-    /// The peer broke the ABI's protocol: a reply box pointing into the caller's own memory,
-    /// NULL with a length, a pointer with no length, a reply the callee did not write.
-    pub const PROTOCOL_ERROR: &str = "virgil.ProtocolError";
-    /// An allocation failed: a reply left `{NULL, 0}`, or memory a value needs.
-    pub const OUT_OF_MEMORY: &str = "virgil.OutOfMemory";
-    /// A limit of ABI.md section 11 was exceeded: nesting deeper than 512, a chain of more than
-    /// 256 records, a traceback of more than 4,096 frames, a reply larger than the maximum, a
-    /// length MessagePack cannot represent.
-    pub const LIMIT_EXCEEDED: &str = "virgil.LimitExceeded";
-}
 
 /// A parameter of an exported function.
 #[derive(Clone, Copy, Debug)]
@@ -335,6 +313,7 @@ pub unsafe fn serve(
     let Some(out) = (unsafe { output.as_mut() }) else {
         return;
     };
+    crate::backtrace::set_boundary(serve as *const () as usize);
     panic::install_hook();
     let _active = ActiveCall::enter();
     // SAFETY: the caller's promise; `in` is borrowed for the call only.

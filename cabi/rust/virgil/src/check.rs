@@ -13,8 +13,8 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 
-use crate::closure::{CLOSURE_EXT, RawClosure};
 use crate::exception::fold;
+use crate::raw_closure::{CLOSURE_EXT, RawClosure};
 use crate::timestamp::{TIMESTAMP_EXT, Timestamp};
 use crate::types::{Field, Ty};
 

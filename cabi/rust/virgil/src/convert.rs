@@ -6,6 +6,7 @@ use std::error::Error as StdError;
 
 use crate::backtrace::Traceback;
 use crate::context::{ContextError, PathError};
+use crate::error::Error;
 use crate::exception::{Attributes, Exception, MAX_CHAIN};
 use crate::standard;
 
@@ -201,6 +202,23 @@ plain_boxes!(
 #[doc(hidden)]
 pub fn plain_error<E: PlainError>(error: E) -> Exception {
     error.into_record()
+}
+
+impl Error {
+    /// What the converter knows of the wrapped error beyond its `&dyn Error`.
+    pub(crate) fn origin(&self) -> Origin<'_> {
+        Origin {
+            type_name: self.type_name,
+            is_type: self.is_type,
+            backtrace: Some(&self.backtrace),
+        }
+    }
+}
+
+impl IntoException for Error {
+    fn into_exception(self) -> Exception {
+        convert(&*self.inner, self.origin())
+    }
 }
 
 /// What the converter knows of the outermost error beyond its `&dyn Error`.

@@ -6,8 +6,6 @@ use std::fmt;
 use std::ops::Deref;
 
 use crate::backtrace::Backtrace;
-use crate::convert::{IntoException, Origin, convert};
-use crate::exception::Exception;
 
 /// Any error, with a backtrace captured when it was converted: the `?`-friendly error type for
 /// exported functions, in the manner of `anyhow::Error`.
@@ -28,10 +26,10 @@ use crate::exception::Exception;
 /// Like `anyhow::Error`, it does not implement `std::error::Error` itself (that would conflict
 /// with the blanket `From`); it dereferences to the wrapped `dyn Error`.
 pub struct Error {
-    inner: Box<dyn StdError + Send + Sync + 'static>,
-    backtrace: Backtrace,
-    type_name: &'static str,
-    is_type: fn(&(dyn StdError + 'static)) -> bool,
+    pub(crate) inner: Box<dyn StdError + Send + Sync + 'static>,
+    pub(crate) backtrace: Backtrace,
+    pub(crate) type_name: &'static str,
+    pub(crate) is_type: fn(&(dyn StdError + 'static)) -> bool,
 }
 
 impl Error {
@@ -87,15 +85,6 @@ impl Error {
         &*self.inner
     }
 
-    /// What the converter knows of the wrapped error beyond its `&dyn Error`.
-    pub(crate) fn origin(&self) -> Origin<'_> {
-        Origin {
-            type_name: self.type_name,
-            is_type: self.is_type,
-            backtrace: Some(&self.backtrace),
-        }
-    }
-
     /// The backtrace captured when the error was wrapped (empty when capturing is off).
     pub fn backtrace(&self) -> &Backtrace {
         &self.backtrace
@@ -139,12 +128,6 @@ impl fmt::Display for Error {
     }
 }
 
-impl IntoException for Error {
-    fn into_exception(self) -> Exception {
-        convert(&*self.inner, self.origin())
-    }
-}
-
 /// The error of [`Error::msg`]. It shows itself as std's errors made from strings do (its
 /// `Debug` is the string's), which is how the converter knows it as a plain error.
 struct Message(String);
@@ -166,6 +149,7 @@ impl StdError for Message {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::convert::IntoException;
 
     #[inline(never)]
     fn parse(text: &str) -> Result<u16, Error> {

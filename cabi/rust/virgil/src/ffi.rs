@@ -1,4 +1,6 @@
-//! The C side: the byte box and the symbols every guest library exports besides its functions.
+//! The C side: the byte box, the signature of an export, and the allocator every guest library
+//! exports (`virgil_realloc`). The other built-in exports, which answer with envelopes, are in
+//! `builtins.rs`, above the calling convention.
 //!
 //! `#[no_mangle]` functions of a dependency are exported from the final `cdylib`, so a guest that
 //! depends on this crate exports `virgil_realloc`, `virgil_manifest` and `virgil_stats` without
@@ -6,9 +8,7 @@
 
 use std::ffi::c_void;
 
-use crate::alloc::{counted_realloc, stats};
-use crate::call::serve_builtin;
-use crate::manifest;
+use crate::alloc::counted_realloc;
 
 /// The byte box of the ABI (`virgil_box` in `virgil.h`): a pointer and a length.
 #[repr(C)]
@@ -69,32 +69,4 @@ pub(crate) unsafe fn box_bytes<'a>(b: *const VirgilBox) -> &'a [u8] {
 pub unsafe extern "C" fn virgil_realloc(ptr: *mut c_void, size: usize) -> *mut c_void {
     // SAFETY: the caller's promise.
     unsafe { counted_realloc(ptr.cast(), size) }.cast()
-}
-
-/// Replies `{"ok": manifest}` describing the library (ABI.md, section 8); `in` is ignored.
-///
-/// # Safety
-///
-/// `output` follows the ABI (section 3).
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn virgil_manifest(_input: *const VirgilBox, output: *mut VirgilBox) {
-    // SAFETY: the caller's promise.
-    unsafe { serve_builtin(output, "virgil_manifest", manifest::write_reply) }
-}
-
-/// Replies `{"ok": {"allocations": int, "frees": int, "live": int}}` (ABI.md, section 10); `in`
-/// is ignored. The counters are read before this reply is allocated.
-///
-/// # Safety
-///
-/// `output` follows the ABI (section 3).
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn virgil_stats(_input: *const VirgilBox, output: *mut VirgilBox) {
-    let counts = stats();
-    // SAFETY: the caller's promise.
-    unsafe {
-        serve_builtin(output, "virgil_stats", move |reply| {
-            crate::call::write_ok(reply, &counts)
-        })
-    }
 }

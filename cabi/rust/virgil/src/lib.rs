@@ -113,6 +113,7 @@ compile_error!(
 mod alloc;
 mod backtrace;
 mod bounded;
+mod builtins;
 mod call;
 mod check;
 mod closure;
@@ -123,7 +124,9 @@ mod error;
 mod exception;
 mod ffi;
 mod manifest;
+pub mod names;
 mod panic;
+mod raw_closure;
 mod reply;
 mod standard;
 mod timestamp;
@@ -134,12 +137,10 @@ pub mod testing;
 
 pub use alloc::{Stats, stats};
 pub use backtrace::{Backtrace, Traceback, enabled as backtraces_enabled};
-pub use call::{IntoReply, names};
+pub use builtins::{virgil_manifest, virgil_stats};
+pub use call::IntoReply;
 pub use check::MAX_DEPTH;
-pub use closure::{
-    CLOSURE_ERROR, CLOSURE_EXT, CLOSURE_LEN, Callback, ClosureCallFn, ClosureEnvFn, ClosureError,
-    ClosureReallocFn, RawClosure, RetainedCallback, Signature,
-};
+pub use closure::{CLOSURE_ERROR, Callback, ClosureError, RetainedCallback, Signature};
 pub use codec::{CodecError, Envelope, decode, encode, lift};
 pub use context::{Context, ContextError, PathError, WithPath};
 pub use convert::{ExceptionInfo, IntoException, serialized_attributes};
@@ -147,8 +148,11 @@ pub use error::Error;
 pub use exception::{
     Attributes, Exception, Frame, LANGUAGE, MAX_ATTRIBUTES, MAX_CHAIN, MAX_FRAMES, fold,
 };
-pub use ffi::{VirgilBox, VirgilFn, virgil_manifest, virgil_realloc, virgil_stats};
+pub use ffi::{VirgilBox, VirgilFn, virgil_realloc};
 pub use manifest::{ABI_VERSION, FunctionInfo, Manifest, ParamInfo, manifest};
+pub use raw_closure::{
+    CLOSURE_EXT, CLOSURE_LEN, ClosureCallFn, ClosureEnvFn, ClosureReallocFn, RawClosure,
+};
 pub use serde_bytes::{self, ByteBuf, Bytes};
 pub use standard::{errno_name, io_error_name};
 pub use timestamp::Timestamp;

@@ -5,9 +5,10 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::call::{Export, names};
+use crate::call::Export;
 use crate::codec;
 use crate::exception::{Exception, LANGUAGE};
+use crate::names;
 use crate::reply::Reply;
 
 /// The ABI version this kit speaks (`VIRGIL_ABI_VERSION`).

@@ -18,7 +18,7 @@ use crate::backtrace::{Backtrace, Traceback};
 use crate::exception::{Exception, Frame};
 
 /// The name of the record a panic becomes.
-pub const PANIC: &str = "virgil.Panic";
+pub const PANIC: &str = crate::names::PANIC;
 
 struct Caught {
     message: String,

@@ -16,9 +16,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::alloc::counted_realloc;
+use crate::builtins::{virgil_manifest, virgil_stats};
 use crate::codec::{self, Envelope};
 use crate::exception::Exception;
-use crate::ffi::{VirgilBox, VirgilFn, virgil_manifest, virgil_stats};
+use crate::ffi::{VirgilBox, VirgilFn};
 use crate::manifest::EXPORTS;
 
 /// The scratch buffer [`call`] lends, as large as the Go host's.
