@@ -15,7 +15,8 @@ LAYERS: List[List[str]] = [
     ["_abi", "_names"],  # 1. the box and the ABI
     ["values", "codec"],  # 2. the wire codec
     ["records", "_tracebacks", "exceptions", "_python_records"],  # 3. exception records
-    ["manifest", "_handles", "_trampolines", "_scope", "_binding"],  # 4. calling convention
+    # 4. the calling convention
+    ["typespec", "manifest", "_handles", "_trampolines", "_scope", "_binding"],
     ["library", "__init__"],  # 5. entry points
 ]
 LAYER_OF: Dict[str, int] = {module: depth for depth, row in enumerate(LAYERS) for module in row}
