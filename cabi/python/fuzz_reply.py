@@ -37,7 +37,7 @@ except ImportError:  # run from a checkout without installing
     sys.path.insert(0, os.path.join(HERE, "src"))
     import virgil
 
-from virgil import _binding  # noqa: E402
+from virgil import _binding, _crossing  # noqa: E402
 from virgil.manifest import parse_type  # noqa: E402
 
 # Result types a reply is lifted by: any, and the conformance library's typed results.
@@ -59,7 +59,7 @@ _TYPES: List[Optional[Callable[[Any], Any]]] = [None] + [
 def check_reply(data: bytes) -> None:
     """Reads ``data`` as a reply envelope the way a bound function does."""
     try:
-        envelope = _binding._decode("fuzz", data)
+        envelope = _crossing._decode("fuzz", data)
     except virgil.ForeignError:
         return
     for typed in _TYPES:
@@ -88,7 +88,7 @@ def check_box(data: bytes) -> None:
     length %= 1 << (8 + pick % 56)
     own = ((_OWN_IN, 32, "argument bytes"), (_OWN_SCRATCH, 64, "scratch buffer"))
     try:
-        in_guest = _binding.check_box("fuzz", ptr, length, _OWN_SCRATCH, 64, own, 1 << 20)
+        in_guest = _crossing.check_box("fuzz", ptr, length, _OWN_SCRATCH, 64, own, 1 << 20)
     except (virgil.ProtocolError, virgil.OutOfMemory, virgil.LimitExceeded):
         return
     assert ptr and length > 0, (ptr, length)

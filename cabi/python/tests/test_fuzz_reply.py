@@ -11,7 +11,7 @@ from types import ModuleType
 import pytest
 
 import virgil
-from virgil import _binding
+from virgil import _binding, _crossing
 
 _SCRIPT = Path(__file__).resolve().parents[1] / "fuzz_reply.py"
 
@@ -38,7 +38,7 @@ def fuzz() -> ModuleType:
 def test_found_inputs(fuzz: ModuleType, reply: str) -> None:
     fuzz.one_input(bytes.fromhex(reply))
     with pytest.raises(virgil.ForeignError):  # a ResultError, or the guest's exception
-        _binding._result("f", _binding._decode("f", bytes.fromhex(reply)))
+        _binding._result("f", _crossing._decode("f", bytes.fromhex(reply)))
 
 
 def test_a_short_run(fuzz: ModuleType) -> None:

@@ -10,8 +10,7 @@ continues into the guest's frames.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-from typing import Any, Callable, Dict, List, Optional, Protocol, Tuple, cast
+from typing import Any, Callable, Dict, Optional, Protocol, Tuple, cast
 
 import msgpack
 
@@ -19,11 +18,10 @@ from ._abi import (
     PIN_ABOVE,
     UNWRITTEN,
     CallState,
-    GuestMemory,
-    Realloc,
     Symbol,
     pin,
 )
+from ._crossing import Core, _decode, _forget_large, _reply, cross
 from ._scope import Scope
 from .codec import (
     ClosureInContext,
@@ -37,22 +35,19 @@ from .codec import (
     map_of_pairs,
     needs_exact_writer,
     new_packer,
-    unpack,
 )
 from .exceptions import (
     ArgumentError,
     ForeignError,
     LibraryClosed,
     LimitExceeded,
-    OutOfMemory,
-    ProtocolError,
     ResultError,
     exception_with_originals,
 )
 from .manifest import FunctionInfo, LiftError, parse_type
 from .records import ExceptionRecord, RecordError, RecordLimitError
 
-__all__ = ["Core", "Function", "bind", "cross"]
+__all__ = ["Function", "bind"]
 
 # Values that need no lifting (most results), so they skip a function call.
 _PLAIN = frozenset((int, str, float, bool, bytes, type(None)))
@@ -62,33 +57,8 @@ _MISSING = object()
 # After a call with arguments larger than this, its state drops its reference to them, so that a
 # pooled state does not keep them alive; beyond the second limit it also drops its packer, whose
 # buffer grew to their size (below it, keeping the buffer saves growing one again next time).
+# (The second limit is virgil._crossing's.)
 _LARGE = 1 << 20
-_KEEP_PACKER = 64 << 20
-
-
-class Core:
-    """What the bound functions of one library share: the guest's allocator, the pool of call
-    states, and whether the library was closed."""
-
-    def __init__(self, path: str, realloc: Realloc, scratch_size: int, max_reply: int) -> None:
-        self.path = path
-        self.realloc = realloc
-        self.scratch_size = scratch_size
-        self.max_reply = max_reply
-        self.pool: List[CallState] = []
-        self.memory = GuestMemory()
-        self.closed = False
-
-    def acquire(self) -> CallState:
-        """A call state no other call is using."""
-        try:
-            return self.pool.pop()
-        except IndexError:
-            return CallState(self.scratch_size, new_packer())
-
-    def release(self, state: CallState) -> None:
-        """Returns a state to the pool (which keeps one state per concurrent call)."""
-        self.pool.append(state)
 
 
 class Function(Protocol):
@@ -158,142 +128,6 @@ def _encode_slow(
         except Exception as failure:
             error = failure
     raise _lowering_error(name, args, error) from None
-
-
-# ---- Reading replies -----------------------------------------------------------------------
-
-
-def _decode(name: str, reply: Any) -> Any:
-    """Decodes a whole reply envelope, or says what is wrong with it as a ResultError (a
-    LimitExceeded for a limit)."""
-    try:
-        return unpack(reply)
-    except LimitError as error:
-        raise LimitExceeded(f"{name}: {error}") from None
-    except DecodeError as error:
-        raise ResultError(f"{name}: {error}") from None
-
-
-def _release_view(view: Any) -> None:
-    """Makes a view of guest memory unusable before the memory is freed."""
-    if isinstance(view, memoryview):
-        with contextlib.suppress(BufferError):  # nothing keeps exports of a reply
-            view.release()
-
-
-def _in_address(state: CallState) -> int:
-    """The address the call's ``in`` box pointed at (0 for none)."""
-    return ctypes.c_void_p.from_buffer(state.inbox).value or 0
-
-
-def check_box(
-    name: str,
-    ptr: Optional[int],
-    length: int,
-    scratch: int,
-    capacity: int,
-    own: Tuple[Tuple[int, int, str], ...],
-    max_reply: int,
-) -> bool:
-    """Checks a reply box before a byte of it is read or freed (cabi/ABI.md section 2, checks 1
-    to 5, in order). ``own`` lists the caller's own memory as ``(address, size, what)``.
-
-    Returns:
-        True when the reply is in guest memory (and must be freed by the guest's allocator),
-        False when it is in the scratch buffer.
-
-    Raises:
-        OutOfMemory: ``{NULL, 0}``.
-        ProtocolError: NULL with a length, a pointer without one, a length beyond the scratch
-            buffer, a pointer into the caller's own memory (never freed).
-        LimitExceeded: a guest reply longer than ``max_reply`` (the caller frees it unread).
-    """
-    if not ptr:
-        if not length:
-            raise OutOfMemory(
-                f"{name}: the guest could not allocate its reply (out is {{NULL, 0}})"
-            )
-        raise ProtocolError(f"{name}: the reply box is {{NULL, {length}}}: a length without bytes")
-    if not length:
-        raise ProtocolError(
-            f"{name}: the reply box is {{{ptr:#x}, 0}}: a pointer without a length (not freed)"
-        )
-    if ptr == scratch:
-        if length > capacity:
-            raise ProtocolError(
-                f"{name}: the guest claims a {length}-byte reply in the {capacity}-byte "
-                "scratch buffer"
-            )
-        return False
-    for address, size, what in own:
-        if address and address <= ptr < address + size:
-            raise ProtocolError(
-                f"{name}: the reply points into the caller's own {what} at offset "
-                f"{ptr - address} (not freed: it is not the guest's to give back)"
-            )
-    if length > max_reply:
-        raise LimitExceeded(
-            f"{name}: the reply is {length} bytes, more than the maximum of {max_reply} "
-            "(freed unread; see virgil.load's max_reply)"
-        )
-    return True
-
-
-def _reply(core: Core, state: CallState, name: str, ptr: Optional[int], length: int) -> Any:
-    """Everything but the common case after a call: checks the reply box (section 2, checks 1
-    to 6), then decodes the reply wherever it is and gives guest memory back to the guest.
-    Puts the scratch pointer back into the out box. Returns the decoded envelope."""
-    scratch, address, capacity = state.scratch, state.scratch_address, state.capacity
-    state.outbox.ptr = address or None
-    own = (
-        (_in_address(state), state.inbox.len, "argument bytes"),
-        (address, capacity, "scratch buffer"),
-    )
-    try:
-        in_guest = check_box(name, ptr, length, address, capacity, own, core.max_reply)
-    except LimitExceeded:
-        core.realloc(ptr, 0)  # passed checks 1 to 4: the guest's own memory, freed unread
-        raise
-    if not in_guest:
-        if length == capacity and scratch[0] == UNWRITTEN:
-            raise ProtocolError(f"{name}: the guest wrote no reply")
-        return _decode(name, scratch[:length])
-    assert ptr is not None
-    try:
-        view = core.memory.view(ptr, length)
-        try:
-            return _decode(name, view)
-        finally:
-            _release_view(view)
-    finally:
-        core.realloc(ptr, 0)
-
-
-def cross(core: Core, state: CallState, fn: Symbol, name: str, data: bytes) -> Any:
-    """One call with argument bytes as they are: lends the scratch buffer, calls, checks the
-    reply box, decodes the reply envelope wherever it is and frees guest memory. Returns the
-    decoded envelope; raises ProtocolError, OutOfMemory, LimitExceeded or ResultError. (Bound
-    functions inline this, with a faster success path.)"""
-    inbox, out, scratch = state.inbox, state.outbox, state.scratch
-    inbox.len = size = len(data)
-    if size > PIN_ABOVE:
-        inbox.ptr, _pinned = pin(data)  # kept alive until the call returns
-    else:
-        inbox.ptr = data or None
-    out.ptr = state.scratch_address or None
-    out.len = state.capacity
-    scratch[0] = UNWRITTEN
-    fn(state.inref, state.outref)
-    return _reply(core, state, name, out.ptr, out.len)
-
-
-def _forget_large(state: CallState) -> None:
-    """Drops what a call with large arguments left in a state: the reference the in-box keeps
-    to the argument bytes, and a packer's buffer grown past 64 MiB."""
-    inbox = state.inbox
-    if inbox.len > _KEEP_PACKER:
-        state.packer = new_packer()
-    inbox.ptr = None
 
 
 def _lift_ok(name: str, value: Any, typed: Optional[Callable[[Any], Any]] = None) -> Any:

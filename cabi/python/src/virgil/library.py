@@ -14,7 +14,8 @@ from types import MappingProxyType, TracebackType
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Type, Union
 
 from ._abi import CallState, Symbol, open_library, realloc_of, same_object, symbol
-from ._binding import Core, Function, bind, cross
+from ._binding import Function, bind
+from ._crossing import Core, cross
 from .codec import DecodeError, lift, new_packer, split_envelope
 from .exceptions import (
     AbiMismatch,
