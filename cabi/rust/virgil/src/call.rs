@@ -357,20 +357,16 @@ fn lift_and_run(
         };
         Exception::new(name, argument_message(export.name, e)).with_frame(export.frame())
     })?;
-    let patched;
-    let (args, start) = if patches.is_empty() {
-        (input, start)
-    } else {
-        // Nils that stand for empty lists, maps and records become them; keys that name a field
-        // by its folded name become its wire name (the argument ends move with them).
-        let mut offsets: Vec<usize> = std::iter::once(start).chain(ends.iter().copied()).collect();
-        patched = check::apply(input, patches, &mut offsets);
-        ends.copy_from_slice(&offsets[1..]);
-        (&patched[..], offsets[0])
-    };
+    // The argument ends move with the patches.
+    let mut start = start;
+    let args = check::patched(
+        input,
+        patches,
+        std::iter::once(&mut start).chain(ends.iter_mut()),
+    );
     body(&mut Call {
         export,
-        args,
+        args: &args,
         start,
         ends,
         next: 0,

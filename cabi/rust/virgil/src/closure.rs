@@ -40,6 +40,7 @@ use crate::exception::Exception;
 use crate::ffi::VirgilBox;
 use crate::names;
 use crate::raw_closure::{CLOSURE_EXT, ClosureReallocFn, RawClosure};
+use crate::scan;
 use crate::timestamp::EXT_STRUCT;
 use crate::types::{AbiType, Ty};
 
@@ -560,7 +561,7 @@ fn invoke_record<A: Serialize, R: DeserializeOwned>(
     if reply.is_empty() {
         return Err(failure(names::RESULT_ERROR, "an empty reply".into()));
     }
-    let (ok, start) = check::envelope(reply)
+    let (ok, start) = scan::envelope(reply)
         .map_err(|e| failure(names::RESULT_ERROR, format!("a malformed reply: {e}")))?;
     let value = &reply[start..];
     if !ok {
@@ -582,14 +583,8 @@ fn invoke_record<A: Serialize, R: DeserializeOwned>(
         };
         failure(name, format!("{what}: {e}"))
     })?;
-    let patched;
-    let value = if patches.is_empty() {
-        value
-    } else {
-        patched = check::apply(value, patches, &mut []);
-        &patched[..]
-    };
-    let mut de = rmp_serde::Deserializer::from_read_ref(value);
+    let value = check::patched(value, patches, []);
+    let mut de = rmp_serde::Deserializer::from_read_ref(&value[..]);
     R::deserialize(&mut de).map_err(|e| failure(names::RESULT_ERROR, format!("the result: {e}")))
 }
 

@@ -15,6 +15,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use crate::bounded::{Bounded, is_too_long};
 use crate::check;
 use crate::exception::Exception;
+use crate::scan;
 use crate::value::Value;
 
 /// The serializer every reply is written with: rmp-serde with structs as maps.
@@ -48,7 +49,7 @@ impl CodecError {
         }
     }
 
-    fn check(e: check::CheckError) -> Self {
+    fn check(e: scan::CheckError) -> Self {
         CodecError {
             limit: e.is_limit(),
             message: e.to_string(),
@@ -104,7 +105,7 @@ pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, CodecError> {
 /// str UTF-8, every timestamp valid, no map with an array or map as a key or with one key twice
 /// (ABI.md section 5); then serde lifts them.
 pub fn decode<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, CodecError> {
-    check::validate(bytes).map_err(CodecError::check)?;
+    scan::validate(bytes).map_err(CodecError::check)?;
     let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
     T::deserialize(&mut de).map_err(CodecError::new)
 }
@@ -132,7 +133,7 @@ pub fn lift<T: serde::de::DeserializeOwned + crate::AbiType>(
 ) -> Result<T, CodecError> {
     let mut patches = Vec::new();
     check::check_value(bytes, &T::TYPE, &mut patches).map_err(CodecError::check)?;
-    let patched = check::apply(bytes, patches, &mut []);
+    let patched = check::patched(bytes, patches, []);
     let mut de = rmp_serde::Deserializer::from_read_ref(&patched[..]);
     T::deserialize(&mut de).map_err(CodecError::new)
 }
@@ -172,7 +173,7 @@ impl<'de, T: Deserialize<'de>> Envelope<T> {
     /// `decode::<Envelope<T>>` would count the envelope and refuse it. A record beyond the limits
     /// of section 6 is refused with [`CodecError::is_limit`].
     pub fn decode(bytes: &'de [u8]) -> Result<Self, CodecError> {
-        let (ok, start) = check::envelope(bytes).map_err(CodecError::new)?;
+        let (ok, start) = scan::envelope(bytes).map_err(CodecError::new)?;
         let value = &bytes[start..];
         if !ok {
             return Ok(Envelope::Error(Exception::decode(value)?));

@@ -128,6 +128,7 @@ pub mod names;
 mod panic;
 mod raw_closure;
 mod reply;
+mod scan;
 mod standard;
 mod timestamp;
 mod types;
@@ -139,7 +140,6 @@ pub use alloc::{Stats, stats};
 pub use backtrace::{Backtrace, Traceback, enabled as backtraces_enabled};
 pub use builtins::{virgil_manifest, virgil_stats};
 pub use call::IntoReply;
-pub use check::MAX_DEPTH;
 pub use closure::{CLOSURE_ERROR, Callback, ClosureError, RetainedCallback, Signature};
 pub use codec::{CodecError, Envelope, decode, encode, lift};
 pub use context::{Context, ContextError, PathError, WithPath};
@@ -153,6 +153,7 @@ pub use manifest::{ABI_VERSION, FunctionInfo, Manifest, ParamInfo, manifest};
 pub use raw_closure::{
     CLOSURE_EXT, CLOSURE_LEN, ClosureCallFn, ClosureEnvFn, ClosureReallocFn, RawClosure,
 };
+pub use scan::MAX_DEPTH;
 pub use serde_bytes::{self, ByteBuf, Bytes};
 pub use standard::{errno_name, io_error_name};
 pub use timestamp::Timestamp;
