@@ -28,6 +28,11 @@ the message is empty (section 6, "Text").
 
 Haskell's ``ErrorCall`` (``error "..."``) is a :class:`Panic`; more names can be mapped onto
 Python classes with :meth:`ErrorRegistry.register` before the name is first used.
+
+Why one file of about 540 lines: the classes, the table from names and error numbers to classes,
+the registry and the building of an exception from a record are one rule (which class a record
+gets) read in one place; splitting the classes from the registry would also move
+``ForeignError``'s ``__module__``, which pickling and ``repr`` show.
 """
 
 from __future__ import annotations
