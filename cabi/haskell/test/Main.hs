@@ -53,6 +53,25 @@ foreign import ccall "virgil_stats"
   c_virgil_stats :: VirgilFunction
 
 ------------------------------------------------------------------------------------------------
+-- The framework's names (Virgil.Exception.Names) are exactly those of the table of ABI.md
+-- section 7, in its order.
+
+frameworkNameTests :: T -> FilePath -> IO ()
+frameworkNameTests ref path = do
+  abi <- TIO.readFile path
+  let section7 =
+        takeWhile (not . isHeading) . drop 1 . dropWhile (/= "## 7. Framework exception names") $
+          T.lines abi
+      isHeading l = "## " `T.isPrefixOf` l || "### " `T.isPrefixOf` l
+      nameOfRow l = case T.splitOn "`" l of
+        (_ : n : _) | "| `virgil." `T.isPrefixOf` l -> [n]
+        _ -> []
+      documented = concatMap nameOfRow section7
+  check ref "ABI.md section 7 lists names" (length documented >= 10) (show documented)
+  checkEq ref "frameworkNames are the names of ABI.md section 7, in order" documented frameworkNames
+  check ref "every framework name has the framework prefix" (all isFrameworkName frameworkNames) (show frameworkNames)
+
+------------------------------------------------------------------------------------------------
 -- A very small test runner
 
 data Counts = Counts {passed :: !Int, failed :: !Int}
@@ -100,6 +119,7 @@ main = do
       structsPath = arg 1 "../testdata/structs.json"
       errorsPath = arg 2 "../conformance/errors.json"
       edgesPath = arg 3 "../testdata/edges.json"
+      abiPath = arg 4 "../ABI.md"
   ref <- newIORef (Counts 0 0)
   section ref "vectors" (vectorTests ref vectorsPath)
   section ref "decoder" (decoderTests ref)
@@ -111,6 +131,7 @@ main = do
   section ref "exports" (exportTests ref)
   section ref "edges.json (decoder, and through the conformance guest's echo)" (edgeTests ref edgesPath)
   section ref "limits and framework names" (limitTests ref)
+  section ref "framework names against ABI.md section 7" (frameworkNameTests ref abiPath)
   section ref "errors.json (conformance guest, in-process)" (errorsConformance ref errorsPath)
   Counts p f <- readIORef ref
   putStrLn ("total: " ++ show p ++ " passed, " ++ show f ++ " failed")

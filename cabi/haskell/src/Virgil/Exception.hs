@@ -70,6 +70,8 @@ module Virgil.Exception
   , limitRecord
   , exceptionTypeName
   , AllocationFailed (..)
+    -- * Framework names (ABI.md section 7)
+  , module Virgil.Exception.Names
   ) where
 
 import Control.Exception
@@ -85,6 +87,7 @@ import Foreign.C.Types (CInt)
 import GHC.Generics (Generic, Rep)
 import GHC.IO.Exception (IOErrorType (..), IOException (..))
 import GHC.Stack (CallStack, HasCallStack, SrcLoc (..), callStack, getCallStack)
+import Virgil.Exception.Names
 import Virgil.Msgpack
 
 -- | The language of this kit's records.
@@ -633,12 +636,12 @@ describe se
   | Just (e :: IOException) <- fromException se = ioRecord e
   | Just (e :: ArithException) <- fromException se =
       exceptionRecord (arithExceptionName e) (T.pack (displayException e))
-  | Just (EncodeError msg) <- fromException se = exceptionRecord "virgil.ResultError" msg
-  | Just (LimitExceeded msg) <- fromException se = exceptionRecord "virgil.LimitExceeded" msg
+  | Just (EncodeError msg) <- fromException se = exceptionRecord resultErrorName msg
+  | Just (LimitExceeded msg) <- fromException se = exceptionRecord limitExceededName msg
   | Just e@(AllocationFailed _) <- fromException se =
-      exceptionRecord "virgil.OutOfMemory" (T.pack (displayException e))
+      exceptionRecord outOfMemoryName (T.pack (displayException e))
   | Just HeapOverflow <- fromException se =
-      exceptionRecord "virgil.OutOfMemory" "the Haskell heap is exhausted (heap overflow)"
+      exceptionRecord outOfMemoryName "the Haskell heap is exhausted (heap overflow)"
   | Just (SomeAsyncException e) <- fromException se =
       exceptionRecord (exceptionTypeName e) (T.pack (displayException e))
   | SomeException e <- se = exceptionRecord (exceptionTypeName e) (T.pack (displayException e))
@@ -661,7 +664,7 @@ isGlueFrame f =
 -- enclosing function GHC does not know) after the exported function.
 withUserFrame :: Frame -> ExceptionRecord -> ExceptionRecord
 withUserFrame site r
-  | excLanguage r /= language || "virgil." `T.isPrefixOf` excName r = r
+  | excLanguage r /= language || isFrameworkName (excName r) = r
   | null (excTraceback r) = r {excTraceback = [site]}
   | otherwise = r {excTraceback = map relabel (excTraceback r)}
   where

@@ -208,7 +208,7 @@ call :: Function -> BS.ByteString -> IO B.Builder
 call fn input = case decodeArgs input of
   Left e
     | decodeLimit e ->
-        throwIO (exceptionRecord "virgil.LimitExceeded" (functionName fn <> ": arguments: " <> renderDecodeError e))
+        throwIO (exceptionRecord limitExceededName (functionName fn <> ": arguments: " <> renderDecodeError e))
     | otherwise -> failure ("malformed arguments: " <> renderDecodeError e)
   Right args
     | n /= fnArity fn ->
@@ -219,7 +219,7 @@ call fn input = case decodeArgs input of
     where
       n = length args
   where
-    failure msg = throwIO (exceptionRecord "virgil.ArgumentError" (functionName fn <> ": " <> msg))
+    failure msg = throwIO (exceptionRecord argumentErrorName (functionName fn <> ": " <> msg))
     count 1 = "1 argument"
     count k = T.pack (show k) <> " arguments"
 
@@ -282,7 +282,7 @@ errorBytes = BS.pack [0x81, 0xa5, 0x65, 0x72, 0x72, 0x6f, 0x72]
 internalErrorEnvelope :: B.Builder
 internalErrorEnvelope =
   errorHeader
-    <> encodeMsgpack (exceptionRecord "virgil.InternalError" "the Haskell guest could not describe its exception")
+    <> encodeMsgpack (exceptionRecord internalErrorName "the Haskell guest could not describe its exception")
 
 -- | Runs a builder straight into the caller's scratch buffer (@room@ bytes at @scratch@), moving
 -- to a buffer of this guest's allocator when the reply outgrows it (ABI.md section 3). Returns
@@ -355,7 +355,7 @@ readBox name box
               protocol ("the argument box declares " <> T.pack (show len) <> " bytes, more than any memory holds")
           | otherwise -> BS.packCStringLen (castPtr ptr, fromIntegral len)
   where
-    protocol msg = throwIO (exceptionRecord "virgil.ProtocolError" (name <> ": " <> msg))
+    protocol msg = throwIO (exceptionRecord protocolErrorName (name <> ": " <> msg))
 
 clearBox :: Ptr VirgilBox -> IO ()
 clearBox box
