@@ -18,3 +18,9 @@ func PutDecoder(d *Decoder) {
 	d.r.Reset(nil)
 	decoders.Put(d)
 }
+
+// MaxPooledArgs is the largest argument buffer (lowered arguments of one call) that a pool keeps
+// for reuse between calls: 64 MiB, enough for the large payloads a call may carry without
+// allocating anew each time; a larger buffer is left to the garbage collector. The host's call
+// states and uncurry's argument buffers share it.
+const MaxPooledArgs = 64 << 20

@@ -41,6 +41,13 @@ const (
 	LimitExceeded = "virgil.LimitExceeded"
 )
 
+// FrameworkNames lists the names of section 7 of cabi/ABI.md, in the order of its table: the
+// exceptions the framework itself raises. A test checks the list against the table.
+var FrameworkNames = []string{
+	ArgumentError, ResultError, UnknownFunction, Panic, InternalError,
+	ProtocolError, OutOfMemory, LimitExceeded, AbiMismatch, ReleasedClosure,
+}
+
 // Limits of the exception record (cabi/ABI.md, sections 6 and 11).
 const (
 	// MaxCauseDepth is the largest number of levels (the record itself and

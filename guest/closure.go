@@ -63,14 +63,14 @@ func (cRuntime) Call(c codec.Closure, args []byte, lift func(reply []byte) error
 		pin.Pin(unsafe.SliceData(st.args.Bytes()))
 	}
 	scratch := unsafe.Pointer(&st.scratch[0])
-	st.scratch[0] = 0xc1 // never valid MessagePack: an unwritten reply stays detectable
+	st.scratch[0] = bytebox.Unwritten // never valid MessagePack: an unwritten reply stays detectable
 	st.in = bytebox.Borrow(st.args.Bytes())
 	st.out = bytebox.Box{Ptr: scratch, Len: closureScratch}
 	C.virgil_guest_closure_call(C.uintptr_t(c.Call), C.uintptr_t(c.Env), unsafe.Pointer(&st.in), unsafe.Pointer(&st.out))
 	pin.Unpin()
 	reply, in := st.out, st.in
 	st.in, st.out = bytebox.Box{}, bytebox.Box{}
-	fault, free := checkReply(reply, in, scratch, st.scratch[0])
+	fault, free := checkReply(reply, in, scratch)
 	if free {
 		defer C.virgil_guest_closure_free(C.uintptr_t(c.Realloc), reply.Ptr)
 	}
@@ -84,33 +84,33 @@ func (cRuntime) Call(c codec.Closure, args []byte, lift func(reply []byte) error
 // maximum reply size (cabi/ABI.md section 11).
 const maxClosureReply = 1 << 30
 
-// checkReply checks the reply box of a callback before a byte of it is read (cabi/ABI.md section
-// 2, in its order): in is the argument box and scratch the scratch buffer lent (closureScratch
-// bytes), whose first byte is now first. It returns the fault, if any, and whether the reply is
-// the callee's memory to give back with its realloc: only a reply that passed the checks of its
-// box (all but the unwritten reply) and is not the scratch buffer.
-func checkReply(reply, in bytebox.Box, scratch unsafe.Pointer, first byte) (fault error, free bool) {
-	p, n := uintptr(reply.Ptr), reply.Len
-	inside := func(start unsafe.Pointer, size uint64) bool {
-		return start != nil && p >= uintptr(start) && uint64(p-uintptr(start)) < size
+// checkReply checks the reply box of a callback before a byte of it is read (bytebox.CheckReply,
+// in the order of cabi/ABI.md section 2) and names its fault: in is the argument box and scratch
+// the scratch buffer lent (closureScratch bytes, its first byte set to bytebox.Unwritten before
+// the call). It returns the fault, if any, and whether the reply is the callee's memory to give
+// back with its realloc: only a reply that passed the checks of its box (all but the unwritten
+// reply) and is not the scratch buffer.
+func checkReply(reply, in bytebox.Box, scratch unsafe.Pointer) (fault error, free bool) {
+	kind, free := bytebox.CheckReply(reply, in, bytebox.Box{Ptr: scratch, Len: closureScratch}, maxClosureReply)
+	switch kind {
+	case bytebox.FaultNone:
+		return nil, free
+	case bytebox.FaultOutOfMemory:
+		return exceptions.Newf(exceptions.OutOfMemory, "callback: the closure could not allocate its reply"), free
+	case bytebox.FaultNullWithLength:
+		return exceptions.Newf(exceptions.ProtocolError, "callback: the reply box is {NULL, %d}", reply.Len), free
+	case bytebox.FaultNoLength:
+		return exceptions.Newf(exceptions.ProtocolError, "callback: the reply box has a pointer and no length"), free
+	case bytebox.FaultBeyondScratch:
+		return exceptions.Newf(exceptions.ProtocolError, "callback: the closure claims a %d-byte reply in a %d-byte scratch buffer", reply.Len, closureScratch), free
+	case bytebox.FaultIntoArguments, bytebox.FaultIntoScratch:
+		return exceptions.Newf(exceptions.ProtocolError, "callback: the reply points into the caller's own memory"), free
+	case bytebox.FaultTooLong:
+		return exceptions.Newf(exceptions.LimitExceeded, "callback: a reply of %d bytes, more than %d", reply.Len, maxClosureReply), free
+	case bytebox.FaultUnwritten:
+		return exceptions.Newf(exceptions.ProtocolError, "callback: the closure wrote no reply"), free
 	}
-	switch {
-	case p == 0 && n == 0:
-		return exceptions.Newf(exceptions.OutOfMemory, "callback: the closure could not allocate its reply"), false
-	case p == 0:
-		return exceptions.Newf(exceptions.ProtocolError, "callback: the reply box is {NULL, %d}", n), false
-	case n == 0:
-		return exceptions.Newf(exceptions.ProtocolError, "callback: the reply box has a pointer and no length"), false
-	case reply.Ptr == scratch && n > closureScratch:
-		return exceptions.Newf(exceptions.ProtocolError, "callback: the closure claims a %d-byte reply in a %d-byte scratch buffer", n, closureScratch), false
-	case reply.Ptr != scratch && (inside(in.Ptr, in.Len) || inside(scratch, closureScratch)):
-		return exceptions.Newf(exceptions.ProtocolError, "callback: the reply points into the caller's own memory"), false
-	case n > maxClosureReply:
-		return exceptions.Newf(exceptions.LimitExceeded, "callback: a reply of %d bytes, more than %d", n, maxClosureReply), reply.Ptr != scratch
-	case reply.Ptr == scratch && n == closureScratch && first == 0xc1:
-		return exceptions.Newf(exceptions.ProtocolError, "callback: the closure wrote no reply"), false
-	}
-	return nil, reply.Ptr != scratch
+	return exceptions.Newf(exceptions.ProtocolError, "callback: the reply box fails check %d", kind), free
 }
 
 // Retain implements uncurry.ClosureRuntime.

@@ -127,7 +127,8 @@ func TestCheckReply(t *testing.T) {
 		{"its own memory", bytebox.Box{Ptr: op, Len: 5}, 0xc1, "", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fault, free := checkReply(tc.reply, in, sp, tc.first)
+			scratch[0] = tc.first
+			fault, free := checkReply(tc.reply, in, sp)
 			var name string
 			if x, ok := fault.(*exceptions.Exception); ok {
 				name = x.Name

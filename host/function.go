@@ -44,13 +44,10 @@ func newCallState(scratchSize int) *callState {
 	return st
 }
 
-// maxPooledArgs bounds the argument buffer a pooled call state keeps between calls.
-const maxPooledArgs = 64 << 20
-
 func (l *Library) getState() *callState { return l.states.Get().(*callState) }
 
 func (l *Library) putState(st *callState) {
-	if st.args.Cap() > maxPooledArgs {
+	if st.args.Cap() > codec.MaxPooledArgs {
 		st.args = bytes.Buffer{}
 	}
 	st.args.Reset()

@@ -31,9 +31,6 @@ var argBuffers = sync.Pool{New: func() any {
 	return a
 }}
 
-// maxPooledArgs is the largest argument buffer kept for reuse; larger ones are left to the GC.
-const maxPooledArgs = 1 << 20
-
 // Over returns a Caller that lowers its arguments and calls call, naming the function name in
 // its errors.
 func Over(name string, call ByteCaller) Caller {
@@ -46,7 +43,7 @@ func Over(name string, call ByteCaller) Caller {
 func Invoke(call ByteCaller, name string, result any, args ...any) error {
 	a := argBuffers.Get().(*argBuffer)
 	defer func() {
-		if a.buf.Cap() <= maxPooledArgs {
+		if a.buf.Cap() <= codec.MaxPooledArgs {
 			a.buf.Reset()
 			argBuffers.Put(a)
 		}
