@@ -259,6 +259,13 @@ impl<'a> Seen<'a> {
         self.file.strip_prefix(KIT_SRC) == Some(file)
     }
 
+    /// Whether the frame is in a source file of the kit's folder `dir` (`closure/`).
+    fn in_kit_dir(&self, dir: &str) -> bool {
+        self.file
+            .strip_prefix(KIT_SRC)
+            .is_some_and(|f| f.starts_with(dir))
+    }
+
     fn in_kit(&self) -> bool {
         self.file.starts_with(KIT_SRC) || self.function.starts_with("virgil::")
     }
@@ -307,6 +314,7 @@ impl<'a> Seen<'a> {
             || self.function.contains(" as virgil::context::")
             || (self.in_kit_file("backtrace.rs") && self.name == "capture")
             || self.in_kit_file("closure.rs")
+            || self.in_kit_dir("closure/")
             || self.in_kit_file("context.rs")
             || (self.in_kit_file("panic.rs")
                 && (closure || ["record", "install_hook"].contains(&self.name)))

@@ -70,27 +70,40 @@ fn imports(source: &str, modules: &BTreeMap<String, usize>) -> BTreeSet<String> 
 #[test]
 fn modules_import_only_their_layer_and_below_without_circles() {
     let layers = layers();
+    // A module's files: `name.rs` and those of its submodules, under `name/`.
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut files = Vec::new();
     for entry in fs::read_dir(SRC).unwrap_or_else(|e| panic!("{SRC}: {e}")) {
         let path = entry.expect("a directory entry").path();
-        let Some(module) = path
-            .extension()
-            .filter(|e| *e == "rs")
-            .and_then(|_| path.file_stem())
-            .and_then(|s| s.to_str())
-        else {
-            continue;
-        };
+        if path.is_dir() {
+            let name = path
+                .file_name()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string();
+            for sub in fs::read_dir(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())) {
+                files.push((name.clone(), sub.expect("a directory entry").path()));
+            }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            let name = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string();
+            files.push((name, path));
+        }
+    }
+    for (module, path) in files {
         assert!(
-            layers.contains_key(module),
+            layers.contains_key(&module),
             "{}: the module {module} is in no layer of {README}'s Architecture table",
             path.display()
         );
         let source =
             fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let mut deps = imports(&source, &layers);
-        deps.remove(module);
-        graph.insert(module.to_string(), deps);
+        deps.remove(&module);
+        graph.entry(module).or_default().extend(deps);
     }
     for module in layers.keys() {
         assert!(
