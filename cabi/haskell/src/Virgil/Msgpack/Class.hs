@@ -37,6 +37,7 @@ import Data.Time.Clock.POSIX (posixSecondsToUTCTime, utcTimeToPOSIXSeconds)
 import Data.Word (Word16, Word32, Word64, Word8)
 import GHC.Float (double2Float, float2Double)
 import Numeric.Natural (Natural)
+import Virgil.Msgpack.Encode
 import Virgil.Msgpack.Value
 
 ------------------------------------------------------------------------------------------------
