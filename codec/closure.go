@@ -105,7 +105,7 @@ func (c *Closure) DecodeMsgpack(dec *msgpack.Decoder) error {
 		return err
 	}
 	if n != len(raw) {
-		return fmt.Errorf("unexpected bytes after the closure (%d)", len(raw)-n)
+		return liftErrorf("unexpected bytes after the closure (%d)", len(raw)-n)
 	}
 	*c = v
 	return nil

@@ -47,7 +47,7 @@ func (d *Decoder) Offset() int { return d.off }
 // End returns an error when bytes remain after what was read.
 func (d *Decoder) End() error {
 	if n := len(d.b) - d.off; n > 0 {
-		return fmt.Errorf("unexpected bytes after the value (%d)", n)
+		return liftErrorf("unexpected bytes after the value (%d)", n)
 	}
 	return nil
 }
@@ -184,12 +184,12 @@ func decodeAnyMap(md *msgpack.Decoder) (any, error) {
 		if s, ok := k.(string); ok && anys == nil {
 			strs[s] = v
 			if len(strs) != i+1 {
-				return nil, fmt.Errorf("duplicate map key %q", s)
+				return nil, liftErrorf("duplicate map key %q", s)
 			}
 			continue
 		}
 		if k != nil && !reflect.TypeOf(k).Comparable() {
-			return nil, fmt.Errorf("a map key of type %T cannot be used in Go", k)
+			return nil, liftErrorf("a map key of type %T cannot be used in Go", k)
 		}
 		if anys == nil {
 			anys = make(map[any]any, n)
@@ -199,7 +199,7 @@ func decodeAnyMap(md *msgpack.Decoder) (any, error) {
 		}
 		anys[k] = v
 		if len(anys) != i+1 {
-			return nil, fmt.Errorf("duplicate map key %v", k)
+			return nil, liftErrorf("duplicate map key %v", k)
 		}
 	}
 	if anys != nil {

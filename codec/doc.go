@@ -29,6 +29,13 @@
 // ([ErrorName] names them virgil.LimitExceeded). Lifting replaces the target, and nothing lifted
 // shares memory with the input.
 //
+// Errors come in three kinds. An error about a value is typed and located: a [TypeError],
+// [RangeError], [FieldError] or lifting error, with the path of the value inside the one decoded
+// ("[2]", ".name"), which [Describe] writes in words. An error about a reply envelope names "the
+// reply" (its key, its value, its map header), and [DecodeReplyOf] turns it into an exception
+// naming the function. An error about the way Go code calls the package (Decode without a
+// pointer) begins with "codec:".
+//
 // The package knows nothing about C, pointers or shared libraries: it reads from and writes to
 // byte slices and io.Writers. Package bytebox moves those bytes across the boundary.
 package codec

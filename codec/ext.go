@@ -2,7 +2,6 @@ package codec
 
 import (
 	"encoding/binary"
-	"fmt"
 	"math"
 	"reflect"
 	"time"
@@ -112,7 +111,7 @@ func (x *Ext) DecodeMsgpack(dec *msgpack.Decoder) error {
 		return err
 	}
 	if n != len(raw) {
-		return fmt.Errorf("unexpected bytes after the extension (%d)", len(raw)-n)
+		return liftErrorf("unexpected bytes after the extension (%d)", len(raw)-n)
 	}
 	*x = v
 	return nil
