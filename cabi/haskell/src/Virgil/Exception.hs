@@ -86,6 +86,7 @@ import qualified Data.Text as T
 import Data.Typeable (cast, typeOf)
 import GHC.Generics (Generic, Rep)
 import GHC.Stack (CallStack, HasCallStack, callStack)
+import Virgil.Box (AllocationFailed (..))
 import Virgil.Exception.Frames
 import Virgil.Exception.Names
 import Virgil.Exception.Record
@@ -191,15 +192,6 @@ annotate :: Text -> IO a -> IO a
 annotate note action = action `catch` \(ex :: SomeException) -> case fromException ex of
   Just (Annotated notes inner) -> throwIO (Annotated (notes ++ [note]) inner)
   Nothing -> throwIO (Annotated [note] ex)
-
--- | The guest could not allocate a buffer of this many bytes for its reply (a
--- @virgil.OutOfMemory@, ABI.md section 7).
-newtype AllocationFailed = AllocationFailed Int
-  deriving (Show)
-
-instance Exception AllocationFailed where
-  displayException (AllocationFailed n) =
-    "the guest could not allocate " ++ show n ++ " bytes for its reply"
 
 ------------------------------------------------------------------------------------------------
 -- Attributes of the user's own exception types

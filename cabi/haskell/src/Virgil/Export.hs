@@ -39,43 +39,21 @@ module Virgil.Export
   ) where
 
 import Control.Exception
-import Control.Monad (when)
 import qualified Data.ByteString as BS
 import qualified Data.ByteString.Builder as B
-import qualified Data.ByteString.Builder.Extra as BE
 import qualified Data.ByteString.Lazy as BL
-import Data.ByteString.Unsafe (unsafeUseAsCStringLen)
 import Data.Int (Int64)
-import Data.IORef (IORef, newIORef, readIORef, writeIORef)
 import Data.List (sortOn)
 import Data.Proxy (Proxy (..))
 import Data.Text (Text)
 import qualified Data.Text as T
-import Data.Word (Word64, Word8)
-import Foreign.C.Types (CSize (..))
 import Foreign.Marshal.Alloc (allocaBytes)
-import Foreign.Marshal.Utils (copyBytes)
-import Foreign.Ptr (Ptr, castPtr, nullPtr, plusPtr)
-import Foreign.Storable (peekByteOff, pokeByteOff)
+import Foreign.Ptr (Ptr, castPtr, nullPtr)
 import GHC.Stack (CallStack, HasCallStack, SrcLoc (..), callStack, getCallStack)
+import Virgil.Box
 import Virgil.Exception
 import Virgil.Manifest
 import Virgil.Msgpack
-
--- | The C struct @virgil_box@ (@{uint8_t *ptr; uint64_t len;}@), only ever behind a pointer.
-data VirgilBox
-
--- | The one signature of every exported function.
-type VirgilFunction = Ptr VirgilBox -> Ptr VirgilBox -> IO ()
-
-foreign import ccall unsafe "virgil_hs_realloc"
-  c_realloc :: Ptr Word8 -> CSize -> IO (Ptr Word8)
-
-foreign import ccall unsafe "virgil_hs_enter"
-  c_enter :: IO ()
-
-foreign import ccall unsafe "virgil_hs_leave"
-  c_leave :: IO ()
 
 ------------------------------------------------------------------------------------------------
 -- Uncurrying
@@ -177,9 +155,9 @@ export name f = exportFunction (function name f)
 -- | Exports a described function.
 exportFunction :: Function -> VirgilFunction
 exportFunction fn inBox outBox = do
-  c_enter
+  enterCall
   answer (fnSite fn) outBox (readBox (functionName fn) inBox >>= call fn)
-  c_leave
+  leaveCall
 
 -- | @virgil_manifest@: replies @{"ok": manifest}@ whatever its input, with the functions sorted
 -- by name.
@@ -189,9 +167,9 @@ exportFunction fn inBox outBox = do
 -- > virgil_manifest = manifest "conformance" "1.0.0" [addF, greetF]
 manifest :: Text -> Text -> [Function] -> VirgilFunction
 manifest library version fns _ outBox = do
-  c_enter
+  enterCall
   answer (Frame "virgil_manifest" T.empty 0 0) outBox (pure (encodeMsgpack (manifestOf library version fns)))
-  c_leave
+  leaveCall
 
 -- | The manifest value of a library of functions.
 manifestOf :: Text -> Text -> [Function] -> Manifest
@@ -229,13 +207,12 @@ respond :: Function -> BS.ByteString -> IO BS.ByteString
 respond fn input = allocaBytes 16 $ \outBox -> do
   clearBox outBox
   answer (fnSite fn) outBox (call fn input)
-  ptr <- peekByteOff outBox 0 :: IO (Ptr Word8)
-  len <- peekByteOff outBox 8 :: IO Word64
+  (ptr, len) <- peekBox outBox
   if ptr == nullPtr
     then pure BS.empty
     else do
       bytes <- BS.packCStringLen (castPtr ptr, fromIntegral len)
-      _ <- c_realloc ptr 0
+      _ <- virgilRealloc ptr 0
       pure bytes
 
 -- | Runs a call and writes its envelope into the out box; never throws. The action runs the
@@ -248,8 +225,7 @@ answer :: Frame -> Ptr VirgilBox -> IO B.Builder -> IO ()
 answer site outBox action
   | outBox == nullPtr = () <$ (try (action >>= evaluate . BL.length . B.toLazyByteString) :: IO (Either SomeException Int64))
   | otherwise = do
-      scratch <- peekByteOff outBox 0 :: IO (Ptr Word8)
-      capacity <- peekByteOff outBox 8 :: IO Word64
+      (scratch, capacity) <- peekBox outBox
       let room = if scratch == nullPtr then 0 else fromIntegral (min capacity (fromIntegral (maxBound :: Int)))
           attempt b = try (b >>= \builder -> emit scratch room builder)
       r <- attempt (fmap (okHeader <>) action)
@@ -263,9 +239,7 @@ answer site outBox action
               r'' <- attempt (pure internalErrorEnvelope)
               either (\(_ :: SomeException) -> clearBox outBox) set r''
   where
-    set (ptr, len) = do
-      pokeByteOff outBox 0 ptr
-      pokeByteOff outBox 8 (fromIntegral len :: Word64)
+    set = setBox outBox
 
 -- | @{"ok": @ and @{"error": @, the start of every envelope.
 okHeader, errorHeader :: B.Builder
@@ -284,82 +258,9 @@ internalErrorEnvelope =
   errorHeader
     <> encodeMsgpack (exceptionRecord internalErrorName "the Haskell guest could not describe its exception")
 
--- | Runs a builder straight into the caller's scratch buffer (@room@ bytes at @scratch@), moving
--- to a buffer of this guest's allocator when the reply outgrows it (ABI.md section 3). Returns
--- where the reply is and its length. When the builder throws (an exception hidden in the
--- result), the buffer it allocated is freed and the exception rethrown; nothing is ever written
--- outside @scratch[0 .. room)@.
-emit :: Ptr Word8 -> Int -> B.Builder -> IO (Ptr Word8, Int)
-emit scratch room builder = do
-  owned <- newIORef nullPtr
-  let start
-        | scratch /= nullPtr && room > 0 = loop scratch room 0 (BE.runBuilder builder)
-        | otherwise = do
-            buf <- allocate owned nullPtr 256
-            loop buf 256 0 (BE.runBuilder builder)
-      loop buf size used writer = do
-        (n, next) <- writer (buf `plusPtr` used) (size - used)
-        let used' = used + n
-        case next of
-          BE.Done -> finish buf size used'
-          BE.More minSize writer' -> do
-            (buf', size') <- grow buf size used' minSize
-            loop buf' size' used' writer'
-          BE.Chunk bs writer' -> do
-            (buf', size') <- grow buf size used' (BS.length bs)
-            unsafeUseAsCStringLen bs $ \(p, k) -> copyBytes (buf' `plusPtr` used') (castPtr p) k
-            loop buf' size' (used' + BS.length bs) writer'
-      -- Room for at least `need` more bytes after `used`.
-      grow buf size used need
-        | size - used >= need = pure (buf, size)
-        | otherwise = do
-            let size' = max (2 * size) (used + need + 4096)
-            buf' <- if buf == scratch then allocate owned nullPtr size' else allocate owned buf size'
-            when (buf == scratch) (copyBytes buf' buf used)
-            pure (buf', size')
-      -- A guest buffer with much room left over is trimmed to the reply (and kept as it is
-      -- if trimming fails).
-      finish buf size used
-        | buf /= scratch && size - used > 4096 = do
-            buf' <- c_realloc buf (fromIntegral used)
-            pure (if buf' == nullPtr then buf else buf', used)
-        | otherwise = pure (buf, used)
-  start `onException` (readIORef owned >>= \p -> when (p /= nullPtr) (() <$ c_realloc p 0))
-
--- | (Re)allocates this guest's buffer, keeping track of it so that it can be freed if the reply
--- fails; throws 'AllocationFailed'.
-allocate :: IORef (Ptr Word8) -> Ptr Word8 -> Int -> IO (Ptr Word8)
-allocate owned old size = do
-  p <- c_realloc old (fromIntegral size)
-  if p == nullPtr
-    then throwIO (AllocationFailed size)
-    else p <$ writeIORef owned p
-
-------------------------------------------------------------------------------------------------
--- Boxes
-
--- | Copies the borrowed argument bytes (the caller owns them only for the call). A NULL box,
--- and a box of no bytes, are no arguments at all (the call then fails with
--- @virgil.ArgumentError@); a NULL pointer with a length, or a length no memory can have, is a
--- @virgil.ProtocolError@ (ABI.md section 7), and the pointer is never read.
+-- | The argument bytes of a call ('boxBytes'); a broken argument box is a
+-- @virgil.ProtocolError@ naming the function, and the pointer is never read.
 readBox :: Text -> Ptr VirgilBox -> IO BS.ByteString
-readBox name box
-  | box == nullPtr = pure BS.empty
-  | otherwise = do
-      ptr <- peekByteOff box 0 :: IO (Ptr Word8)
-      len <- peekByteOff box 8 :: IO Word64
-      if
-          | len == 0 -> pure BS.empty
-          | ptr == nullPtr -> protocol ("the argument box is NULL with a length of " <> T.pack (show len) <> " bytes")
-          | len > fromIntegral (maxBound :: Int) ->
-              protocol ("the argument box declares " <> T.pack (show len) <> " bytes, more than any memory holds")
-          | otherwise -> BS.packCStringLen (castPtr ptr, fromIntegral len)
+readBox name box = boxBytes box >>= either protocol pure
   where
     protocol msg = throwIO (exceptionRecord protocolErrorName (name <> ": " <> msg))
-
-clearBox :: Ptr VirgilBox -> IO ()
-clearBox box
-  | box == nullPtr = pure ()
-  | otherwise = do
-      pokeByteOff box 0 (nullPtr :: Ptr Word8)
-      pokeByteOff box 8 (0 :: Word64)
