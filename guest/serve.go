@@ -1,16 +1,12 @@
 package guest
 
 import (
-	"sync"
 	"unsafe"
 
 	"github.com/virgilffi/virgil/bytebox"
-	"github.com/virgilffi/virgil/codec"
 	"github.com/virgilffi/virgil/exceptions"
 	"github.com/virgilffi/virgil/uncurry"
 )
-
-var writers = sync.Pool{New: func() any { return bytebox.NewWriter(bytebox.Box{}, cAlloc) }}
 
 // maxBox is the largest length a box from the host may claim: 2^47 bytes, more than any process
 // maps (and Go cannot even view 2^48 bytes as one slice). A longer in box is a protocol error; a
@@ -39,9 +35,9 @@ func Serve(f *uncurry.Function, in, out unsafe.Pointer) {
 	}
 	switch {
 	case inBox.Ptr == nil && inBox.Len > 0:
-		serve(f.Name, failWith(exceptions.Newf(exceptions.ProtocolError, "%s: the argument box is {NULL, %d}", f.Name, inBox.Len)), nil, lent, outBox)
+		serve(f.Name, uncurry.Fail(exceptions.Newf(exceptions.ProtocolError, "%s: the argument box is {NULL, %d}", f.Name, inBox.Len)), nil, lent, outBox)
 	case inBox.Len > maxBox:
-		serve(f.Name, failWith(exceptions.Newf(exceptions.ProtocolError, "%s: the argument box claims %d bytes", f.Name, inBox.Len)), nil, lent, outBox)
+		serve(f.Name, uncurry.Fail(exceptions.Newf(exceptions.ProtocolError, "%s: the argument box claims %d bytes", f.Name, inBox.Len)), nil, lent, outBox)
 	default:
 		serve(f.Name, f.Handler, inBox.Bytes(), lent, outBox)
 	}
@@ -56,27 +52,8 @@ func scratchOf(out *bytebox.Box) bytebox.Box {
 	return bytebox.Box{}
 }
 
-// failWith is a Handler that replies x whatever the arguments.
-func failWith(x *exceptions.Exception) uncurry.Handler {
-	return func(w uncurry.ReplyWriter, _ []byte) {
-		codec.NewEncoder(w).EncodeError(x)
-	}
-}
-
 // serve runs handler with a reply writer over the scratch buffer lent ({nil, 0} for none) and
-// leaves the reply in outBox.
+// leaves the reply in outBox (uncurry.WriteReply).
 func serve(name string, handler uncurry.Handler, args []byte, lent bytebox.Box, outBox *bytebox.Box) {
-	w := writers.Get().(*bytebox.Writer)
-	w.Reset(lent, cAlloc)
-	defer func() {
-		if v := recover(); v != nil { // a bug in the glue itself: handlers recover their own
-			w.Reset(lent, cAlloc)
-			x := exceptions.FromPanic(v)
-			x.Name, x.Notes = exceptions.InternalError, append(x.Notes, "in the Virgil guest glue of "+name)
-			codec.NewEncoder(w).EncodeError(x)
-		}
-		w.Finish(outBox)
-		writers.Put(w)
-	}()
-	handler(w, args)
+	uncurry.WriteReply(handler, args, lent, cAlloc, outBox, "in the Virgil guest glue of ", name)
 }

@@ -173,10 +173,8 @@ func libcAlloc(p unsafe.Pointer, size uintptr) unsafe.Pointer {
 	return *(*unsafe.Pointer)(unsafe.Pointer(&r))
 }
 
-var closureWriters = sync.Pool{New: func() any { return bytebox.NewWriter(bytebox.Box{}, libcAlloc) }}
-
 // closureCall is the trampoline for every closure's call: it finds env's function and runs it with
-// a reply writer over the guest's out box. It never panics.
+// a reply writer over the guest's out box (uncurry.WriteReply). It never panics.
 func closureCall(env uintptr, in, out unsafe.Pointer) {
 	if out == nil {
 		return
@@ -186,25 +184,11 @@ func closureCall(env uintptr, in, out unsafe.Pointer) {
 	if in != nil {
 		args = bytebox.FromPointer(in).Bytes()
 	}
-	w := closureWriters.Get().(*bytebox.Writer)
-	w.Reset(*outBox, libcAlloc)
-	defer func() {
-		if v := recover(); v != nil { // handlers recover their own panics: this is the glue's
-			w.Reset(*outBox, libcAlloc)
-			x := exceptions.FromPanic(v)
-			x.Name, x.Notes = exceptions.InternalError, append(x.Notes, "in the Virgil closure trampoline")
-			codec.NewEncoder(w).EncodeError(x)
-		}
-		w.Finish(outBox)
-		closureWriters.Put(w)
-	}()
 	h, ok := closures.lookup(env)
 	if !ok {
-		x := exceptions.Newf(uncurry.ReleasedClosure, "a Go function was called through a closure that is no longer valid (the call it was passed to has returned and it was not retained, or it was released)")
-		codec.NewEncoder(w).EncodeError(x)
-		return
+		h = uncurry.Fail(exceptions.Newf(uncurry.ReleasedClosure, "a Go function was called through a closure that is no longer valid (the call it was passed to has returned and it was not retained, or it was released)"))
 	}
-	h(w, args)
+	uncurry.WriteReply(h, args, *outBox, libcAlloc, outBox, "in the Virgil closure trampoline", "")
 }
 
 // isClosureArg reports whether an argument is lowered as a closure: a Go function, a Handler or
