@@ -122,6 +122,7 @@ mod context;
 mod convert;
 mod error;
 mod exception;
+mod export;
 mod ffi;
 mod manifest;
 pub mod names;
@@ -225,11 +226,12 @@ macro_rules! library {
 /// What the macros expand to; not a stable API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::call::{Body, Call, Export, Param, serve};
+    pub use crate::call::{Body, Call, serve};
     pub use crate::convert::{
         Attrs, EXCEPTION_TYPES, ExceptionType, NoAttributes, PlainError, SerializedAttributes,
         plain_error,
     };
+    pub use crate::export::{Export, Param};
     pub use crate::manifest::{EXPORTS, LIBRARY, Library};
     pub use linkme;
 }

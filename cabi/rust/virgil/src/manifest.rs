@@ -5,9 +5,9 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::call::Export;
 use crate::codec;
 use crate::exception::{Exception, LANGUAGE};
+use crate::export::Export;
 use crate::names;
 use crate::reply::Reply;
 
