@@ -124,6 +124,7 @@ mod error;
 mod exception;
 mod export;
 mod ffi;
+mod macro_support;
 mod manifest;
 pub mod names;
 mod panic;
@@ -144,12 +145,13 @@ pub use call::IntoReply;
 pub use closure::{CLOSURE_ERROR, Callback, ClosureError, RetainedCallback, Signature};
 pub use codec::{CodecError, Envelope, decode, encode, lift};
 pub use context::{Context, ContextError, PathError, WithPath};
-pub use convert::{ExceptionInfo, IntoException, serialized_attributes};
+pub use convert::{ExceptionInfo, IntoException};
 pub use error::Error;
 pub use exception::{
     Attributes, Exception, Frame, LANGUAGE, MAX_ATTRIBUTES, MAX_CHAIN, MAX_FRAMES, fold,
 };
 pub use ffi::{VirgilBox, VirgilFn, virgil_realloc};
+pub use macro_support::serialized_attributes;
 pub use manifest::{ABI_VERSION, FunctionInfo, Manifest, ParamInfo, manifest};
 pub use raw_closure::{
     CLOSURE_EXT, CLOSURE_LEN, ClosureCallFn, ClosureEnvFn, ClosureReallocFn, RawClosure,
@@ -227,11 +229,11 @@ macro_rules! library {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::call::{Body, Call, serve};
-    pub use crate::convert::{
-        Attrs, EXCEPTION_TYPES, ExceptionType, NoAttributes, PlainError, SerializedAttributes,
-        plain_error,
-    };
+    pub use crate::convert::{EXCEPTION_TYPES, ExceptionType};
     pub use crate::export::{Export, Param};
+    pub use crate::macro_support::{
+        Attrs, NoAttributes, PlainError, SerializedAttributes, plain_error,
+    };
     pub use crate::manifest::{EXPORTS, LIBRARY, Library};
     pub use linkme;
 }
