@@ -10,6 +10,12 @@
 -- turns MessagePack back into a Haskell value with the lifting rules of ABI.md section 5, and
 -- both name their type in the manifest's type vocabulary (section 8).
 -- Records (the generic deriving and the struct rule) are in "Virgil.Msgpack.Record".
+--
+-- Why this module is over 400 lines: the two classes and their instances for the standard types
+-- (integers, floats, text, bytes, containers, tuples, time) must be defined together, since an
+-- instance defined apart from both its class and its type would be an orphan.
+--
+-- Layer: wire codec. Imports "Virgil.Msgpack.Value" and "Virgil.Msgpack.Encode".
 module Virgil.Msgpack.Class
   ( -- * Classes
     ToMsgpack (..)
