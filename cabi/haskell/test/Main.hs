@@ -15,7 +15,7 @@ module Main (main) where
 
 import qualified Conformance as C
 import Control.Exception
-import Control.Monad (forM_, unless, when)
+import Control.Monad (forM, forM_, unless, when)
 import qualified Data.ByteString as BS
 import qualified Data.ByteString.Builder as B
 import qualified Data.ByteString.Lazy as BL
@@ -41,7 +41,9 @@ import GHC.IO.Exception (IOErrorType (..), IOException (..))
 import GHC.Stack (HasCallStack)
 import Json
 import qualified Structs as S
+import System.Directory (doesDirectoryExist, listDirectory)
 import System.Environment (getArgs)
+import System.FilePath ((</>))
 import System.Exit (exitFailure)
 import System.IO (hFlush, stdout)
 import Virgil
@@ -70,6 +72,51 @@ frameworkNameTests ref path = do
   check ref "ABI.md section 7 lists names" (length documented >= 10) (show documented)
   checkEq ref "frameworkNames are the names of ABI.md section 7, in order" documented frameworkNames
   check ref "every framework name has the framework prefix" (all isFrameworkName frameworkNames) (show frameworkNames)
+
+------------------------------------------------------------------------------------------------
+-- The kit's layers (README, "Architecture"): every module of src/ has a layer, and imports of
+-- the kit only from its own layer or the layers below.
+
+-- | The layer of a kit module: 1 box and ABI, 2 wire codec, 3 exception records, 4 calling
+-- convention and uncurrying, 5 entry points and manifest.
+layerOf :: Text -> Maybe Int
+layerOf m
+  | m == "Virgil.Box" = Just 1
+  | m == "Virgil.Msgpack" || "Virgil.Msgpack." `T.isPrefixOf` m = Just 2
+  | m == "Virgil.Exception" || "Virgil.Exception." `T.isPrefixOf` m = Just 3
+  | m == "Virgil.Call" = Just 4
+  | m `elem` ["Virgil.Manifest", "Virgil.Export", "Virgil"] = Just 5
+  | otherwise = Nothing
+
+layerTests :: T -> FilePath -> IO ()
+layerTests ref root = do
+  files <- hsFiles root
+  check ref "src/ holds the kit's modules" (length files >= 10) (show files)
+  forM_ files $ \path -> do
+    src <- TIO.readFile path
+    let ls = T.lines src
+        name = case [T.takeWhile (\c -> c /= ' ' && c /= '(') (T.drop 7 l) | l <- ls, "module " `T.isPrefixOf` l] of
+          n : _ -> n
+          [] -> T.pack path
+        imports =
+          [ T.takeWhile (\c -> c /= ' ' && c /= '(') (T.strip (stripQualified (T.drop 7 l)))
+          | l <- ls
+          , "import " `T.isPrefixOf` l
+          ]
+        stripQualified t = maybe t T.strip (T.stripPrefix "qualified " (T.strip t))
+        kit = [i | i <- imports, i == "Virgil" || "Virgil." `T.isPrefixOf` i]
+    case layerOf name of
+      Nothing -> check ref (name <> ": has a layer") False path
+      Just own -> forM_ kit $ \i -> case layerOf i of
+        Nothing -> check ref (name <> " imports " <> i <> ", which has no layer") False path
+        Just l -> check ref (name <> " (layer " <> T.pack (show own) <> ") may import " <> i <> " (layer " <> T.pack (show l) <> ")") (l <= own) path
+  where
+    hsFiles dir = do
+      entries <- listDirectory dir
+      fmap concat . forM entries $ \e -> do
+        let p = dir </> e
+        isDir <- doesDirectoryExist p
+        if isDir then hsFiles p else pure [p | ".hs" `T.isSuffixOf` T.pack e]
 
 ------------------------------------------------------------------------------------------------
 -- A very small test runner
@@ -120,6 +167,7 @@ main = do
       errorsPath = arg 2 "../conformance/errors.json"
       edgesPath = arg 3 "../testdata/edges.json"
       abiPath = arg 4 "../ABI.md"
+      srcPath = arg 5 "src"
   ref <- newIORef (Counts 0 0)
   section ref "vectors" (vectorTests ref vectorsPath)
   section ref "decoder" (decoderTests ref)
@@ -132,6 +180,7 @@ main = do
   section ref "edges.json (decoder, and through the conformance guest's echo)" (edgeTests ref edgesPath)
   section ref "limits and framework names" (limitTests ref)
   section ref "framework names against ABI.md section 7" (frameworkNameTests ref abiPath)
+  section ref "layers (README, Architecture)" (layerTests ref srcPath)
   section ref "errors.json (conformance guest, in-process)" (errorsConformance ref errorsPath)
   Counts p f <- readIORef ref
   putStrLn ("total: " ++ show p ++ " passed, " ++ show f ++ " failed")
