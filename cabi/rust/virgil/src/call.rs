@@ -210,11 +210,23 @@ pub unsafe fn serve(
     crate::backtrace::set_boundary(serve as *const () as usize);
     panic::install_hook();
     let _active = ActiveCall::enter();
+    // A box of {NULL, n > 0} is broken (ABI.md section 2): it is never read.
+    // SAFETY: the caller's promise: `input` is null or points at a box.
+    let broken = unsafe { input.as_ref() }.is_some_and(|b| b.ptr.is_null() && b.len > 0);
     // SAFETY: the caller's promise; `in` is borrowed for the call only.
     let input = unsafe { box_bytes(input) };
     // SAFETY: the caller's promise.
     let mut reply = unsafe { Reply::for_out(out, input) };
     let outcome = catch_unwind(AssertUnwindSafe(|| {
+        if broken {
+            return Err(Exception::new(
+                names::PROTOCOL_ERROR,
+                format!(
+                    "{}: protocol error: the argument box is NULL with a length",
+                    export.name
+                ),
+            ));
+        }
         lift_and_run(input, export, ends, body, &mut reply)
     }));
     match outcome {

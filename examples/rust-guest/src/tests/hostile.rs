@@ -209,11 +209,11 @@ fn host_faults() {
     assert!(after - before <= 16, "live {before} -> {after}");
 }
 
-/// A `{NULL, n}` box with a length must not be read (the guest refuses it as empty).
+/// A `{NULL, n}` box with a length is broken (ABI.md section 2): never read, a protocol error.
 #[test]
 fn null_pointer_with_a_length() {
     let got = call(export("add"), In::Box(std::ptr::null(), 1 << 40), true, 256).unwrap();
-    assert_eq!(outcome(&got.0).0, "virgil.ArgumentError");
+    assert_eq!(outcome(&got.0).0, "virgil.ProtocolError");
 }
 
 /// Every case of edges.json through `echo`: `0x91` followed by the case's bytes; the reply is
