@@ -26,6 +26,11 @@ var closureHeader = [3]byte{0xc7, ClosureSize, ClosureExt}
 //
 // A Closure lowers to ext 8, type 64 (c7 28 40 + the words, little-endian) and lifts only from an
 // ext 64 of 40 bytes; a Go function type in a manifest is fn(A, ...) -> R (see TypeName).
+//
+// Invariants: a Closure is a plain value that owns nothing; the words belong to the side that
+// made the closure, and Env stays valid only during the call the closure was passed to unless the
+// receiver called Retain (and until it calls Release). The words may be used from any thread,
+// concurrently (section 15); nothing here dereferences them.
 type Closure struct {
 	Call, Env, Realloc, Retain, Release uintptr
 }

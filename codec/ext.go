@@ -15,6 +15,9 @@ import (
 // a value becomes an Ext holding a copy of its bytes, and an Ext lowers to the canonical encoding
 // of the same type and bytes, so that echo returns it unchanged (cabi/ABI.md section 5). A typed
 // target other than any or Ext refuses it: "expected int, got ext 1".
+//
+// Invariants: an Ext owns its Data (a copy, never a view of a reply the host frees); it is an
+// ordinary value that any goroutine may read once made.
 type Ext struct {
 	Type int8
 	Data []byte

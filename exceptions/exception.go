@@ -28,6 +28,12 @@ type Frame struct {
 //
 // Exception implements error. Its Cause is its Unwrap, so errors.Is and
 // errors.As walk the whole chain, whatever languages it crossed.
+//
+// Invariants: an Exception owns everything it holds (decoding copies every
+// string and value out of the reply, which the host frees); it is written
+// when it is made or decoded and only read afterwards, so any goroutine may
+// read it. Functions that adjust a chain (WithinLimits, FromReturned) copy
+// the levels they change rather than mutate an exception someone else holds.
 type Exception struct {
 	// Name is the type or class name (cabi/ABI.md sections 6 and 7.1):
 	// "ZeroDivisionError", "FileNotFoundError", "QuotaError", "Exception",
