@@ -81,6 +81,32 @@ fn echo_keeps_every_family() {
     assert_eq!(call::<Value>("echo", &(v.clone(),)), Ok(v));
 }
 
+/// A value nested 512 deep (the most ABI.md section 11 allows) is lifted on a stack of the kit's
+/// own: a caller's thread with a small stack (musl's default of 128 KiB) survives it.
+#[test]
+fn deep_values_on_a_small_stack() {
+    let mut args = vec![0x91];
+    args.extend(std::iter::repeat_n(0x91, 512));
+    args.push(0x01);
+    let echo = virgil::testing::symbol("echo").expect("echo is exported");
+    let add = virgil::testing::symbol("add").expect("add is exported");
+    let (deep, shallow) = std::thread::Builder::new()
+        .stack_size(128 << 10)
+        .spawn(move || {
+            let deep = virgil::testing::call_raw(echo, &args, 0).bytes;
+            let shallow = virgil::testing::call_raw(add, &[0x92, 0x01, 0x02], 0).bytes;
+            (deep, shallow)
+        })
+        .unwrap()
+        .join()
+        .expect("the small thread survives");
+    let mut want = b"\x81\xa2ok".to_vec();
+    want.extend(std::iter::repeat_n(0x91, 512));
+    want.push(0x01);
+    assert_eq!(deep, want);
+    assert_eq!(shallow, b"\x81\xa2ok\x03");
+}
+
 #[test]
 fn echo_bytes() {
     let big: Vec<u8> = (0..1 << 20).map(|i| (i % 251) as u8).collect();

@@ -1,11 +1,12 @@
 //! One call of an exported function: check and lift the arguments, run the function under
 //! `catch_unwind`, lower the result or the failure into the reply envelope (ABI.md, sections 2-4).
 
+use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::{self, ArgsError};
+use crate::check::{self, ArgsError, Checked};
 use crate::codec;
 use crate::convert::IntoException;
 use crate::exception::Exception;
@@ -181,6 +182,30 @@ fn argument_message(name: &str, error: ArgsError) -> String {
     }
 }
 
+/// How deep arguments may nest and still be lifted on the caller's thread. serde lifts nesting
+/// recursively, a few hundred bytes of stack a level (more in a debug build), and a caller's
+/// thread may have as little as 128 KiB (musl's default): deeper arguments are lifted, and the
+/// function run, on a thread of the kit's with a stack of [`DEEP_STACK`] bytes.
+const SHALLOW: usize = 32;
+
+/// The stack of the thread that serves a call whose arguments nest deeper than [`SHALLOW`]:
+/// room for the 512 levels ABI.md section 11 allows, lifted and lowered again, with a wide margin
+/// (it is address space; only the pages touched are memory).
+const DEEP_STACK: usize = 16 << 20;
+
+thread_local! {
+    /// Whether this thread is one [`serve_deep`] started, with a stack for any nesting.
+    static DEEP: Cell<bool> = const { Cell::new(false) };
+}
+
+/// What became of a call whose arguments were checked.
+enum Ran {
+    /// The function ran and the reply was written.
+    Done,
+    /// The arguments nest this deep, too deep to lift on this thread; nothing was written.
+    TooDeep(usize),
+}
+
 /// The generated body of an export: lifts the arguments, calls the function, writes the reply.
 pub type Body = for<'a, 'b> fn(&'b mut Call<'a>) -> Result<(), Exception>;
 
@@ -209,7 +234,8 @@ pub unsafe fn serve(
     };
     crate::backtrace::set_boundary(serve as *const () as usize);
     panic::install_hook();
-    let _active = ActiveCall::enter();
+    let active = ActiveCall::enter();
+    let boxed = input;
     // A box of {NULL, n > 0} is broken (ABI.md section 2): it is never read.
     // SAFETY: the caller's promise: `input` is null or points at a box.
     let broken = unsafe { input.as_ref() }.is_some_and(|b| b.ptr.is_null() && b.len > 0);
@@ -230,7 +256,14 @@ pub unsafe fn serve(
         lift_and_run(input, export, ends, body, &mut reply)
     }));
     match outcome {
-        Ok(Ok(())) => {}
+        Ok(Ok(Ran::Done)) => {}
+        Ok(Ok(Ran::TooDeep(depth))) => {
+            // Nothing was written: the call starts over on a thread with a deep stack.
+            drop(reply);
+            drop(active);
+            // SAFETY: the caller's promise, passed on.
+            return unsafe { serve_deep(boxed, output, export, ends, body, depth) };
+        }
         Ok(Err(x)) => write_error(&mut reply, x),
         Err(payload) => {
             let mut x = panic::exception(payload, &export.frame());
@@ -241,15 +274,70 @@ pub unsafe fn serve(
     reply.finish(out);
 }
 
+/// Serves a call again on a thread of its own with a stack of [`DEEP_STACK`] bytes, for arguments
+/// nested `depth` deep, while this thread waits: the function's frames, panics and failures are
+/// the new thread's, and its own [`serve`] turns them into the reply as usual. When no such
+/// thread can be started the reply is `virgil.OutOfMemory`.
+///
+/// # Safety
+///
+/// As for [`serve`]; `output` is not null.
+#[cold]
+#[inline(never)]
+unsafe fn serve_deep(
+    input: *const VirgilBox,
+    output: *mut VirgilBox,
+    export: &'static Export,
+    ends: &mut [usize],
+    body: Body,
+    depth: usize,
+) {
+    /// The call's boxes, handed to the thread that serves it.
+    struct Boxes(*const VirgilBox, *mut VirgilBox);
+    // SAFETY: only the new thread touches the boxes, while this one waits for it to end.
+    unsafe impl Send for Boxes {}
+    let boxes = Boxes(input, output);
+    let served = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("virgil-deep-call".into())
+            .stack_size(DEEP_STACK)
+            .spawn_scoped(scope, move || {
+                let boxes = boxes;
+                DEEP.set(true);
+                // SAFETY: the caller's promise, passed on; the calling thread waits meanwhile.
+                unsafe { serve(boxes.0, boxes.1, export, ends, body) }
+            })
+            .map(|thread| thread.join())
+    });
+    let message = match served {
+        Ok(Ok(())) => return,
+        // `serve` never unwinds; this is only in case.
+        Ok(Err(_)) => format!("{}: the thread that served the call panicked", export.name),
+        Err(e) => format!(
+            "{}: could not start a thread to lift arguments nested {depth} deep: {e}",
+            export.name
+        ),
+    };
+    // SAFETY: the caller's promise.
+    let (out, input) = unsafe { (&mut *output, box_bytes(input)) };
+    // SAFETY: the caller's promise.
+    let mut reply = unsafe { Reply::for_out(out, input) };
+    write_error(
+        &mut reply,
+        Exception::new(names::OUT_OF_MEMORY, message).with_frame(export.frame()),
+    );
+    reply.finish(out);
+}
+
 fn lift_and_run(
     input: &[u8],
     export: &'static Export,
     ends: &mut [usize],
     body: Body,
     reply: &mut Reply,
-) -> Result<(), Exception> {
+) -> Result<Ran, Exception> {
     let mut patches = Vec::new();
-    let start = check::check_args(
+    let Checked { start, depth } = check::check_args(
         input,
         export.params.iter().map(|p| &p.ty),
         ends,
@@ -263,6 +351,9 @@ fn lift_and_run(
         };
         Exception::new(name, argument_message(export.name, e)).with_frame(export.frame())
     })?;
+    if depth > SHALLOW && !DEEP.get() {
+        return Ok(Ran::TooDeep(depth));
+    }
     // The argument ends move with the patches.
     let mut start = start;
     let args = check::patched(
@@ -277,7 +368,8 @@ fn lift_and_run(
         ends,
         next: 0,
         reply,
-    })
+    })?;
+    Ok(Ran::Done)
 }
 
 /// Serves a built-in symbol (`virgil_manifest`, `virgil_stats`): `write` writes the reply.

@@ -149,19 +149,20 @@ impl<'a> Reader<'a> {
                 patches.push(Patch::Empty(start, EMPTY_MAP))
             }
             (Ty::List(item), Head::Array(n)) => {
-                Self::enter(depth)?;
+                self.enter(depth)?;
                 for i in 0..n {
                     self.check(item, depth + 1, patches)
                         .map_err(|e| e.inside(|| format!("element {}", i + 1)))?;
                 }
             }
             (Ty::Map(key, value), Head::Map(n)) => {
-                Self::enter(depth)?;
+                self.enter(depth)?;
                 let mut keys = Keys::default();
                 for i in 0..n {
                     let mut probe = Reader {
                         data: self.data,
                         pos: self.pos,
+                        deepest: 0,
                     };
                     keys.insert(probe.key()?)
                         .map_err(|p| CheckError::from(p).inside(|| format!("entry {}", i + 1)))?;
@@ -172,7 +173,7 @@ impl<'a> Reader<'a> {
                 }
             }
             (Ty::Record(record, fields), Head::Map(n)) => {
-                Self::enter(depth)?;
+                self.enter(depth)?;
                 self.record(record, fields, n, depth, patches)?;
             }
             _ => return Err(mismatch().into()),
@@ -338,14 +339,24 @@ impl ArgsError {
     }
 }
 
+/// What [`check_args`] found of well-typed arguments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Checked {
+    /// Where argument 0 starts.
+    pub start: usize,
+    /// How deep the arguments' arrays and maps nest (the argument array does not count): what
+    /// serde's recursive lifting of them will cost in stack.
+    pub depth: usize,
+}
+
 /// Checks an argument array against the parameter types. On success `ends[i]` is the offset just
-/// after argument `i`, and the returned offset is where argument 0 starts.
+/// after argument `i`.
 pub fn check_args<'t>(
     input: &[u8],
     params: impl ExactSizeIterator<Item = &'t Ty>,
     ends: &mut [usize],
     patches: &mut Vec<Patch>,
-) -> Result<usize, ArgsError> {
+) -> Result<Checked, ArgsError> {
     debug_assert_eq!(params.len(), ends.len());
     if input.is_empty() {
         return Err(ArgsError::Empty);
@@ -376,7 +387,10 @@ pub fn check_args<'t>(
         *end = r.position();
     }
     match r.remaining() {
-        0 => Ok(start),
+        0 => Ok(Checked {
+            start,
+            depth: r.deepest,
+        }),
         n => Err(ArgsError::Trailing(n)),
     }
 }
@@ -534,11 +548,32 @@ mod tests {
     }
 
     #[test]
+    fn argument_depth_is_measured() {
+        let depth = |params: &[Ty], input: &[u8]| {
+            let mut ends = vec![0; params.len()];
+            check_args(input, params.iter(), &mut ends, &mut Vec::new())
+                .unwrap()
+                .depth
+        };
+        assert_eq!(depth(&[Ty::Int, Ty::Int], &[0x92, 0x01, 0x02]), 0);
+        // [[1]] as an any, a list of lists, and inside a map.
+        let nested = [0x91, 0x91, 0x91, 0x01];
+        assert_eq!(depth(&[Ty::Any], &nested), 2);
+        let lists = Ty::List(&Ty::List(&Ty::Int));
+        assert_eq!(depth(&[lists], &nested), 2);
+        assert_eq!(depth(&[Ty::Any], &[0x91, 0x81, 0x01, 0x91, 0x91, 0x90]), 4);
+        let mut deep = vec![0x91; 513];
+        deep.push(0xc0);
+        assert_eq!(depth(&[Ty::Any], &deep), 512);
+    }
+
+    #[test]
     fn argument_arrays() {
         let params = [Ty::Int, Ty::Int];
         let run = |input: &[u8]| {
             let mut ends = [0; 2];
-            check_args(input, params.iter(), &mut ends, &mut Vec::new()).map(|start| (start, ends))
+            check_args(input, params.iter(), &mut ends, &mut Vec::new())
+                .map(|checked| (checked.start, ends))
         };
         assert_eq!(run(&[0x92, 0x01, 0xcd, 0x01, 0x00]).unwrap(), (1, [2, 5]));
         assert!(matches!(run(&[]), Err(ArgsError::Empty)));

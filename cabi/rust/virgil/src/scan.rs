@@ -226,12 +226,18 @@ pub(crate) struct Open<'a> {
 pub struct Reader<'a> {
     pub(crate) data: &'a [u8],
     pub(crate) pos: usize,
+    /// The deepest nesting of arrays and maps read so far (1 for a value inside one container).
+    pub(crate) deepest: usize,
 }
 
 impl<'a> Reader<'a> {
     /// A reader at the start of `data`.
     pub fn new(data: &'a [u8]) -> Self {
-        Reader { data, pos: 0 }
+        Reader {
+            data,
+            pos: 0,
+            deepest: 0,
+        }
     }
 
     /// The offset of the next unread byte.
@@ -430,6 +436,7 @@ impl<'a> Reader<'a> {
                 if depth + open.len() + 1 > MAX_DEPTH {
                     return Err(Problem::TooDeep);
                 }
+                self.deepest = self.deepest.max(depth + open.len() + 1);
                 if items > 0 {
                     open.push(Open { left: items, keys });
                     continue;
@@ -451,11 +458,13 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Fails when a container inside containers `depth` deep would be nested too deep.
-    pub(crate) fn enter(depth: usize) -> Result<(), Problem> {
+    /// Fails when a container inside containers `depth` deep would be nested too deep; else
+    /// notes the nesting in [`Reader::deepest`].
+    pub(crate) fn enter(&mut self, depth: usize) -> Result<(), Problem> {
         if depth + 1 > MAX_DEPTH {
             Err(Problem::TooDeep)
         } else {
+            self.deepest = self.deepest.max(depth + 1);
             Ok(())
         }
     }

@@ -100,6 +100,11 @@ fn explode(n: i64) -> i64 {
     panic!("boom {n}")
 }
 
+#[virgil::export]
+fn explode_deep(v: Value) -> i64 {
+    panic!("deep {}", matches!(v, Value::Array(_)))
+}
+
 /// An error type that names itself and wraps an io::Error.
 #[derive(Debug)]
 #[virgil::exception(name = "ConfigError")]
@@ -494,6 +499,42 @@ fn panics_become_virgil_panic() {
     }
     // The guest still works afterwards.
     assert_eq!(call::<i64>("add", &(1, 2)), Ok(3));
+}
+
+/// Arguments nested deeper than a small stack can lift are served on a thread of the kit's: a
+/// panic there is still a record with the function's frames, and none of that thread's.
+#[test]
+fn deep_arguments_panic_into_records_on_a_small_stack() {
+    let mut args = vec![0x91];
+    args.extend(std::iter::repeat_n(0x91, 512));
+    args.push(0x01);
+    let x = std::thread::Builder::new()
+        .stack_size(128 << 10)
+        .spawn(move || error("explode_deep", &args))
+        .unwrap()
+        .join()
+        .expect("the small thread survives");
+    assert_eq!(x.name, "virgil.Panic");
+    assert_eq!(x.message, "deep true");
+    assert!(
+        x.notes.len() == 1 && x.notes[0].contains("ffi.rs:"),
+        "{:?}",
+        x.notes
+    );
+    let functions: Vec<&str> = x.traceback.iter().map(|f| f.function.as_str()).collect();
+    if virgil::backtraces_enabled() {
+        assert_eq!(
+            functions.last(),
+            Some(&"ffi::explode_deep"),
+            "{functions:#?}"
+        );
+        assert!(
+            !functions
+                .iter()
+                .any(|f| f.contains("serve") || f.contains("panicking") || f.contains("thread")),
+            "{functions:#?}"
+        );
+    }
 }
 
 #[test]
