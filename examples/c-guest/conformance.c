@@ -233,7 +233,7 @@ EXPORT void crash(const virgil_box *in, virgil_box *out)
     call c;
     call_init(&c, "crash", in, out);
     if (take_args(&c, 0))
-        FAIL(&c, "virgil.Panic", "crash requested");
+        FAIL(&c, VG_PANIC, "crash requested");
     call_finish(&c);
 }
 

@@ -27,12 +27,18 @@
 
 /* ---- Framework exception names (ABI.md section 7) -------------------------------------- */
 
+/* Every name of section 7's table, in its order, each defined once here (test/records_test.c
+ * checks them against cabi/ABI.md); a guest raises only some of them. */
 #define VG_ARGUMENT_ERROR "virgil.ArgumentError"
 #define VG_RESULT_ERROR "virgil.ResultError"
+#define VG_UNKNOWN_FUNCTION "virgil.UnknownFunction"
+#define VG_PANIC "virgil.Panic"
 #define VG_INTERNAL_ERROR "virgil.InternalError"
 #define VG_PROTOCOL_ERROR "virgil.ProtocolError" /* the peer broke the ABI's protocol */
 #define VG_OUT_OF_MEMORY "virgil.OutOfMemory"    /* an allocation failed */
 #define VG_LIMIT_EXCEEDED "virgil.LimitExceeded" /* a limit of section 11 was exceeded */
+#define VG_ABI_MISMATCH "virgil.AbiMismatch"
+#define VG_RELEASED_CLOSURE "virgil.ReleasedClosure"
 
 /* The framework name for a failure of mpack_lite: virgil.LimitExceeded for nesting deeper than
  * 512 or a length over 32 bits, virgil.OutOfMemory for a failed allocation, else `otherwise`

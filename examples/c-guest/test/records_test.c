@@ -2,7 +2,8 @@
  * records_test.c: tests of the C guest glue's exception records (cabi/ABI.md sections 6 and
  * 7.1) that the conformance cases cannot reach: canonical bytes, attribute keys sorted by their
  * bytes, the limits cut with a note, the errno table with Linux's numbers, OS-error levels, and
- * reading callback records whose `attributes` is a map or not.
+ * reading callback records whose `attributes` is a map or not; and that virgil_guest.h defines
+ * exactly the framework names of section 7's table (read from cabi/ABI.md).
  *
  * It compiles the glue into itself.  From the repository root:
  *     gcc -std=c11 -O2 -Wall -Wextra -Werror -I cabi -o build/records_test \
@@ -358,8 +359,129 @@ static void test_reading_attributes(void)
     }
 }
 
-int main(void)
+/* ---- Framework names (ABI.md section 7) ------------------------------------------------ */
+
+#define MAX_NAMES 64
+
+/* The whole file at `path`, NUL-terminated, in malloc memory; NULL (with a failed check) when it
+ * cannot be read. */
+static char *slurp(const char *path)
 {
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        CHECK(false, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    size_t len = 0, cap = 1 << 16;
+    char *text = malloc(cap);
+    for (;;) {
+        if (text == NULL) {
+            CHECK(false, "%s: out of memory", path);
+            fclose(f);
+            return NULL;
+        }
+        len += fread(text + len, 1, cap - 1 - len, f);
+        if (len < cap - 1)
+            break;
+        char *grown = realloc(text, cap * 2);
+        if (grown == NULL)
+            free(text);
+        text = grown;
+        cap *= 2;
+    }
+    bool bad = ferror(f) != 0;
+    fclose(f);
+    CHECK(!bad, "%s: read failed", path);
+    text[len] = '\0';
+    return text;
+}
+
+/* The next line of *p (cut at its '\n', which is overwritten), or NULL at the end. */
+static char *next_line(char **p)
+{
+    char *line = *p;
+    if (*line == '\0')
+        return NULL;
+    char *nl = strchr(line, '\n');
+    *p = nl != NULL ? nl + 1 : line + strlen(line);
+    if (nl != NULL)
+        *nl = '\0';
+    return line;
+}
+
+/* The first column's `virgil.*` names of ABI.md section 7's table, in order, into names[]. */
+static size_t abi_names(char *abi, const char *names[MAX_NAMES])
+{
+    size_t n = 0;
+    bool in7 = false;
+    for (char *line, *p = abi; (line = next_line(&p)) != NULL;) {
+        if (strncmp(line, "## ", 3) == 0 || strncmp(line, "### ", 4) == 0) {
+            if (in7)
+                break; /* the table ends with the section (7.1 is another table) */
+            in7 = strncmp(line, "## 7. ", 6) == 0;
+        } else if (in7 && strncmp(line, "| `virgil.", 10) == 0 && n < MAX_NAMES) {
+            char *name = line + 3, *end = strchr(name, '`');
+            if (end != NULL) {
+                *end = '\0';
+                names[n++] = name;
+            }
+        }
+    }
+    return n;
+}
+
+/* The values of the header's `#define VG_<NAME> "virgil.<...>"` lines, in order, into names[]. */
+static size_t header_names(char *header, const char *names[MAX_NAMES])
+{
+    size_t n = 0;
+    for (char *line, *p = header; (line = next_line(&p)) != NULL;) {
+        char *q = strchr(line, '"');
+        if (strncmp(line, "#define VG_", 11) != 0 || q == NULL || strncmp(q, "\"virgil.", 8) != 0)
+            continue;
+        char *end = strchr(q + 1, '"');
+        if (end != NULL && n < MAX_NAMES) {
+            *end = '\0';
+            names[n++] = q + 1;
+        }
+    }
+    return n;
+}
+
+/* virgil_guest.h defines every name of section 7's table, once, in the table's order, and no
+ * other virgil.* name: the header's #define lines as read from the file, and the macros as the
+ * compiler sees them. */
+static void test_framework_names(const char *abi_path, const char *header_path)
+{
+    static const char *const macros[] = {
+        VG_ARGUMENT_ERROR, VG_RESULT_ERROR,   VG_UNKNOWN_FUNCTION, VG_PANIC,
+        VG_INTERNAL_ERROR, VG_PROTOCOL_ERROR, VG_OUT_OF_MEMORY,    VG_LIMIT_EXCEEDED,
+        VG_ABI_MISMATCH,   VG_RELEASED_CLOSURE,
+    };
+    const size_t nmacros = sizeof macros / sizeof macros[0];
+    char *abi = slurp(abi_path), *header = slurp(header_path);
+    if (abi != NULL && header != NULL) {
+        const char *want[MAX_NAMES], *got[MAX_NAMES];
+        size_t nwant = abi_names(abi, want), ngot = header_names(header, got);
+        CHECK(nwant > 0, "%s: no `virgil.*` names in section 7's table", abi_path);
+        CHECK(ngot == nwant, "%s defines %zu virgil.* names, %s section 7 has %zu", header_path,
+              ngot, abi_path, nwant);
+        for (size_t i = 0; i < nwant && i < ngot; i++)
+            CHECK(strcmp(got[i], want[i]) == 0, "%s: framework name %zu is %s, %s says %s",
+                  header_path, i + 1, got[i], abi_path, want[i]);
+        CHECK(nmacros == ngot, "VG_ macros: %zu, #define lines: %zu", nmacros, ngot);
+        for (size_t i = 0; i < nmacros && i < ngot; i++)
+            CHECK(strcmp(macros[i], got[i]) == 0, "VG_ macro %zu is %s, its #define line says %s",
+                  i + 1, macros[i], got[i]);
+    }
+    free(abi);
+    free(header);
+}
+
+/* records_test [ABI.md [virgil_guest.h]]: the paths default to the repository root's. */
+int main(int argc, char **argv)
+{
+    const char *abi_path = argc > 1 ? argv[1] : "cabi/ABI.md";
+    const char *header_path = argc > 2 ? argv[2] : "examples/c-guest/virgil_guest.h";
     vg_alloc_stats before = vg_alloc_counts();
     test_canonical_bytes();
     test_plain_record();
@@ -368,6 +490,7 @@ int main(void)
     test_errno_names();
     test_os_error();
     test_reading_attributes();
+    test_framework_names(abi_path, header_path);
     vg_alloc_stats after = vg_alloc_counts();
     CHECK(after.allocations - after.frees == before.allocations - before.frees,
           "vg_realloc buffers left live: %llu",
