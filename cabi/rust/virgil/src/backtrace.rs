@@ -14,6 +14,9 @@
 //!
 //! In both, the kit's frames are cut off both ends: the capture and panic machinery inside, and
 //! `catch_unwind`, the export glue and the host's frames outside.
+//!
+//! It is one file because both kinds share one frame filter (`Seen`, `trim`): what is the kit's
+//! and where a call's frames end; a quarter of it is tests.
 
 use std::fmt;
 use std::sync::OnceLock;

@@ -1,5 +1,8 @@
 //! One call of an exported function: check and lift the arguments, run the function under
 //! `catch_unwind`, lower the result or the failure into the reply envelope (ABI.md, sections 2-4).
+//!
+//! It is one file because it is the one path every call takes, from the boxes to the reply
+//! (including the move to a deep stack for deeply nested arguments).
 
 use std::cell::Cell;
 use std::panic::{AssertUnwindSafe, catch_unwind};

@@ -8,6 +8,9 @@
 //! recurses on the input's own nesting (only on the declared type's, which is a constant), so a
 //! hostile input cannot exhaust the stack. It also notes where a nil stands for an empty list,
 //! map or record, which serde would refuse, so that the caller can lift it as one.
+//!
+//! It is one file because its parts (the walk over a declared type, the record rule and the
+//! patches it produces) are one pass over one cursor; a third of it is tests.
 
 use std::borrow::Cow;
 

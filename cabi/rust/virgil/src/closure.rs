@@ -78,6 +78,10 @@ type CallbackMarker<'a, F> = (&'a (), fn() -> F);
 ///
 /// It is `Send` and `Sync`: a closure may be called from any thread (scoped threads, for
 /// instance), while the call it was passed to lasts.
+///
+/// It owns nothing: the closure is the host's, kept alive for the call, and `'a` (the
+/// arguments' lifetime) keeps the `Callback` inside the call. To keep the closure longer,
+/// [`retain`](Callback::retain) it.
 pub struct Callback<'a, F: Signature> {
     raw: RawClosure,
     _marker: PhantomData<CallbackMarker<'a, F>>,
@@ -175,6 +179,9 @@ impl<'de, F: Signature> Deserialize<'de> for Callback<'de, F> {
 ///
 /// It is `'static`, `Send` and `Sync`, so it can live in a global `Mutex` or another thread.
 /// `clone` retains the closure once more.
+///
+/// It owns one retain of the closure (the closure itself stays its side's); the closure lives
+/// while any retain does. Any thread may call, clone or drop it (ABI.md section 15).
 pub struct RetainedCallback<F: Signature> {
     raw: RawClosure,
     _marker: PhantomData<fn() -> F>,

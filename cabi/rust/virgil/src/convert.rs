@@ -1,4 +1,7 @@
 //! Turning Rust errors into exception records: names, own messages, causes and frames.
+//!
+//! It is one file because it is one conversion (an error's chain walked once into a chain of
+//! records), with the trait that steers it; a third of it is tests.
 
 use std::any::type_name;
 use std::borrow::Cow;

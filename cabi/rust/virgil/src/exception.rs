@@ -1,4 +1,7 @@
 //! The exception record (ABI.md, section 6): how a failure crosses the boundary.
+//!
+//! It is one file because it is one type, [`Exception`] with its [`Frame`], and the limits and
+//! encoding its fields obey; a fifth of it is tests.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -11,6 +11,13 @@ use std::ffi::c_void;
 use crate::alloc::counted_realloc;
 
 /// The byte box of the ABI (`virgil_box` in `virgil.h`): a pointer and a length.
+///
+/// A box owns nothing: what `ptr` points at belongs to whoever ABI.md sections 2 and 3 say. An
+/// argument box (`in`) is the caller's, lent read-only for the call and never kept past it. A
+/// reply box (`out`) lends the caller's scratch buffer (or nothing) on entry; on return it points
+/// into that buffer, still the caller's, or at memory from this library's `virgil_realloc`, which
+/// the caller then owns and frees with `virgil_realloc(ptr, 0)`. Both are touched only by the
+/// thread that made the call, or by the thread it waits on for arguments nested deep (`call.rs`).
 #[repr(C)]
 #[derive(Debug)]
 pub struct VirgilBox {

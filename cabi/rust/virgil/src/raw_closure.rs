@@ -34,6 +34,11 @@ pub type ClosureEnvFn = unsafe extern "C" fn(env: *mut c_void);
 /// Serializing one writes the extension value (`c7 28 40` and the words); hosts written in Rust,
 /// and tests, pass closures that way. Making one from bytes is `unsafe`
 /// ([`from_payload`](RawClosure::from_payload)): the words are code and data pointers.
+///
+/// The words own nothing and are copied freely: the closure and `env` belong to the closure's
+/// side. They are valid while the call they were passed to lasts and, after a `retain`, until the
+/// matching `release`; any thread may use them meanwhile (ABI.md section 15). A reply `call` puts
+/// in the side's memory is the side's, freed with its `realloc` by whoever read it.
 #[derive(Clone, Copy, Debug)]
 pub struct RawClosure {
     /// Calls the function.

@@ -16,6 +16,11 @@ use crate::ffi::VirgilBox;
 const MIN_ALLOCATION: usize = 256;
 
 /// A reply being written.
+///
+/// It lives for one call and is used by the one thread serving it. The scratch buffer is the
+/// caller's, lent for the call; memory it allocated (`owned`) is its own, freed on drop, until
+/// [`finish`](Reply::finish) hands it to the caller's `out` (the caller then frees it with
+/// `virgil_realloc(ptr, 0)`).
 pub(crate) struct Reply {
     /// Where the bytes go: the scratch buffer or memory from `counted_realloc`.
     buf: *mut u8,

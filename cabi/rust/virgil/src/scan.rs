@@ -3,6 +3,9 @@
 //! whatever its declared type: well formed, strs UTF-8, timestamps valid, map keys scalars and
 //! never twice in one map. The checks against a declared type (`check.rs`) and the exception
 //! records' readers build on it.
+//!
+//! It is one file because every part is the one [`Reader`] cursor and the [`Problem`]s it
+//! reports; the checks against a type are already apart, in `check.rs`.
 
 use std::borrow::Cow;
 use std::collections::HashSet;

@@ -64,6 +64,10 @@ const UNWRITTEN: u8 = 0xc1;
 pub const MAX_REPLY: usize = 1 << 30;
 
 /// Where a closure's reply is, once its box passed the checks of ABI.md section 2.
+///
+/// The scratch buffer is the kit's, on the calling thread's stack for the one call; an owned
+/// reply is the closure side's memory, read and then freed with the side's `realloc` (once) on
+/// the thread that made the call.
 #[derive(Debug, PartialEq, Eq)]
 enum ReplyBox {
     /// In the scratch buffer lent to the call: its first `len` bytes.
