@@ -1,4 +1,5 @@
-/* mpack_lite.c: see mpack_lite.h. */
+/* mpack_lite.c: see mpack_lite.h.  It is one file, a single-file MessagePack reader/writer,
+ * because the test guests (in host/testdata and test/records_test.c) include it whole. */
 #ifndef _POSIX_C_SOURCE
 /* Nothing here needs it, but guests that compile this file and virgil_guest.c into one unit
  * (host/testdata) include this one first, and virgil_guest.c's strerror_r needs it before the
