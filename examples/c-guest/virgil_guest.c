@@ -1,4 +1,7 @@
-/* virgil_guest.c: see virgil_guest.h. */
+/* virgil_guest.c: see virgil_guest.h. One file on purpose: the test guests in host/testdata and
+ * test/records_test.c #include it whole (with mpack_lite.c), so the glue a hand-written guest
+ * needs stays a single drop-in unit: the counting allocator, the reply writer over the scratch
+ * buffer, exception records, and the checks of a callback's reply box. */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* the XSI strerror_r */
 #endif
