@@ -110,7 +110,8 @@ func DecodeReplyWith(d *Decoder, reply []byte, result any) error {
 // DecodeReplyOf is DecodeReplyWith for a reply of the function called name, which its
 // virgil.ResultError messages begin with, followed by what failed:
 // "stats: result: field mean: expected float, got str", "stats: malformed reply: ...". A reply
-// that exceeds a limit (a value nested deeper than MaxDepth) is virgil.LimitExceeded instead.
+// that exceeds a limit (a value nested deeper than MaxDepth, an exception record with more than
+// 256 causes, 4,096 frames or 256 attributes) is virgil.LimitExceeded instead.
 func DecodeReplyOf(d *Decoder, name string, reply []byte, result any) error {
 	ok, value, err := SplitEnvelope(reply)
 	if err != nil {
@@ -119,7 +120,7 @@ func DecodeReplyOf(d *Decoder, name string, reply []byte, result any) error {
 	if !ok {
 		x, err := exceptions.Unmarshal(value)
 		if err != nil {
-			return exceptions.Newf(exceptions.ResultError, "%smalformed exception record: %v", namePrefix(name), err)
+			return exceptions.Newf(ErrorName(err, exceptions.ResultError), "%smalformed exception record: %v", namePrefix(name), err)
 		}
 		return x
 	}

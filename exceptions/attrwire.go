@@ -155,7 +155,7 @@ func (r reader) attributes(where loc, depth int) (Attributes, error) {
 		return nil, r.wrap(where, err)
 	}
 	if n > MaxAttributes {
-		return nil, fail(where, "%d attributes, more than %d", n, MaxAttributes)
+		return nil, failLimit(where, "%d attributes, more than %d", n, MaxAttributes)
 	}
 	attrs := make(Attributes, n)
 	for range n {
@@ -192,7 +192,7 @@ func (r reader) value(where loc, depth int) (any, error) {
 	switch {
 	case isArray(c):
 		if depth > MaxNesting {
-			return nil, fail(where, "%v", errTooDeep)
+			return nil, failLimit(where, "nesting deeper than %d arrays and maps", MaxNesting)
 		}
 		n, err := r.dec.DecodeArrayLen()
 		if err != nil {
@@ -209,7 +209,7 @@ func (r reader) value(where loc, depth int) (any, error) {
 		return items, nil
 	case isMap(c):
 		if depth > MaxNesting {
-			return nil, fail(where, "%v", errTooDeep)
+			return nil, failLimit(where, "nesting deeper than %d arrays and maps", MaxNesting)
 		}
 		return r.mapValue(where, depth)
 	case isInt(c):

@@ -92,7 +92,7 @@ func (e *Exception) DecodeMsgpack(dec *msgpack.Decoder) error {
 				return fail(where, `key "cause": expected map or nil, got %s`, kindOf(c))
 			}
 			if len(open) == MaxCauseDepth {
-				return fail(where, "cause chain deeper than %d levels", MaxCauseDepth)
+				return failLimit(where, "cause chain deeper than %d levels", MaxCauseDepth)
 			}
 			if n, err = r.mapHeader(where, key); err != nil {
 				return err

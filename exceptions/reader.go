@@ -8,6 +8,8 @@ import (
 
 	"github.com/vmihailenco/msgpack/v5"
 	"github.com/vmihailenco/msgpack/v5/msgpcode"
+
+	"github.com/virgilffi/virgil/scan"
 )
 
 // loc says where in a record a value is, for error messages; it is only
@@ -33,6 +35,12 @@ func (at loc) String() string {
 // fail returns a decoding error located by at.
 func fail(at loc, format string, args ...any) error {
 	return fmt.Errorf("exception record: %s%s", at, fmt.Sprintf(format, args...))
+}
+
+// failLimit returns a decoding error located by at about a limit of cabi/ABI.md section 11: it is
+// scan.ErrLimit for errors.Is, so that the reader of a reply names it virgil.LimitExceeded.
+func failLimit(at loc, format string, args ...any) error {
+	return fmt.Errorf("exception record: %s%s: %w", at, fmt.Sprintf(format, args...), scan.ErrLimit)
 }
 
 // reader reads the parts of a record, turning every failure into an error
@@ -170,7 +178,7 @@ func (r reader) traceback(where loc, depth int) ([]Frame, error) {
 		return nil, r.wrap(where, err)
 	}
 	if n > MaxTracebackFrames {
-		return nil, fail(where, "traceback of %d frames, more than %d", n, MaxTracebackFrames)
+		return nil, failLimit(where, "traceback of %d frames, more than %d", n, MaxTracebackFrames)
 	}
 	if n == 0 {
 		return nil, nil

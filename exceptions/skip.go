@@ -27,7 +27,8 @@ func isArray(c byte) bool { return scan.Kind(c) == "array" }
 func isMap(c byte) bool { return scan.Kind(c) == "map" }
 
 // errTooDeep is returned for input nested deeper than MaxNesting.
-var errTooDeep = fmt.Errorf("nesting deeper than %d arrays and maps", MaxNesting)
+// It is scan.ErrLimit for errors.Is.
+var errTooDeep = fmt.Errorf("nesting deeper than %d arrays and maps: %w", MaxNesting, scan.ErrLimit)
 
 // skipValue skips one value of any type without recursion. depth is the
 // nesting depth the value has if it is an array or a map (the outermost

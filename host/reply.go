@@ -1,12 +1,9 @@
 package host
 
 import (
-	"strconv"
-
 	"github.com/virgilffi/virgil/bytebox"
 	"github.com/virgilffi/virgil/codec"
 	"github.com/virgilffi/virgil/exceptions"
-	"github.com/virgilffi/virgil/scan"
 )
 
 // unwritten is the byte a call puts first in its scratch buffer before it crosses
@@ -55,140 +52,8 @@ func checkReply(name string, reply bytebox.Box, scratch, in []byte, maxReply uin
 	return free, exceptions.Newf(exceptions.ProtocolError, "%s: protocol error: the reply box fails check %d", name, fault)
 }
 
-// liftReply lifts a reply that passed checkReply into result (codec.DecodeReplyOf), naming a
-// reply that exceeds a limit of section 11 virgil.LimitExceeded.
+// liftReply lifts a reply that passed checkReply into result (codec.DecodeReplyOf, which names a
+// reply that exceeds a limit of section 11 virgil.LimitExceeded).
 func liftReply(dec *codec.Decoder, name string, reply []byte, result any) error {
-	if err := codec.DecodeReplyOf(dec, name, reply, result); err != nil {
-		return classifyLimit(err, reply)
-	}
-	return nil
-}
-
-// classifyLimit renames a virgil.ResultError that the decoders gave for a reply exceeding a limit
-// of cabi/ABI.md section 11 (nesting deeper than 512, a chain of more than 256 records, a
-// traceback of more than 4,096 frames) to virgil.LimitExceeded, keeping its message. The
-// decoders report these as malformed replies; the host tells them apart by measuring the reply,
-// which costs nothing on a reply that decoded. An error already named virgil.LimitExceeded, or
-// any other error, is returned as it is.
-func classifyLimit(err error, reply []byte) error {
-	x, ok := err.(*exceptions.Exception)
-	if !ok || x.Name != exceptions.ResultError {
-		return err
-	}
-	if what := replyLimit(reply); what != "" {
-		x.Name = exceptions.LimitExceeded
-		x.Notes = append(x.Notes, "the reply holds "+what)
-	}
-	return err
-}
-
-// replyLimit describes the limit of section 11 a reply envelope exceeds, or returns "" when it
-// exceeds none that it can tell (including when the reply is malformed another way).
-func replyLimit(reply []byte) string {
-	if len(reply) == 0 {
-		return ""
-	}
-	head, _, children, err := scan.Header(reply)
-	if err != nil || children != 2 || reply[0]&0xf0 != 0x80 && reply[0] != 0xde && reply[0] != 0xdf {
-		return ""
-	}
-	key, rest, ok := readStr(reply[head:])
-	if !ok || len(rest) == 0 {
-		return ""
-	}
-	if tooDeep(rest) {
-		return "a value nested deeper than " + strconv.Itoa(scan.MaxDepth) + " levels"
-	}
-	if key == "error" {
-		return recordLimit(rest)
-	}
-	return ""
-}
-
-// readStr reads the str at the start of b and returns it with the bytes after it.
-func readStr(b []byte) (string, []byte, bool) {
-	if len(b) == 0 || !(b[0] >= 0xa0 && b[0] <= 0xbf || b[0] >= 0xd9 && b[0] <= 0xdb) {
-		return "", nil, false
-	}
-	head, body, _, err := scan.Header(b)
-	if err != nil || uint64(len(b)-head) < body {
-		return "", nil, false
-	}
-	return string(b[head : head+int(body)]), b[head+int(body):], true
-}
-
-// tooDeep reports whether the value at the start of b nests arrays and maps deeper than
-// scan.MaxDepth, counting as scan.Skip does. Malformed input is not too deep.
-func tooDeep(b []byte) bool {
-	stack := []uint64{1}
-	depth, off := 0, 0
-	for {
-		for depth >= 0 && stack[depth] == 0 {
-			depth--
-		}
-		if depth < 0 || off >= len(b) {
-			return false
-		}
-		stack[depth]--
-		head, body, children, err := scan.Header(b[off:])
-		if err != nil || uint64(len(b)-off-head) < body {
-			return false
-		}
-		off += head + int(body)
-		if children > 0 {
-			if depth == scan.MaxDepth {
-				return true
-			}
-			depth++
-			if depth == len(stack) {
-				stack = append(stack, 0)
-			}
-			stack[depth] = children
-		}
-	}
-}
-
-// recordLimit describes the limit an exception record exceeds: a cause chain of more than
-// exceptions.MaxCauseDepth records or a traceback of more than exceptions.MaxTracebackFrames
-// frames. It follows each level's "cause" as soon as it meets it (writers put it after the
-// traceback), so it reads the reply once.
-func recordLimit(b []byte) string {
-	for level := 1; ; level++ {
-		if level > exceptions.MaxCauseDepth {
-			return "a cause chain of more than " + strconv.Itoa(exceptions.MaxCauseDepth) + " records"
-		}
-		if len(b) == 0 || !(b[0]&0xf0 == 0x80 || b[0] == 0xde || b[0] == 0xdf) {
-			return ""
-		}
-		head, _, children, err := scan.Header(b)
-		if err != nil {
-			return ""
-		}
-		b = b[head:]
-		var cause []byte
-		for i := uint64(0); i < children/2 && cause == nil; i++ {
-			key, rest, ok := readStr(b)
-			if !ok || len(rest) == 0 {
-				return ""
-			}
-			switch {
-			case key == "traceback" && (rest[0]&0xf0 == 0x90 || rest[0] == 0xdc || rest[0] == 0xdd):
-				if _, _, n, err := scan.Header(rest); err == nil && n > exceptions.MaxTracebackFrames {
-					return "a traceback of " + strconv.Itoa(int(n)) + " frames, more than " + strconv.Itoa(exceptions.MaxTracebackFrames)
-				}
-			case key == "cause" && rest[0] != 0xc0:
-				cause = rest
-				continue
-			}
-			n, err := scan.Skip(rest)
-			if err != nil {
-				return ""
-			}
-			b = rest[n:]
-		}
-		if cause == nil {
-			return ""
-		}
-		b = cause
-	}
+	return codec.DecodeReplyOf(dec, name, reply, result)
 }

@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/virgilffi/virgil/bytebox"
+	"github.com/virgilffi/virgil/codec"
 	"github.com/virgilffi/virgil/exceptions"
 )
 
@@ -63,7 +64,7 @@ func TestCheckReply(t *testing.T) {
 	}
 }
 
-// replyLimit tells the limits of section 11 from other malformations.
+// liftReply tells the limits of section 11 from other malformations: the decoders name them.
 func TestReplyLimit(t *testing.T) {
 	deep := func(n int) []byte {
 		b := append([]byte{0x81, 0xa2, 'o', 'k'}, make([]byte, n)...)
@@ -72,15 +73,18 @@ func TestReplyLimit(t *testing.T) {
 		}
 		return append(b, 0x01)
 	}
-	if got := replyLimit(deep(512)); got != "" {
-		t.Errorf("512 deep: %q", got)
+	dec := codec.NewDecoder(nil)
+	var v any
+	if err := liftReply(dec, "f", deep(512), &v); err != nil {
+		t.Errorf("512 deep: %v", err)
 	}
-	if got := replyLimit(deep(513)); !strings.Contains(got, "deeper than 512") {
-		t.Errorf("513 deep: %q", got)
+	if err := liftReply(dec, "f", deep(513), &v); exceptionName(err) != exceptions.LimitExceeded ||
+		!strings.Contains(err.Error(), "deeper than 512") {
+		t.Errorf("513 deep: %v", err)
 	}
-	for _, b := range [][]byte{nil, {0xc1}, {0x81}, {0x81, 0xa2, 'o', 'k'}, {0x81, 0xa5, 'e', 'r', 'r', 'o', 'r', 0x81}} {
-		if got := replyLimit(b); got != "" {
-			t.Errorf("%x: %q", b, got)
+	for _, b := range [][]byte{{0xc1}, {0x81}, {0x81, 0xa2, 'o', 'k'}, {0x81, 0xa5, 'e', 'r', 'r', 'o', 'r', 0x81}} {
+		if err := liftReply(dec, "f", b, &v); exceptionName(err) != exceptions.ResultError {
+			t.Errorf("%x: %v", b, err)
 		}
 	}
 }
