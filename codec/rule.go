@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/virgilffi/virgil/scan"
 )
 
 // The struct rule of cabi/ABI.md section 5, for lifting a map into a struct:
@@ -18,27 +20,10 @@ import (
 //
 // Accepts checks the rule; the Decoder's lifting relies on that check.
 
-// Fold returns the folded form of a field name or key: ASCII letters lowercased, every '_' and
-// '-' removed. Go's MaxValue, Rust's max_value and Haskell's maxValue all fold to "maxvalue".
-func Fold(name string) string {
-	var buf [64]byte
-	return string(fold(buf[:0], name))
-}
-
-// fold appends the folded form of name (a string or a byte slice) to dst.
-func fold[S string | []byte](dst []byte, name S) []byte {
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c == '_' || c == '-':
-			continue
-		case 'A' <= c && c <= 'Z':
-			c += 'a' - 'A'
-		}
-		dst = append(dst, c)
-	}
-	return dst
-}
+// Fold returns the folded form of a field name or key (scan.Fold): ASCII letters lowercased,
+// every '_' and '-' removed. Go's MaxValue, Rust's max_value and Haskell's maxValue all fold to
+// "maxvalue".
+func Fold(name string) string { return scan.Fold(name) }
 
 // buildRule numbers the keys of w by the field they decode into and builds the folded index.
 func (w *wireStruct) buildRule(t reflect.Type) {
@@ -100,7 +85,7 @@ func (w *wireStruct) buildRule(t reflect.Type) {
 // foldedSlot returns the slot of the field key matches by its folded name, or -1.
 func (w *wireStruct) foldedSlot(key []byte) int {
 	var buf [64]byte
-	if slot, ok := w.folded[string(fold(buf[:0], key))]; ok {
+	if slot, ok := w.folded[string(scan.AppendFold(buf[:0], key))]; ok {
 		return slot
 	}
 	return -1

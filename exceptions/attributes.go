@@ -2,6 +2,7 @@ package exceptions
 
 import (
 	"bytes"
+	"github.com/virgilffi/virgil/scan"
 	"math"
 	"reflect"
 	"strings"
@@ -48,9 +49,9 @@ func (e *Exception) Attr(key string) (value any, ok bool) {
 	if v, ok := e.Attributes[key]; ok {
 		return v, true
 	}
-	want, found := Fold(key), 0
+	want, found := scan.Fold(key), 0
 	for k, v := range e.Attributes {
-		if Fold(k) == want {
+		if scan.Fold(k) == want {
 			value, found = v, found+1
 		}
 	}
@@ -82,26 +83,6 @@ func (e *Exception) Filename() string {
 	v, _ := e.Attr(AttrFilename)
 	s, _ := v.(string)
 	return s
-}
-
-// Fold returns name as struct keys and attribute keys are compared when they
-// do not match exactly (cabi/ABI.md, section 5): ASCII letters lowercased,
-// every '_' and '-' removed. "MaxValue", "max_value" and "max-value" fold to
-// "maxvalue".
-func Fold(name string) string {
-	var b strings.Builder
-	b.Grow(len(name))
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		switch {
-		case c == '_' || c == '-':
-		case 'A' <= c && c <= 'Z':
-			b.WriteByte(c + 'a' - 'A')
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
 }
 
 // fieldAttributes returns the exported fields of err's struct (err may be a

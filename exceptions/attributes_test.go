@@ -1,6 +1,8 @@
 package exceptions
 
 import (
+	"github.com/virgilffi/virgil/scan"
+
 	"bytes"
 	"encoding/hex"
 	"errors"
@@ -389,8 +391,8 @@ func TestAttr(t *testing.T) {
 	if _, ok := nilE.Attr("errno"); ok {
 		t.Error("Attr on nil")
 	}
-	if Fold("Max_Value-X") != "maxvaluex" || Fold("É_a") != "Éa" {
-		t.Errorf("Fold: %q %q", Fold("Max_Value-X"), Fold("É_a"))
+	if scan.Fold("Max_Value-X") != "maxvaluex" || scan.Fold("É_a") != "Éa" {
+		t.Errorf("Fold: %q %q", scan.Fold("Max_Value-X"), scan.Fold("É_a"))
 	}
 	// Errno takes int64 and uint64 from a decoder.
 	for _, v := range []any{int64(2), uint64(2)} {

@@ -272,7 +272,17 @@ func (r reader) ext(where loc) (any, error) {
 
 // extType returns the type byte of an encoded extension value.
 func extType(raw []byte) int8 {
-	at := map[byte]int{0xd4: 1, 0xd5: 1, 0xd6: 1, 0xd7: 1, 0xd8: 1, 0xc7: 2, 0xc8: 3, 0xc9: 5}[raw[0]]
+	var at int // the offset of the type byte after the header's code and length
+	switch raw[0] {
+	case 0xd4, 0xd5, 0xd6, 0xd7, 0xd8: // fixext 1 … 16
+		at = 1
+	case 0xc7: // ext 8
+		at = 2
+	case 0xc8: // ext 16
+		at = 3
+	case 0xc9: // ext 32
+		at = 5
+	}
 	if at == 0 || at >= len(raw) {
 		return 0
 	}

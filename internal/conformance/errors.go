@@ -10,6 +10,7 @@ import (
 
 	"github.com/virgilffi/virgil/exceptions"
 	"github.com/virgilffi/virgil/internal/typedjson"
+	"github.com/virgilffi/virgil/scan"
 )
 
 // LevelExpect is what an error case expects of one level of the chain (errors.json).
@@ -83,7 +84,7 @@ func (e *Expect) matchOrdinary(x *exceptions.Exception) error {
 			return fmt.Errorf("the outermost level has no frames, want the user's %s: %+v", e.UserFrame, x)
 		}
 		last := x.Traceback[len(x.Traceback)-1]
-		if !strings.Contains(exceptions.Fold(last.Function), exceptions.Fold(e.UserFrame)) {
+		if !strings.Contains(scan.Fold(last.Function), scan.Fold(e.UserFrame)) {
 			return fmt.Errorf("the last frame is %s (%s:%d), want the user's %s:\n%+v",
 				last.Function, last.File, last.Line, e.UserFrame, x)
 		}
