@@ -36,6 +36,9 @@ func TestEdges(t *testing.T) {
 				if limit := errors.Is(err, codec.ErrLimit); limit != (c.Error == "virgil.LimitExceeded") {
 					t.Fatalf("refused with %v (a limit: %v), want %s", err, limit, c.Error)
 				}
+				if got := codec.ErrorName(err, edges.Malformed); got != c.Error {
+					t.Fatalf("refused as %s (%v), want %s", got, err, c.Error)
+				}
 				return
 			}
 			if err != nil {
