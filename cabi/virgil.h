@@ -31,6 +31,11 @@ extern "C" {
 #define VIRGIL_EXT_FIRST 64
 #define VIRGIL_EXT_LAST 79
 
+/* Extension types of the values Virgil defines (ABI.md sections 15 and 16). */
+#define VIRGIL_EXT_CLOSURE 64
+#define VIRGIL_EXT_BORROWED_BYTES 65 /* fixext 16: ptr, len (little-endian); reads as bytes */
+#define VIRGIL_EXT_BORROWED_STR 66   /* fixext 16: ptr, len (little-endian); reads as str */
+
 /* A byte box: a pointer and a length.  16 bytes, 8-byte aligned on every 64-bit platform. */
 typedef struct virgil_box {
     uint8_t *ptr; /* NULL when len == 0 */
