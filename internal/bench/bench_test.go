@@ -132,7 +132,7 @@ func benchRegisterLibFunc(b *testing.B) {
 }
 
 var (
-	addArgs  = []byte{0x92, 0x01, 0x02}             // [1, 2]
+	addArgs  = []byte{0x92, 0x01, 0x02}           // [1, 2]
 	addReply = []byte{0x81, 0xa2, 'o', 'k', 0x03} // {"ok": 3}
 )
 
