@@ -114,9 +114,9 @@ func TestReport(t *testing.T) {
 	}
 }
 
-// TestSampleEveryLineReported reads a captured run of internal/bench: every line in it must
-// show up in a table, so a benchmark added there without a row here fails.
-func TestSampleEveryLineReported(t *testing.T) {
+// sample parses testdata/sample.txt, a captured run of internal/bench (three runs per line).
+func sample(t *testing.T) *run {
+	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", "sample.txt"))
 	if err != nil {
 		t.Fatal(err)
@@ -126,6 +126,13 @@ func TestSampleEveryLineReported(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return r
+}
+
+// TestSampleEveryLineReported reads a captured run of internal/bench: every line in it must
+// show up in a table, so a benchmark added there without a row here fails.
+func TestSampleEveryLineReported(t *testing.T) {
+	r := sample(t)
 	if len(r.names) < 50 {
 		t.Fatalf("only %d lines in the sample", len(r.names))
 	}
@@ -152,15 +159,7 @@ func TestSampleEveryLineReported(t *testing.T) {
 }
 
 func TestPlots(t *testing.T) {
-	f, err := os.Open(filepath.Join("testdata", "sample.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := parse(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := sample(t)
 	dir := t.TempDir()
 	written, err := writePlots(dir, r)
 	if err != nil {
