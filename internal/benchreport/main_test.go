@@ -98,7 +98,7 @@ func TestReport(t *testing.T) {
 		"| Go `copy` of 1 KiB | 10.0 ns | 0 | 0.05x | 0.10x | 100,000 |  |",
 		"| `echo_bytes` of 16 MiB, C guest | 5.00 ms | 4 | 25,000x | 50,000x | 3,000 | 0.25x |",
 		"| one 10-field record, C guest | 7000 ns | 12 | 35.0x | 70.0x |  |  |",
-		"| C guest | 2,500,000 (1.00x) | 4,000,000 (1.60x) | 3 |",
+		"| typed `host.Func2`, C guest | 2,500,000 (1.00x) | 4,000,000 (1.60x) | 3 |",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("missing %q in\n%s", want, out.String())

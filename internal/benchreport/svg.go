@@ -155,11 +155,11 @@ func (p plot) svg() ([]byte, error) {
 func plots(r *run) map[string]plot {
 	out := map[string]plot{}
 	scalingPlot := plot{
-		title:  "typed add(1, 2): calls per second by goroutines",
+		title:  "add(1, 2): calls per second by goroutines (guests: typed binding)",
 		xLabel: "goroutines calling at once", yLabel: "calls per second (wall time)", logX: true,
 	}
 	for _, g := range r.children(scaling) {
-		s := series{name: guestName(g) + " guest"}
+		s := series{name: scalingName(g, true)}
 		for _, c := range r.children(scaling + "/" + g) {
 			n, err := strconv.Atoi(strings.TrimPrefix(c, "g"))
 			v, ok := r.get(scaling+"/"+g+"/"+c, callsPerSec)

@@ -192,7 +192,7 @@ func scalingTable(w io.Writer, r *run) {
 	}
 	counts := r.children(scaling + "/" + guests[0])
 	fmt.Fprintln(w)
-	header, rule := "| typed `add(1, 2)`, calls/s (x one goroutine) |", "|---|"
+	header, rule := "| `add(1, 2)` from goroutines at once: calls/s (x one goroutine) |", "|---|"
 	for _, c := range counts {
 		n := strings.TrimPrefix(c, "g")
 		if n == "1" {
@@ -205,7 +205,7 @@ func scalingTable(w io.Writer, r *run) {
 	fmt.Fprintln(w, header+" allocs/op |")
 	fmt.Fprintln(w, rule+"--:|")
 	for _, g := range guests {
-		line := "| " + guestName(g) + " guest |"
+		line := "| " + scalingName(g, false) + " |"
 		one, _ := r.get(scaling+"/"+g+"/"+counts[0], callsPerSec)
 		var allocs string
 		for _, c := range counts {
@@ -225,6 +225,19 @@ func scalingTable(w io.Writer, r *run) {
 		}
 		fmt.Fprintln(w, line+" "+allocs+" |")
 	}
+}
+
+// scalingName spells a line of the scaling table and plot: a guest, or the purego reference.
+func scalingName(g string, short bool) string {
+	switch {
+	case g == "syscalln" && short:
+		return "SyscallN, plain C"
+	case g == "syscalln":
+		return "purego `SyscallN`, plain C `add` (the reference)"
+	case short:
+		return guestName(g) + " guest"
+	}
+	return "typed `host.Func2`, " + guestName(g) + " guest"
 }
 
 // duration writes nanoseconds in the unit that reads best.
