@@ -126,12 +126,12 @@ test-nocgo: guests
 # realistic call, scaling): five whole runs of the suite one after another, so a burst of load on a
 # shared machine hits one run of a line rather than all five, and the medians. The raw output stays
 # in build/bench.txt; the plots go to build/bench-scaling.svg and build/bench-payload.svg. About
-# three minutes with the Python benchmark.
+# two minutes with the Python benchmark on a quiet machine.
 BENCH_RUNS ?= 5
 bench: guests python-env
 	$(GO) test -c -o $(BUILD)/bench.test ./internal/bench
 	set -o pipefail; for run in $$(seq $(BENCH_RUNS)); do \
-		$(BUILD)/bench.test -test.run '^$$' -test.bench . -test.benchmem -test.benchtime=150ms || exit 1; \
+		$(BUILD)/bench.test -test.run '^$$' -test.bench . -test.benchmem -test.benchtime=100ms || exit 1; \
 	done | tee $(BUILD)/bench.txt | $(GO) run ./internal/benchreport -svg $(BUILD)
 	$(PY_ENV)/bin/python cabi/python/bench.py
 

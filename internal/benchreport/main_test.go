@@ -114,7 +114,7 @@ func TestReport(t *testing.T) {
 	}
 }
 
-// sample parses testdata/sample.txt, a captured run of internal/bench (three runs per line).
+// sample parses testdata/sample.txt, a captured `make bench` run of internal/bench (five runs per line).
 func sample(t *testing.T) *run {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", "sample.txt"))
@@ -168,14 +168,14 @@ func TestPlots(t *testing.T) {
 	if len(written) != 2 {
 		t.Fatalf("wrote %v", written)
 	}
-	// The payload plot: Go copy and four guests; the scaling plot: two guests. Each series is a
-	// polyline, as are the axes.
+	// The payload plot: Go copy and four guests; the scaling plot: the SyscallN reference and two
+	// guests. Each series is a polyline, as are the axes.
 	for file, want := range map[string]struct {
 		lines   int
 		legends []string
 	}{
 		"bench-payload.svg": {6, []string{"Go copy", "C guest", "Rust guest", "Go guest", "Haskell guest", "16 MiB"}},
-		"bench-scaling.svg": {3, []string{"C guest", "Rust guest", "goroutines"}},
+		"bench-scaling.svg": {4, []string{"SyscallN, plain C", "C guest", "Rust guest", "goroutines"}},
 	} {
 		data, err := os.ReadFile(filepath.Join(dir, file))
 		if err != nil {
