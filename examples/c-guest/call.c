@@ -17,6 +17,7 @@ void call_init(call *c, const char *function, const virgil_box *in, virgil_box *
     c->function = function;
     c->broken_in = in != NULL && in->ptr == NULL && in->len > 0;
     vg_args_init(&c->args, in);
+    c->args.borrow = LIBRARY_BORROWS;
     c->next = 1;
     vg_reply_start(&c->reply, in, out);
     c->out = out;
@@ -193,14 +194,35 @@ bool arg_float(call *c, double *value)
     return lifted(c, "float", mpl_read_number(&c->args, value));
 }
 
+/* A borrowed value is the caller's memory and read-only, as `in` is (ABI.md section 16): a
+ * scratch buffer that overlaps it is not used, as vg_reply_start does for `in`, so that the reply
+ * never writes over bytes still to be read.  Called while lifting, before the reply is written. */
+static void keep_off(call *c, const void *p, size_t len)
+{
+    mpl_writer *w = &c->reply;
+    uintptr_t s = (uintptr_t)w->buf, a = (uintptr_t)p;
+    if (!w->owned && w->len == 0 && w->cap > 0 && len > 0 && s < a + len && a < s + w->cap)
+        mpl_writer_init(w, w->alloc, NULL, 0);
+}
+
 bool arg_str(call *c, const char **str, size_t *len)
 {
-    return lifted(c, "str", mpl_read_str(&c->args, str, len));
+    bool borrowed = mpl_peek_borrowed(&c->args);
+    if (!lifted(c, "str", mpl_read_str(&c->args, str, len)))
+        return false;
+    if (borrowed)
+        keep_off(c, *str, *len);
+    return true;
 }
 
 bool arg_bin(call *c, const uint8_t **bin, size_t *len)
 {
-    return lifted(c, "bin", mpl_read_bin(&c->args, bin, len));
+    bool borrowed = mpl_peek_borrowed(&c->args);
+    if (!lifted(c, "bin", mpl_read_bin(&c->args, bin, len)))
+        return false;
+    if (borrowed)
+        keep_off(c, *bin, *len);
+    return true;
 }
 
 /* Any one value, as a view of its encoded bytes. */
