@@ -384,6 +384,9 @@ fn lift_and_run(
     if depth > SHALLOW && !DEEP.get() {
         return Ok(Ran::TooDeep(depth));
     }
+    for l in &lent {
+        reply.keep_off(l.ptr, l.ptr + l.len); // `words` checked that this does not wrap
+    }
     let args_lent = lend(&lent, start, ends, &mut patches);
     // The argument ends move with the patches.
     let mut start = start;

@@ -395,3 +395,37 @@ fn borrowed_values_read_as_inline_ones() {
     let (reply, _) = call(export("echo"), In::Bytes(&args), true, 0).unwrap();
     assert_eq!(outcome(&reply).0, "virgil.ArgumentError");
 }
+
+/// A str lent from inside the scratch buffer itself: the guest writes its reply elsewhere, so the
+/// greeting is whole.
+#[test]
+fn borrowed_str_inside_the_scratch_buffer() {
+    let mut scratch = vec![0u8; 256];
+    scratch[10..13].copy_from_slice(b"Ada");
+    let args = [
+        &[0x91][..],
+        &lent_value(66, scratch.as_ptr() as usize + 10, 3),
+    ]
+    .concat();
+    let input = VirgilBox {
+        ptr: args.as_ptr().cast_mut(),
+        len: args.len() as u64,
+    };
+    let mut out = VirgilBox {
+        ptr: scratch.as_mut_ptr(),
+        len: scratch.len() as u64,
+    };
+    // SAFETY: `in` is readable; `out` lends `scratch`, which also holds the lent str.
+    unsafe { export("greet")(&raw const input, &raw mut out) };
+    assert_ne!(
+        out.ptr,
+        scratch.as_mut_ptr(),
+        "the reply went into the lent memory"
+    );
+    let len = usize::try_from(out.len).unwrap();
+    // SAFETY: the guest allocated the reply: ours to read, then free once with its allocator.
+    let reply = unsafe { std::slice::from_raw_parts(out.ptr, len) }.to_vec();
+    // SAFETY: as above.
+    unsafe { virgil::virgil_realloc(out.ptr.cast::<c_void>(), 0) };
+    assert_eq!(outcome(&reply).1, Ok(Value::Str("Hello, Ada!".into())));
+}
