@@ -299,6 +299,12 @@ static mpl_error read_header(const mpl_reader *r, header *h)
  * map's elements: those are values of their own). */
 static void advance(mpl_reader *r, const header *h)
 {
+    if (h->borrowed && h->length > 0) {
+        uintptr_t lo = (uintptr_t)h->lent, hi = lo + (uintptr_t)h->length; /* checked: no wrap */
+        bool none = r->lent_lo == r->lent_hi;
+        r->lent_lo = none || lo < r->lent_lo ? lo : r->lent_lo;
+        r->lent_hi = none || hi > r->lent_hi ? hi : r->lent_hi;
+    }
     r->pos += h->size;
     if ((h->type == MPL_STR || h->type == MPL_BIN || h->type == MPL_EXT) && !h->borrowed)
         r->pos += (size_t)h->length; /* check_body proved it fits */
@@ -319,6 +325,7 @@ void mpl_reader_init(mpl_reader *r, const void *data, size_t len)
     r->len = data != NULL ? len : 0;
     r->pos = 0;
     r->borrow = false;
+    r->lent_lo = r->lent_hi = 0;
 }
 
 bool mpl_peek_borrowed(const mpl_reader *r)

@@ -90,6 +90,9 @@ typedef struct mpl_reader {
     size_t len;
     size_t pos;  /* offset of the next value */
     bool borrow; /* extensions 65 and 66 read as borrowed byte strings and strings */
+    /* The addresses [lent_lo, lent_hi) span the memory of every non-empty borrowed value read so
+     * far (lent_lo == lent_hi: none), for a caller that must keep its writes off it. */
+    uintptr_t lent_lo, lent_hi;
 } mpl_reader;
 
 /* A reader over data[0..len), with `borrow` unset. */

@@ -783,6 +783,16 @@ static void borrowed_more(void)
         size_t got = lent_call("greet", in, n, scratch, 256, value, sizeof value);
         check(got == 12 && memcmp(value, "\xabHello, Ada!", 12) == 0,
               "greet of a str lent inside the scratch buffer replied otherwise");
+        /* echo([lent "hi"]) with "hi" where the reply's value would start */
+        memcpy(scratch + 4, "hi", 2);
+        mpl_writer w;
+        mpl_writer_init(&w, NULL, in, sizeof in);
+        mpl_write_array(&w, 1);
+        mpl_write_array(&w, 1);
+        mpl_write_borrowed(&w, MPL_BORROWED_STR, scratch + 4, 2);
+        got = lent_call("echo", in, w.len, scratch, 256, value, sizeof value);
+        check(got == 4 && memcmp(value, "\x91\xa2hi", 4) == 0,
+              "echo of a str lent inside the scratch buffer replied otherwise");
         free(scratch);
         printf("ok   a lent str inside the scratch buffer is not written over\n");
     }
