@@ -387,7 +387,8 @@ fn lift_and_run(
     for l in &lent {
         reply.keep_off(l.ptr, l.ptr + l.len); // `words` checked that this does not wrap
     }
-    let args_lent = lend(&lent, start, ends, &mut patches);
+    // SAFETY: `check_args` found `lent` in this call's arguments.
+    let args_lent = unsafe { lend(&lent, start, ends, &mut patches) };
     // The argument ends move with the patches.
     let mut start = start;
     let args = check::patched(
@@ -410,7 +411,11 @@ fn lift_and_run(
 /// Sorts the borrowed values of checked arguments (ABI.md section 16): an argument that is one
 /// is lifted straight from the lent memory (returned with its index), one inside an argument is
 /// patched into the inline value serde reads (copied), unless a key patch replaces it already.
-fn lend<'i>(
+///
+/// # Safety
+///
+/// `lent` is what `check_args` found in a call's arguments, and the call lasts for `'i`.
+unsafe fn lend<'i>(
     lent: &[lent::Lent],
     start: usize,
     ends: &[usize],
@@ -418,8 +423,8 @@ fn lend<'i>(
 ) -> Vec<(usize, &'i [u8], bool)> {
     let mut whole = Vec::new();
     for l in lent {
-        // SAFETY: the scanner accepted these words, and the host lends the memory for the call
-        // (ABI.md section 16), as `check_args` was promised.
+        // SAFETY: the caller's promise: the scanner accepted these words, and the host lends
+        // the memory for the call (ABI.md section 16).
         let bytes: &'i [u8] = unsafe { lent::bytes(l.ptr, l.len) };
         let argument = std::iter::once(start)
             .chain(ends.iter().copied())
