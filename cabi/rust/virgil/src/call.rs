@@ -82,9 +82,11 @@ impl<'a> Call<'a> {
         let bytes: &'a [u8] = &self.args[start..self.ends[index]];
         self.next += 1;
         let lifted = match self.lent.iter().find(|(i, ..)| *i == index) {
-            Some(&(_, lent, text)) => crate::closure::lifting_arguments(|| {
-                T::deserialize(LentDeserializer::new(lent, text)).map_err(|e| e.to_string())
-            }),
+            Some(&(_, lent, text)) => {
+                // SAFETY: the scanner checked a lent str as UTF-8 (`Reader::payload`).
+                let de = unsafe { LentDeserializer::new(lent, text) };
+                crate::closure::lifting_arguments(|| T::deserialize(de).map_err(|e| e.to_string()))
+            }
             None => {
                 let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
                 crate::closure::lifting_arguments(|| T::deserialize(&mut de))

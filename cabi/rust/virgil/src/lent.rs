@@ -121,8 +121,12 @@ pub(crate) struct LentDeserializer<'a> {
 }
 
 impl<'a> LentDeserializer<'a> {
-    /// The deserializer of a lent argument the scanner read (for a str, checked as UTF-8).
-    pub(crate) fn new(bytes: &'a [u8], text: bool) -> Self {
+    /// The deserializer of a lent argument the scanner read.
+    ///
+    /// # Safety
+    ///
+    /// When `text`, `bytes` are UTF-8 (the scanner checked them).
+    pub(crate) unsafe fn new(bytes: &'a [u8], text: bool) -> Self {
         debug_assert!(!text || std::str::from_utf8(bytes).is_ok());
         LentDeserializer { bytes, text }
     }
@@ -133,7 +137,7 @@ impl<'de> Deserializer<'de> for LentDeserializer<'de> {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Self::Error> {
         if self.text {
-            // SAFETY: the scanner checked the borrowed str as UTF-8 (`Reader::payload`).
+            // SAFETY: `new`'s promise.
             visitor.visit_borrowed_str(unsafe { std::str::from_utf8_unchecked(self.bytes) })
         } else {
             visitor.visit_borrowed_bytes(self.bytes)
