@@ -17,6 +17,7 @@ void call_init(call *c, const char *function, const virgil_box *in, virgil_box *
     c->function = function;
     c->broken_in = in != NULL && in->ptr == NULL && in->len > 0;
     vg_args_init(&c->args, in);
+    c->args.borrow = LIBRARY_BORROWS;
     c->next = 1;
     vg_reply_start(&c->reply, in, out);
     c->out = out;
@@ -99,6 +100,17 @@ static bool malformed(call *c, mpl_error err)
     return false;
 }
 
+/* Borrowed values are the caller's memory and read-only, as `in` is (ABI.md section 16): a scratch
+ * buffer that overlaps what they lend is not used, as vg_reply_start does for `in`, so that the
+ * reply never writes over bytes still to be read.  Before anything is written. */
+static void keep_off(call *c, uintptr_t lo, uintptr_t hi)
+{
+    mpl_writer *w = &c->reply;
+    uintptr_t s = (uintptr_t)w->buf;
+    if (!w->owned && w->len == 0 && w->cap > 0 && lo < hi && s < hi && lo < s + w->cap)
+        mpl_writer_init(w, w->alloc, NULL, 0);
+}
+
 /* Checks that `in` is one well-formed array of `arity` values with nothing after it, and leaves
  * c->args at its first element.  Every argument is checked whole against the edges of ABI.md
  * section 5 (mpl_copy: UTF-8, timestamps, scalar and distinct map keys, nesting at most 512 deep
@@ -131,6 +143,7 @@ bool take_args(call *c, uint32_t arity)
     for (uint32_t i = 0; i < count; i++)
         if ((err = mpl_copy(&rest, NULL, vg_realloc)) != MPL_OK)
             return malformed(c, err);
+    keep_off(c, rest.lent_lo, rest.lent_hi);
     if (mpl_reader_remaining(&rest) != 0) {
         size_t n = mpl_reader_remaining(&rest);
         FAIL(c, ARGUMENT_ERROR, "%s: malformed arguments: %zu trailing byte%s after the array",

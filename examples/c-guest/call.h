@@ -29,6 +29,10 @@
 /* The bytes of {"ok": before the value. */
 #define OK_HEAD_SIZE 4
 
+/* Whether the library's functions accept borrowed byte strings and strings (ABI.md section 16):
+ * its manifest says so, and every call reads its arguments with the reader's `borrow` set. */
+#define LIBRARY_BORROWS true
+
 #pragma GCC visibility push(hidden)
 
 typedef struct call {
@@ -69,6 +73,7 @@ size_t utf8_cut(const char *s, size_t len);
 bool take_args(call *c, uint32_t arity);
 bool arg_int(call *c, int64_t *value);
 bool arg_float(call *c, double *value);
+/* A str or bin argument, inline or borrowed (ABI.md section 16): a view of its bytes. */
 bool arg_str(call *c, const char **str, size_t *len);
 bool arg_bin(call *c, const uint8_t **bin, size_t *len);
 bool arg_any(call *c, const uint8_t **bytes, size_t *len);

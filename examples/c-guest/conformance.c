@@ -105,8 +105,9 @@ EXPORT void divide(const virgil_box *in, virgil_box *out)
 
 /* The argument comes back as the same value in its canonical encoding (ABI.md section 5):
  * integers, strings, byte strings, arrays and maps in their smallest form, timestamps by the
- * timestamp rule, other extensions as they came.  The canonical form is never longer than the
- * argument, so the reply needs one allocation at most. */
+ * timestamp rule, other extensions as they came, borrowed values as the inline byte strings and
+ * strings they read as (section 16).  Without borrowed values the canonical form is never longer
+ * than the argument, so the reply needs one allocation at most. */
 EXPORT void echo(const virgil_box *in, virgil_box *out)
 {
     call c;
@@ -116,6 +117,7 @@ EXPORT void echo(const virgil_box *in, virgil_box *out)
     if (take_args(&c, 1) && arg_any(&c, &value, &len)) {
         mpl_reader v;
         mpl_reader_init(&v, value, len);
+        v.borrow = c.args.borrow;
         mpl_writer_reserve(&c.reply, OK_HEAD_SIZE + len);
         ok(&c);
         mpl_error err = mpl_copy(&v, &c.reply, vg_realloc);
@@ -126,18 +128,33 @@ EXPORT void echo(const virgil_box *in, virgil_box *out)
     call_finish(&c);
 }
 
+/* Replies the byte string `bytes`: as a view of it again when it was borrowed (ABI.md section
+ * 16: memory the caller lent to this call, so no byte is copied), else inline.  An empty one is
+ * written inline. */
+static void reply_bytes(call *c, const uint8_t *bytes, size_t len, bool borrowed)
+{
+    if (borrowed && len > 0) {
+        ok(c);
+        mpl_write_borrowed(&c->reply, MPL_BORROWED_BIN, bytes, len);
+        return;
+    }
+    /* One allocation of the exact size when the scratch buffer is too small: 64 MiB replies
+     * are neither grown step by step nor copied twice. */
+    mpl_writer_reserve(&c->reply, OK_HEAD_SIZE + mpl_bin_header_size(len) + len);
+    ok(c);
+    mpl_write_bin(&c->reply, bytes, len);
+}
+
 EXPORT void echo_bytes(const virgil_box *in, virgil_box *out)
 {
     call c;
     const uint8_t *bytes;
     size_t len;
     call_init(&c, "echo_bytes", in, out);
-    if (take_args(&c, 1) && arg_bin(&c, &bytes, &len)) {
-        /* One allocation of the exact size when the scratch buffer is too small: 64 MiB
-         * replies are neither grown step by step nor copied twice. */
-        mpl_writer_reserve(&c.reply, OK_HEAD_SIZE + mpl_bin_header_size(len) + len);
-        ok(&c);
-        mpl_write_bin(&c.reply, bytes, len);
+    if (take_args(&c, 1)) {
+        bool borrowed = mpl_peek_borrowed(&c.args);
+        if (arg_bin(&c, &bytes, &len))
+            reply_bytes(&c, bytes, len, borrowed);
     }
     call_finish(&c);
 }
@@ -311,8 +328,9 @@ EXPORT void virgil_manifest(const virgil_box *in, virgil_box *out)
     call c;
     (void)in; /* ignored, as the ABI says */
     call_init(&c, "virgil_manifest", NULL, out);
-    vg_write_manifest(&c.reply, VIRGIL_ABI_VERSION, "conformance", "1.0.0", functions,
-                      sizeof functions / sizeof functions[0]);
+    vg_write_manifest_with(&c.reply, VIRGIL_ABI_VERSION, "conformance", "1.0.0", functions,
+                           sizeof functions / sizeof functions[0],
+                           (vg_manifest_keys){.borrow = LIBRARY_BORROWS});
     call_finish(&c);
 }
 

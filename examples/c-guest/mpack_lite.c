@@ -41,6 +41,12 @@ const char *mpl_strerror(mpl_error err)
         return "duplicate map key";
     case MPL_ERR_CLOSURE:
         return "extension 64 (a closure) without its 40-byte payload";
+    case MPL_ERR_BORROWED:
+        return "a borrowed value (extension 65 or 66) whose payload is not 16 bytes";
+    case MPL_ERR_BORROWED_LENGTH:
+        return "a borrowed value of 2^32 bytes or more";
+    case MPL_ERR_BORROWED_POINTER:
+        return "a borrowed value NULL with a length, or wrapping the address space";
     }
     return "unknown error";
 }
@@ -60,8 +66,11 @@ const char *mpl_type_name(mpl_type type)
 /* What the first bytes of a value say about it. */
 typedef struct header {
     mpl_type type;
-    size_t size;     /* the header's own bytes: type byte, then length, immediate or ext type */
+    size_t size;     /* the header's own bytes: type byte, then length, immediate or ext type;
+                      * for a borrowed value, the whole extension */
     uint64_t length; /* str, bin, ext: body bytes after the header; array, map: element count */
+    bool borrowed;   /* a borrowed str or bin: its `length` bytes are at `lent`, not inline */
+    const uint8_t *lent;
     bool negative;   /* MPL_INT: the value is `sval` (< 0); otherwise it is `uval` */
     uint64_t uval;
     int64_t sval;
@@ -215,6 +224,38 @@ static mpl_error tagged(header *h, uint8_t b, const uint8_t *p, size_t avail)
     }
 }
 
+/* With `borrow` set, an extension 65 or 66 (its header `h`, its bytes at `p`) becomes the byte
+ * string or string it lends, after the checks of cabi/ABI.md section 16 in its order: a payload
+ * of 16 bytes, a length below 2^32, not NULL with a length, not wrapping the address space.  Only
+ * its words are read, never the memory they point at. */
+static mpl_error lend(header *h, const uint8_t *p)
+{
+    uint8_t code = p[h->size - 1]; /* the ext type: the last byte of every ext header */
+    if (code != MPL_BORROWED_BIN && code != MPL_BORROWED_STR)
+        return MPL_OK;
+    if (h->length != MPL_BORROWED_SIZE)
+        return MPL_ERR_BORROWED;
+    uint64_t ptr, len;
+    memcpy(&ptr, p + h->size, 8);
+    memcpy(&len, p + h->size + 8, 8);
+    if (len > UINT32_MAX)
+        return MPL_ERR_BORROWED_LENGTH;
+    if ((ptr == 0 && len > 0) || ptr > UINTPTR_MAX - len)
+        return MPL_ERR_BORROWED_POINTER;
+    h->type = code == MPL_BORROWED_BIN ? MPL_BIN : MPL_STR;
+    h->size += MPL_BORROWED_SIZE;
+    h->length = len;
+    h->borrowed = true;
+    h->lent = (const uint8_t *)(uintptr_t)ptr;
+    return MPL_OK;
+}
+
+/* Where the body of a str or bin whose header is `h` and whose bytes start at `p` is. */
+static const uint8_t *body_of(const header *h, const uint8_t *p)
+{
+    return h->borrowed ? h->lent : p + h->size;
+}
+
 /* Decodes the header of the next value without moving the reader. */
 static mpl_error read_header(const mpl_reader *r, header *h)
 {
@@ -248,15 +289,24 @@ static mpl_error read_header(const mpl_reader *r, header *h)
         h->length = b & 0x1f;
         return check_body(h, avail);
     }
-    return tagged(h, b, p, avail);
+    mpl_error err = tagged(h, b, p, avail);
+    if (err == MPL_OK && r->borrow && h->type == MPL_EXT)
+        err = lend(h, p);
+    return err;
 }
 
 /* Moves past the header, and past the body of a str, bin or ext (never past an array's or
  * map's elements: those are values of their own). */
 static void advance(mpl_reader *r, const header *h)
 {
+    if (h->borrowed && h->length > 0) {
+        uintptr_t lo = (uintptr_t)h->lent, hi = lo + (uintptr_t)h->length; /* checked: no wrap */
+        bool none = r->lent_lo == r->lent_hi;
+        r->lent_lo = none || lo < r->lent_lo ? lo : r->lent_lo;
+        r->lent_hi = none || hi > r->lent_hi ? hi : r->lent_hi;
+    }
     r->pos += h->size;
-    if (h->type == MPL_STR || h->type == MPL_BIN || h->type == MPL_EXT)
+    if ((h->type == MPL_STR || h->type == MPL_BIN || h->type == MPL_EXT) && !h->borrowed)
         r->pos += (size_t)h->length; /* check_body proved it fits */
 }
 
@@ -274,6 +324,29 @@ void mpl_reader_init(mpl_reader *r, const void *data, size_t len)
     r->data = data;
     r->len = data != NULL ? len : 0;
     r->pos = 0;
+    r->borrow = false;
+    r->lent_lo = r->lent_hi = 0;
+}
+
+bool mpl_peek_borrowed(const mpl_reader *r)
+{
+    header h;
+    return read_header(r, &h) == MPL_OK && h.borrowed;
+}
+
+mpl_error mpl_read_lent(mpl_reader *r, mpl_type *type, const uint8_t **ptr, size_t *len)
+{
+    header h;
+    mpl_error err = read_header(r, &h);
+    if (err != MPL_OK)
+        return err;
+    if (!h.borrowed)
+        return MPL_ERR_TYPE;
+    *type = h.type;
+    *ptr = h.lent;
+    *len = (size_t)h.length;
+    advance(r, &h);
+    return MPL_OK;
 }
 
 size_t mpl_reader_remaining(const mpl_reader *r)
@@ -356,9 +429,10 @@ mpl_error mpl_read_str(mpl_reader *r, const char **str, size_t *len)
     mpl_error err = expect(r, MPL_STR, &h);
     if (err != MPL_OK)
         return err;
-    if (!mpl_utf8_valid(r->data + r->pos + h.size, (size_t)h.length))
+    const uint8_t *body = body_of(&h, r->data + r->pos);
+    if (!mpl_utf8_valid(body, (size_t)h.length))
         return MPL_ERR_UTF8;
-    *str = (const char *)(r->data + r->pos + h.size);
+    *str = (const char *)body;
     *len = (size_t)h.length;
     advance(r, &h);
     return MPL_OK;
@@ -370,7 +444,7 @@ mpl_error mpl_read_bin(mpl_reader *r, const uint8_t **bin, size_t *len)
     mpl_error err = expect(r, MPL_BIN, &h);
     if (err != MPL_OK)
         return err;
-    *bin = r->data + r->pos + h.size;
+    *bin = body_of(&h, r->data + r->pos);
     *len = (size_t)h.length;
     advance(r, &h);
     return MPL_OK;
@@ -603,7 +677,7 @@ static mpl_error parse_timestamp(const uint8_t *body, size_t len, int64_t *sec, 
 /* Writes the scalar (not an array or map) whose header is `h` and whose bytes start at `p`. */
 static mpl_error copy_scalar(const header *h, const uint8_t *p, mpl_writer *w)
 {
-    const uint8_t *body = p + h->size;
+    const uint8_t *body = body_of(h, p);
     size_t len = (size_t)h->length;
     switch (h->type) {
     case MPL_NIL:
@@ -957,6 +1031,14 @@ void mpl_write_ext_header(mpl_writer *w, int8_t type, size_t len)
     }
     bytes[n++] = code;
     mpl_write_raw(w, bytes, n);
+}
+
+void mpl_write_borrowed(mpl_writer *w, int8_t type, const void *ptr, size_t len)
+{
+    uint8_t bytes[2 + MPL_BORROWED_SIZE] = {0xd8, (uint8_t)type};
+    uint64_t words[2] = {(uint64_t)(uintptr_t)ptr, (uint64_t)len};
+    memcpy(bytes + 2, words, sizeof words); /* the platform's byte order */
+    mpl_write_raw(w, bytes, sizeof bytes);
 }
 
 void mpl_write_double(mpl_writer *w, double value)

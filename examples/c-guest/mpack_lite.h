@@ -10,6 +10,11 @@
  * UTF-8, valid timestamps, scalar and distinct map keys, nesting at most 512 deep) and writes
  * its canonical encoding.
  *
+ * A reader with `borrow` set reads borrowed values (cabi/ABI.md section 16): an extension 65 or 66
+ * whose 16-byte payload holds a pointer and a length reads as the byte string or string of those
+ * bytes, wherever a bin or a str may be, after the section's checks of its words; its views point
+ * into the lent memory.  Without `borrow` those extensions are extensions like any other.
+ *
  * The writer appends the canonical (smallest) encodings of cabi/ABI.md section 5 to a growable
  * buffer; floats are always written as float 64 (0xcb).  It may start in a fixed buffer lent by
  * the caller and moves to memory from its allocator only when that buffer is full.  Errors are
@@ -46,8 +51,18 @@ typedef enum mpl_error {
     MPL_ERR_TIMESTAMP, /* an extension -1 that is not a valid timestamp */
     MPL_ERR_KEY_TYPE,  /* a map key that is an array or a map */
     MPL_ERR_DUP_KEY,   /* two keys of one map that are equal as values */
-    MPL_ERR_CLOSURE    /* an extension 64 (a closure) without its 40-byte payload */
+    MPL_ERR_CLOSURE,   /* an extension 64 (a closure) without its 40-byte payload */
+    MPL_ERR_BORROWED,  /* a borrowed value (extension 65 or 66) whose payload is not 16 bytes */
+    MPL_ERR_BORROWED_LENGTH,  /* a borrowed value of 2^32 bytes or more */
+    MPL_ERR_BORROWED_POINTER  /* a borrowed value NULL with a length, or wrapping the address
+                               * space */
 } mpl_error;
+
+/* The extension types of borrowed values (cabi/ABI.md section 16). */
+#define MPL_BORROWED_BIN 65
+#define MPL_BORROWED_STR 66
+/* A borrowed value's payload: the pointer and the length, 64-bit words in the platform's order. */
+#define MPL_BORROWED_SIZE 16
 
 /* The families of MessagePack values.  Float 32 and float 64 are both MPL_FLOAT. */
 typedef enum mpl_type {
@@ -73,10 +88,23 @@ MPL_API const char *mpl_type_name(mpl_type type);
 typedef struct mpl_reader {
     const uint8_t *data; /* borrowed; never dereferenced beyond data[len - 1] */
     size_t len;
-    size_t pos; /* offset of the next value */
+    size_t pos;  /* offset of the next value */
+    bool borrow; /* extensions 65 and 66 read as borrowed byte strings and strings */
+    /* The addresses [lent_lo, lent_hi) span the memory of every non-empty borrowed value read so
+     * far (lent_lo == lent_hi: none), for a caller that must keep its writes off it. */
+    uintptr_t lent_lo, lent_hi;
 } mpl_reader;
 
+/* A reader over data[0..len), with `borrow` unset. */
 MPL_API void mpl_reader_init(mpl_reader *r, const void *data, size_t len);
+
+/* Whether the next value is a borrowed byte string or string (read with `borrow` set). */
+MPL_API bool mpl_peek_borrowed(const mpl_reader *r);
+
+/* A borrowed value's words, checked (cabi/ABI.md section 16) but never followed: its family
+ * (MPL_BIN or MPL_STR), pointer and length.  Anything else is MPL_ERR_TYPE, or the error of a
+ * broken borrowed value; the reader then does not move. */
+MPL_API mpl_error mpl_read_lent(mpl_reader *r, mpl_type *type, const uint8_t **ptr, size_t *len);
 
 /* Bytes not yet read. */
 MPL_API size_t mpl_reader_remaining(const mpl_reader *r);
@@ -97,15 +125,16 @@ MPL_API mpl_error mpl_read_float(mpl_reader *r, double *value);
 /* Float 32, float 64 or any integer (converted to the nearest double). */
 MPL_API mpl_error mpl_read_number(mpl_reader *r, double *value);
 
-/* A view of the string's bytes inside the input (not NUL-terminated).  A string that is not
- * valid UTF-8 is MPL_ERR_UTF8. */
+/* A view of the string's bytes inside the input, or inside the lent memory for a borrowed string
+ * (not NUL-terminated).  A string that is not valid UTF-8 is MPL_ERR_UTF8. */
 MPL_API mpl_error mpl_read_str(mpl_reader *r, const char **str, size_t *len);
 
-/* A view of the byte string inside the input. */
+/* A view of the byte string inside the input, or inside the lent memory for a borrowed one. */
 MPL_API mpl_error mpl_read_bin(mpl_reader *r, const uint8_t **bin, size_t *len);
 
 /* An extension value (fixext 1/2/4/8/16 or ext 8/16/32): its type code and a view of its body
- * inside the input. */
+ * inside the input.  With `borrow` set, extensions 65 and 66 are not extensions but byte strings
+ * and strings (MPL_ERR_TYPE here), or broken ones (their MPL_ERR_BORROWED_* error). */
 MPL_API mpl_error mpl_read_ext(mpl_reader *r, int8_t *type, const uint8_t **body, size_t *len);
 
 /* Array and map headers: the number of elements (of key-value pairs for a map) that follow.
@@ -179,6 +208,11 @@ MPL_API void mpl_write_bin_header(mpl_writer *w, size_t len);
 /* The size of the header mpl_write_bin_header writes for `len` bytes (0 when it cannot). */
 MPL_API size_t mpl_bin_header_size(size_t len);
 
+/* A borrowed value (cabi/ABI.md section 16): fixext 16 of `type` (MPL_BORROWED_BIN or
+ * MPL_BORROWED_STR) holding `ptr` and `len`.  It views memory, it does not copy it: a guest
+ * writes one in a reply only for memory the caller lent to the call. */
+MPL_API void mpl_write_borrowed(mpl_writer *w, int8_t type, const void *ptr, size_t len);
+
 /* Appends bytes as they are: already-encoded values, or the body after a header. */
 MPL_API void mpl_write_raw(mpl_writer *w, const void *bytes, size_t len);
 
@@ -190,7 +224,8 @@ MPL_API void mpl_write_raw(mpl_writer *w, const void *bytes, size_t len);
  * or 12 (MPL_ERR_TIMESTAMP), an array or map as a map key (MPL_ERR_KEY_TYPE), two keys of one
  * map with the same canonical encoding (MPL_ERR_DUP_KEY), an extension 64 whose payload is not
  * 40 bytes (MPL_ERR_CLOSURE), nesting deeper than MPL_MAX_DEPTH (MPL_ERR_DEPTH), and whatever
- * mpl_skip refuses.  Integers, strings, byte strings, arrays and maps are written in their
+ * mpl_skip refuses (with `borrow` set, broken borrowed values).  Borrowed values are written as
+ * the inline byte strings and strings they read as (copied).  Integers, strings, byte strings, arrays and maps are written in their
  * smallest form, timestamps as timestamp 32, 64 or 96 by section 5's rule, float 32 and float 64
  * as they came, other extensions (type and bytes) unchanged under their smallest header.  No
  * recursion; `alloc` holds the keys of the open maps while they are compared (nothing when the

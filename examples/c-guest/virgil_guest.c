@@ -22,7 +22,10 @@ const char *vg_error_name(mpl_error err, const char *otherwise)
     switch (err) {
     case MPL_ERR_DEPTH:
     case MPL_ERR_TOO_LONG:
+    case MPL_ERR_BORROWED_LENGTH:
         return VG_LIMIT_EXCEEDED;
+    case MPL_ERR_BORROWED_POINTER:
+        return VG_PROTOCOL_ERROR;
     case MPL_ERR_NOMEM:
         return VG_OUT_OF_MEMORY;
     default:
@@ -543,8 +546,16 @@ static void write_function(mpl_writer *w, const vg_function *f)
 void vg_write_manifest(mpl_writer *w, int64_t abi, const char *library, const char *version,
                        const vg_function *functions, size_t nfunctions)
 {
+    vg_write_manifest_with(w, abi, library, version, functions, nfunctions,
+                           (vg_manifest_keys){false});
+}
+
+void vg_write_manifest_with(mpl_writer *w, int64_t abi, const char *library,
+                            const char *version, const vg_function *functions,
+                            size_t nfunctions, vg_manifest_keys keys)
+{
     vg_write_ok(w);
-    mpl_write_map(w, 5);
+    mpl_write_map(w, 5 + (keys.borrow ? 1 : 0));
     mpl_write_cstr(w, "abi");
     mpl_write_int(w, abi);
     write_str_entry(w, "library", library);
@@ -554,6 +565,10 @@ void vg_write_manifest(mpl_writer *w, int64_t abi, const char *library, const ch
     mpl_write_array(w, nfunctions);
     for (size_t i = 0; i < nfunctions; i++)
         write_function(w, &functions[i]);
+    if (keys.borrow) { /* the optional keys follow `functions`, only when true */
+        mpl_write_cstr(w, "borrow");
+        mpl_write_bool(w, true);
+    }
 }
 
 void vg_reply_stats(virgil_box *out)

@@ -41,8 +41,10 @@
 #define VG_RELEASED_CLOSURE "virgil.ReleasedClosure"
 
 /* The framework name for a failure of mpack_lite: virgil.LimitExceeded for nesting deeper than
- * 512 or a length over 32 bits, virgil.OutOfMemory for a failed allocation, else `otherwise`
- * (virgil.ArgumentError for arguments, virgil.ResultError for a reply). */
+ * 512 or a length over 32 bits (a borrowed one included), virgil.ProtocolError for a borrowed
+ * value NULL with a length or wrapping the address space (ABI.md section 16), virgil.OutOfMemory
+ * for a failed allocation, else `otherwise` (virgil.ArgumentError for arguments,
+ * virgil.ResultError for a reply). */
 MPL_API const char *vg_error_name(mpl_error err, const char *otherwise);
 
 /* ---- Allocation ------------------------------------------------------------------------ */
@@ -254,6 +256,16 @@ typedef struct vg_function {
 MPL_API void vg_write_manifest(mpl_writer *w, int64_t abi, const char *library,
                                const char *version, const vg_function *functions,
                                size_t nfunctions);
+
+/* The manifest's optional keys (ABI.md section 8), written after `functions` when true. */
+typedef struct vg_manifest_keys {
+    bool borrow; /* the functions accept borrowed byte strings and strings (section 16) */
+} vg_manifest_keys;
+
+/* vg_write_manifest with the optional keys. */
+MPL_API void vg_write_manifest_with(mpl_writer *w, int64_t abi, const char *library,
+                                    const char *version, const vg_function *functions,
+                                    size_t nfunctions, vg_manifest_keys keys);
 
 /* The whole reply of virgil_stats: {"ok": {"allocations": int, "frees": int, "live": int}},
  * counted before the reply itself is allocated. */

@@ -1,7 +1,7 @@
 /*
  * hostile_guest.c: a Virgil guest that breaks the protocol on purpose, one way per function, for
  * the hostile-peer suite (cabi/conformance/hostile.json, `guest_faults`; cabi/ABI.md sections 2,
- * 3, 7 and 11).  Written from cabi/virgil.h alone, with a small MessagePack writer of its own.
+ * 3, 7, 11 and 16).  Written from cabi/virgil.h alone, with a small MessagePack writer of its own.
  *
  * virgil_realloc counts what it allocates and frees, and virgil_stats reports the counts, so a
  * host can check that it freed exactly the buffers the guest gave it, once each.  Every function
@@ -137,12 +137,14 @@ static void reply_literal(virgil_box *out, const char *bytes, size_t n)
 
 /* The functions, sorted by name as the manifest lists them. */
 static const char *const functions[] = {
-    "reply_beyond_scratch", "reply_chain_257",     "reply_frames_4097",
-    "reply_garbage",        "reply_huge_length",   "reply_inside_scratch",
-    "reply_into_input",     "reply_invalid_utf8",  "reply_no_memory",
-    "reply_not_written",    "reply_null_with_length", "reply_ok_then_valid",
-    "reply_pointer_without_length", "reply_too_deep", "reply_trailing_bytes",
-    "reply_truncated",      "reply_two_entries",
+    "reply_beyond_scratch",      "reply_borrowed_huge",   "reply_borrowed_input",
+    "reply_borrowed_null",       "reply_borrowed_own_memory", "reply_borrowed_past_input",
+    "reply_borrowed_short",      "reply_chain_257",       "reply_frames_4097",
+    "reply_garbage",             "reply_huge_length",     "reply_inside_scratch",
+    "reply_into_input",          "reply_invalid_utf8",    "reply_no_memory",
+    "reply_not_written",         "reply_null_with_length", "reply_ok_then_valid",
+    "reply_pointer_without_length", "reply_too_deep",     "reply_trailing_bytes",
+    "reply_truncated",           "reply_two_entries",
 };
 
 void virgil_manifest(const virgil_box *in, virgil_box *out)
@@ -152,7 +154,7 @@ void virgil_manifest(const virgil_box *in, virgil_box *out)
     size_t n = sizeof functions / sizeof functions[0];
     put_map(&w, 1);
     put_str(&w, "ok");
-    put_map(&w, 5);
+    put_map(&w, 6);
     put_str(&w, "abi");
     put_uint(&w, VIRGIL_ABI_VERSION);
     put_str(&w, "library");
@@ -174,6 +176,10 @@ void virgil_manifest(const virgil_box *in, virgil_box *out)
         put_str(&w, "doc");
         put_str(&w, "breaks the protocol as cabi/conformance/hostile.json says");
     }
+    /* Declared so that a host reading borrowed values only from libraries that declare them
+     * still meets the reply_borrowed_* faults; no function here reads its arguments. */
+    put_str(&w, "borrow");
+    put_byte(&w, 0xc3);
     finish(&w, out);
 }
 
@@ -376,4 +382,71 @@ void reply_ok_then_valid(const virgil_box *in, virgil_box *out)
 {
     (void)in;
     REPLY(out, "\x81\xa2ok\x2a");
+}
+
+/* ---- Borrowed values in replies (section 16) -------------------------------------------- */
+
+/* Writes the 64-bit word v little-endian, as a borrowed value's payload holds it. */
+static void put_le64(writer *w, uint64_t v)
+{
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+    put(w, b, 8);
+}
+
+/* Replies {"ok": ext 65 viewing len bytes at ptr}, the envelope in the guest's own memory. */
+static void reply_borrowed(virgil_box *out, const void *ptr, uint64_t len)
+{
+    writer w = {0};
+    put_map(&w, 1);
+    put_str(&w, "ok");
+    put_byte(&w, 0xd8);
+    put_byte(&w, VIRGIL_EXT_BORROWED_BYTES);
+    put_le64(&w, (uint64_t)(uintptr_t)ptr);
+    put_le64(&w, len);
+    finish(&w, out);
+}
+
+/* Four bytes of the guest's own static memory, which the caller never lent. */
+void reply_borrowed_own_memory(const virgil_box *in, virgil_box *out)
+{
+    (void)in;
+    static const uint8_t own[4] = {1, 2, 3, 4};
+    reply_borrowed(out, own, sizeof own);
+}
+
+void reply_borrowed_null(const virgil_box *in, virgil_box *out)
+{
+    (void)in;
+    reply_borrowed(out, NULL, 8);
+}
+
+/* Starts at the caller's argument bytes and runs one byte past them. */
+void reply_borrowed_past_input(const virgil_box *in, virgil_box *out)
+{
+    reply_borrowed(out, in->ptr, in->len + 1);
+}
+
+/* An ext 65 whose payload is 8 bytes (fixext 8): in's pointer alone. */
+void reply_borrowed_short(const virgil_box *in, virgil_box *out)
+{
+    writer w = {0};
+    put_map(&w, 1);
+    put_str(&w, "ok");
+    put_byte(&w, 0xd7);
+    put_byte(&w, VIRGIL_EXT_BORROWED_BYTES);
+    put_le64(&w, (uint64_t)(uintptr_t)in->ptr);
+    finish(&w, out);
+}
+
+void reply_borrowed_huge(const virgil_box *in, virgil_box *out)
+{
+    reply_borrowed(out, in->ptr, (uint64_t)1 << 32);
+}
+
+/* The control: a legal view of exactly the caller's argument bytes. */
+void reply_borrowed_input(const virgil_box *in, virgil_box *out)
+{
+    reply_borrowed(out, in->ptr, in->len);
 }

@@ -7,13 +7,19 @@
  *     for `malformed`), once without a scratch buffer and once with one;
  *   - every fault of cabi/conformance/hostile.json's host_faults (each name must be covered
  *     here, so a fault added there fails this test until it is);
+ *   - borrowed bytes (ABI.md section 16, cabi/testdata/borrowed.json): the `encoding` cases through
+ *     mpack_lite's writer and reader, every `arguments` case (broken borrowed values, refused
+ *     before a lent byte is read) and every `arguments_lent` case (real memory lent), echo_bytes
+ *     replying a view of exactly the lent bytes, borrowed values inside `any` copied inline, and a
+ *     lent str that overlaps the scratch buffer;
  *   - closures whose replies break ABI.md section 2 (NULL, pointers into the guest's own
  *     memory, lengths beyond the scratch buffer or the maximum, an unwritten scratch buffer):
  *     each the error the section names, and only a reply that is the closure's own memory freed,
  *     exactly once;
  *   - virgil_stats' `live` back where it started at the end.
  *
- * Usage: hostile_test LIBRARY EDGES_JSON HOSTILE_JSON.  Run under valgrind by the Makefile.
+ * Usage: hostile_test LIBRARY EDGES_JSON HOSTILE_JSON BORROWED_JSON.  Run under valgrind by the
+ * Makefile.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -157,7 +163,8 @@ static int64_t live(void)
 
 /* ---- A small reader of the JSON files: strings, objects and arrays ----------------------- */
 
-/* One object of the file: its string members (other members are skipped). */
+/* One object of the file: its string members, and its number and boolean members as their text
+ * (nested objects and arrays are skipped). */
 typedef struct json_obj {
     char *keys[8], *values[8];
     int n;
@@ -255,6 +262,14 @@ static int json_objects(const char *text, const char *member, void (*each)(const
                 obj.n = 0;
             }
             depth--;
+        } else if (in_member && depth == 3 && last != NULL && obj.n < 8 &&
+                   (c == '-' || (c >= '0' && c <= '9') || c == 't' || c == 'f')) {
+            const char *start = p - 1;
+            while (*p != '\0' && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\n')
+                p++;
+            obj.keys[obj.n] = last;
+            obj.values[obj.n++] = strndup(start, (size_t)(p - start));
+            last = NULL;
         }
     }
     free(last);
@@ -482,7 +497,7 @@ static const char *host_fault_names[] = {
     "array32 header claiming 2^32-1 elements", "str32 header claiming 4 GiB", "wrong arity",
     "wrong type", "not an array", "nesting 513", "nesting 512",
     "closure with a NULL call word", "closure with a short payload",
-    "scratch smaller than the reply",
+    "scratch smaller than the reply", "broken borrowed arguments", "borrowed str not UTF-8",
 };
 static int host_faults_missing;
 
@@ -583,10 +598,243 @@ static void host_faults(void)
     }
 }
 
+/* ---- borrowed.json: borrowed bytes (ABI.md section 16) ----------------------------------- */
+
+/* An argument array of one borrowed value, ext `ext`, lending `len` bytes at `ptr`. */
+static size_t lend_arg(uint8_t buf[19], int ext, const void *ptr, size_t len)
+{
+    mpl_writer w;
+    mpl_writer_init(&w, NULL, buf, 19);
+    mpl_write_array(&w, 1);
+    mpl_write_borrowed(&w, (int8_t)ext, ptr, len);
+    return w.len;
+}
+
+/* `encoding`: mpack_lite writes each case's kind, pointer and length as exactly its bytes, and a
+ * reader with `borrow` set reads them back without following the pointer (a reader without it
+ * sees the extension). */
+static void borrowed_encoding(const json_obj *o)
+{
+    const char *name = member(o, "name"), *hex = member(o, "hex");
+    const char *ext = member(o, "ext"), *ptr = member(o, "ptr"), *len = member(o, "len");
+    uint8_t want[64], got[64];
+    size_t n = unhex(hex, want);
+    mpl_writer w;
+    mpl_writer_init(&w, NULL, got, sizeof got);
+    mpl_reader r;
+    mpl_reader_init(&r, want, n);
+    r.borrow = true;
+    mpl_type type;
+    const uint8_t *p;
+    size_t plen;
+    int64_t one;
+    uint32_t count;
+    if (member(o, "args") != NULL) { /* [bytes at 0x1000, 70000 long; 1] */
+        int read = mpl_read_array(&r, &count) == MPL_OK && count == 2 &&
+                   mpl_read_lent(&r, &type, &p, &plen) == MPL_OK && type == MPL_BIN &&
+                   mpl_read_int(&r, &one) == MPL_OK && one == 1 && mpl_reader_remaining(&r) == 0;
+        check(read, "borrowed.json encoding %s: not read back", name);
+        if (read) {
+            mpl_write_array(&w, 2);
+            mpl_write_borrowed(&w, MPL_BORROWED_BIN, p, plen);
+            mpl_write_int(&w, 1);
+        }
+    } else {
+        uint64_t want_ptr = strtoull(ptr, NULL, 10), want_len = strtoull(len, NULL, 10);
+        int e = atoi(ext);
+        mpl_write_borrowed(&w, (int8_t)e, (const void *)(uintptr_t)want_ptr, (size_t)want_len);
+        int read = mpl_read_lent(&r, &type, &p, &plen) == MPL_OK &&
+                   type == (e == MPL_BORROWED_BIN ? MPL_BIN : MPL_STR) &&
+                   (uintptr_t)p == want_ptr && plen == want_len && mpl_reader_remaining(&r) == 0;
+        check(read, "borrowed.json encoding %s: not read back as ext %d, %s, %s", name, e, ptr,
+              len);
+        mpl_reader raw;
+        int8_t t;
+        const uint8_t *body;
+        mpl_reader_init(&raw, want, n);
+        check(mpl_read_ext(&raw, &t, &body, &plen) == MPL_OK && t == e && plen == 16,
+              "borrowed.json encoding %s: a reader without borrow does not see ext %d", name, e);
+    }
+    check(w.len == n && memcmp(got, want, n) == 0, "borrowed.json encoding %s: written otherwise",
+          name);
+    printf("ok   borrowed.json encoding: %s\n", name);
+}
+
+/* `arguments` (the host fault "broken borrowed arguments"): refused with the case's error
+ * before a lent byte is read (their pointers lead nowhere), with and without a scratch buffer. */
+static void borrowed_argument(const json_obj *o)
+{
+    const char *name = member(o, "name"), *hex = member(o, "hex");
+    const char *fn = member(o, "function"), *want = member(o, "expect");
+    uint8_t in[64];
+    size_t n = unhex(hex, in);
+    char fault[128];
+    snprintf(fault, sizeof fault, "broken borrowed arguments: %s", name);
+    expect_reply(fault, fn, in, n, 0, want);
+    expect_reply(fault, fn, in, n, 64, want);
+    printf("ok   borrowed.json arguments: %s -> %s\n", name, want);
+}
+
+/* `arguments_lent`: the bytes lent from memory of their own size (valgrind sees a read past
+ * them); echo_bytes replies a view of exactly the lent bytes, greet the greeting. */
+static void borrowed_lent(const json_obj *o)
+{
+    const char *name = member(o, "name"), *fn = member(o, "function");
+    const char *want = member(o, "expect");
+    int ext = atoi(member(o, "ext"));
+    uint8_t buf[64], *lent = malloc(32), in[19];
+    size_t n = unhex(member(o, "bytes_hex"), buf);
+    memcpy(lent, buf, n);
+    lent = realloc(lent, n);
+    size_t in_len = lend_arg(in, ext, lent, n);
+    for (size_t cap = 0; cap <= 64; cap += 64) {
+        reply r = call_with(fn, in, in_len, cap, 0);
+        char got[64];
+        size_t vlen = 0;
+        const uint8_t *v = ok_value(&r, &vlen);
+        if (strcmp(want, "ok") != 0) {
+            check(strcmp(error_name(&r, got, sizeof got), want) == 0,
+                  "borrowed.json %s: %s replied %s, want %s", name, fn, got, want);
+        } else if (strcmp(fn, "echo_bytes") == 0) {
+            mpl_reader rd;
+            mpl_type type;
+            const uint8_t *p = NULL;
+            size_t plen = 0;
+            mpl_reader_init(&rd, v, v != NULL ? vlen : 0);
+            rd.borrow = true;
+            check(mpl_read_lent(&rd, &type, &p, &plen) == MPL_OK && type == MPL_BIN &&
+                      p == lent && plen == n && mpl_reader_remaining(&rd) == 0,
+                  "borrowed.json %s: echo_bytes did not reply a view of the lent bytes", name);
+        } else {
+            char greeting[64];
+            int glen = snprintf(greeting, sizeof greeting, "Hello, %.*s!", (int)n, (char *)buf);
+            const char *s;
+            size_t slen;
+            mpl_reader rd;
+            mpl_reader_init(&rd, v, v != NULL ? vlen : 0);
+            check(mpl_read_str(&rd, &s, &slen) == MPL_OK && slen == (size_t)glen &&
+                      memcmp(s, greeting, slen) == 0,
+                  "borrowed.json %s: greet did not reply %s", name, greeting);
+        }
+        free(r.bytes);
+    }
+    free(lent);
+    printf("ok   borrowed.json arguments_lent: %s -> %s\n", name, want);
+}
+
+/* The reply value of `fn` called with `in`, the scratch buffer `scratch` of `cap` bytes lent
+ * (the caller's own, so that lent values can overlap it), copied into value[size]; its length,
+ * or 0 when it is no {"ok": value}. */
+static size_t lent_call(const char *fn, const uint8_t *in, size_t len, uint8_t *scratch,
+                        size_t cap, uint8_t *value, size_t size)
+{
+    virgil_box inbox = {(uint8_t *)in, len}, out = {scratch, cap};
+    symbol(fn)(&inbox, &out);
+    reply r = {out.ptr, out.len};
+    size_t vlen = 0;
+    const uint8_t *v = out.ptr != NULL ? ok_value(&r, &vlen) : NULL;
+    size_t n = v != NULL && vlen <= size ? vlen : 0;
+    if (n > 0)
+        memcpy(value, v, n);
+    if (out.ptr != NULL && out.ptr != scratch)
+        guest_realloc(out.ptr, 0);
+    return n;
+}
+
+/* Borrowed values beyond the vectors: inside `any` they come back inline (copied); an empty one
+ * comes back inline; a lent str that overlaps the scratch buffer is not written over. */
+static void borrowed_more(void)
+{
+    uint8_t value[128], in[64];
+    size_t n;
+    { /* echo([bytes 01 02 03 lent, str "hi" lent]) -> [c4 03 01 02 03, a2 68 69] */
+        uint8_t *b = malloc(3), *s = malloc(2);
+        memcpy(b, "\x01\x02\x03", 3);
+        memcpy(s, "hi", 2);
+        mpl_writer w;
+        mpl_writer_init(&w, NULL, in, sizeof in);
+        mpl_write_array(&w, 1);
+        mpl_write_array(&w, 2);
+        mpl_write_borrowed(&w, MPL_BORROWED_BIN, b, 3);
+        mpl_write_borrowed(&w, MPL_BORROWED_STR, s, 2);
+        static const uint8_t want[] = {0x92, 0xc4, 3, 1, 2, 3, 0xa2, 'h', 'i'};
+        for (size_t cap = 0; cap <= 64; cap += 64) {
+            uint8_t *scratch = cap ? malloc(cap) : NULL;
+            n = lent_call("echo", in, w.len, scratch, cap, value, sizeof value);
+            check(n == sizeof want && memcmp(value, want, n) == 0,
+                  "echo of lent values in a list did not reply them inline");
+            free(scratch);
+        }
+        free(b);
+        free(s);
+        printf("ok   borrowed values inside any come back inline\n");
+    }
+    { /* echo_bytes of {NULL, 0} -> c4 00 */
+        n = lend_arg(in, MPL_BORROWED_BIN, NULL, 0);
+        size_t got = lent_call("echo_bytes", in, n, NULL, 0, value, sizeof value);
+        check(got == 2 && value[0] == 0xc4 && value[1] == 0,
+              "echo_bytes of an empty lent value did not reply c4 00");
+        printf("ok   an empty lent value comes back inline\n");
+    }
+    { /* greet of "Ada" lent from inside the scratch buffer itself */
+        uint8_t *scratch = malloc(256);
+        memcpy(scratch + 10, "Ada", 3);
+        n = lend_arg(in, MPL_BORROWED_STR, scratch + 10, 3);
+        size_t got = lent_call("greet", in, n, scratch, 256, value, sizeof value);
+        check(got == 12 && memcmp(value, "\xabHello, Ada!", 12) == 0,
+              "greet of a str lent inside the scratch buffer replied otherwise");
+        /* echo([lent "hi"]) with "hi" where the reply's value would start */
+        memcpy(scratch + 4, "hi", 2);
+        mpl_writer w;
+        mpl_writer_init(&w, NULL, in, sizeof in);
+        mpl_write_array(&w, 1);
+        mpl_write_array(&w, 1);
+        mpl_write_borrowed(&w, MPL_BORROWED_STR, scratch + 4, 2);
+        got = lent_call("echo", in, w.len, scratch, 256, value, sizeof value);
+        check(got == 4 && memcmp(value, "\x91\xa2hi", 4) == 0,
+              "echo of a str lent inside the scratch buffer replied otherwise");
+        free(scratch);
+        printf("ok   a lent str inside the scratch buffer is not written over\n");
+    }
+    { /* a borrowed value and an inline one are one map key: duplicate */
+        uint8_t *k = malloc(1);
+        k[0] = 'a';
+        mpl_writer w;
+        mpl_writer_init(&w, NULL, in, sizeof in);
+        mpl_write_array(&w, 1);
+        mpl_write_map(&w, 2);
+        mpl_write_borrowed(&w, MPL_BORROWED_STR, k, 1);
+        mpl_write_int(&w, 1);
+        mpl_write_str(&w, "a", 1);
+        mpl_write_int(&w, 2);
+        expect_reply("a lent key equal to an inline one", "echo", in, w.len, 0,
+                     "virgil.ArgumentError");
+        free(k);
+        printf("ok   a lent map key equal to an inline one is a duplicate\n");
+    }
+    { /* the host fault "borrowed str not UTF-8": greet lent ff fe */
+        uint8_t *bad = malloc(2);
+        memcpy(bad, "\xff\xfe", 2);
+        n = lend_arg(in, MPL_BORROWED_STR, bad, 2);
+        expect_reply("borrowed str not UTF-8", "greet", in, n, 0, "virgil.ArgumentError");
+        free(bad);
+        printf("ok   borrowed str not UTF-8 -> virgil.ArgumentError\n");
+    }
+}
+
+static void manifest_borrows(void)
+{
+    reply r = call("virgil_manifest", "\x90", 1);
+    static const uint8_t tail[] = {0xa6, 'b', 'o', 'r', 'r', 'o', 'w', 0xc3};
+    check(r.len > sizeof tail && memcmp(r.bytes + r.len - sizeof tail, tail, sizeof tail) == 0,
+          "the manifest does not end with \"borrow\": true");
+    free(r.bytes);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: hostile_test LIBRARY EDGES_JSON HOSTILE_JSON\n");
+    if (argc != 5) {
+        fprintf(stderr, "usage: hostile_test LIBRARY EDGES_JSON HOSTILE_JSON BORROWED_JSON\n");
         return 2;
     }
     lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
@@ -610,12 +858,22 @@ int main(int argc, char **argv)
     host_faults();
     closure_faults();
 
+    char *borrowed = read_file(argv[4]);
+    int encodings = json_objects(borrowed, "encoding", borrowed_encoding);
+    int arguments = json_objects(borrowed, "arguments", borrowed_argument);
+    int lent = json_objects(borrowed, "arguments_lent", borrowed_lent);
+    free(borrowed);
+    check(encodings > 0 && arguments > 0 && lent > 0, "borrowed.json: cases missing");
+    borrowed_more();
+    manifest_borrows();
+
     int64_t after = live();
     check(before >= 0 && after == before, "virgil_stats: live %lld before, %lld after",
           (long long)before, (long long)after);
     printf("hostile_test: edges.json %d/%d cases; hostile.json %d host faults (%d unchecked); "
-           "%d checks, %d failed\n",
-           edges_passed, edges_total, faults, host_faults_missing, checks, failures);
+           "borrowed.json %d encodings, %d arguments, %d lent; %d checks, %d failed\n",
+           edges_passed, edges_total, faults, host_faults_missing, encodings, arguments, lent,
+           checks, failures);
     /* The library stays loaded (ABI.md section 12: hosts never unload guests). */
     return failures == 0 ? 0 : 1;
 }

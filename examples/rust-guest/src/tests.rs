@@ -226,6 +226,10 @@ fn manifest() {
         (1, "conformance", "rust")
     );
     assert_eq!(m.version, "1.0.0");
+    assert!(
+        m.borrow,
+        "the kit's functions accept borrowed bytes (ABI.md section 16)"
+    );
     let names: Vec<&str> = m.functions.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(
         names,

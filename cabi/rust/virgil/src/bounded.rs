@@ -3,6 +3,10 @@
 //! length cut to 32 bits, which would make the bytes after it garbage; [`Bounded`] refuses the
 //! value first, at every level of nesting, with an error whose message contains [`TOO_LONG`]
 //! (the kit names it `virgil.LimitExceeded`).
+//!
+//! It is also where a byte string of a reply that views memory the host lent to the call is
+//! written as a borrowed value of the same bytes instead of a copy (ABI.md section 16, see
+//! `lent.rs`): every byte string of a value passes here.
 
 use serde::ser::{self, Serialize, Serializer};
 
@@ -101,6 +105,9 @@ impl<S: Serializer> Serializer for Bounded<S> {
 
     fn serialize_bytes(self, v: &[u8]) -> Result<S::Ok, S::Error> {
         check("byte string", v.len())?;
+        if let Some(view) = crate::lent::view(v) {
+            return view.serialize(self.inner);
+        }
         self.inner.serialize_bytes(v)
     }
 

@@ -9,12 +9,13 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::{self, ArgsError, Checked};
+use crate::check::{self, ArgsError, Checked, Patch};
 use crate::codec;
 use crate::convert::IntoException;
 use crate::exception::Exception;
 use crate::export::Export;
 use crate::ffi::{VirgilBox, box_bytes};
+use crate::lent::{self, LentDeserializer};
 use crate::names;
 use crate::panic::{self, ActiveCall};
 use crate::reply::Reply;
@@ -62,6 +63,9 @@ pub struct Call<'a> {
     ends: &'a [usize],
     next: usize,
     reply: &'a mut Reply,
+    /// The arguments that are borrowed values themselves (ABI.md section 16): their index and
+    /// the lent bytes (UTF-8 when `true`), lifted without a copy. Empty when nothing was lent.
+    lent: Vec<(usize, &'a [u8], bool)>,
 }
 
 impl<'a> Call<'a> {
@@ -77,13 +81,24 @@ impl<'a> Call<'a> {
         };
         let bytes: &'a [u8] = &self.args[start..self.ends[index]];
         self.next += 1;
-        let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
-        crate::closure::lifting_arguments(|| T::deserialize(&mut de)).map_err(|e| {
+        let lifted = match self.lent.iter().find(|(i, ..)| *i == index) {
+            Some(&(_, lent, text)) => {
+                // SAFETY: the scanner checked a lent str as UTF-8 (`Reader::payload`).
+                let de = unsafe { LentDeserializer::new(lent, text) };
+                crate::closure::lifting_arguments(|| T::deserialize(de).map_err(|e| e.to_string()))
+            }
+            None => {
+                let mut de = rmp_serde::Deserializer::from_read_ref(bytes);
+                crate::closure::lifting_arguments(|| T::deserialize(&mut de))
+                    .map_err(|e| e.to_string())
+            }
+        };
+        lifted.map_err(|e| {
             let message = format!(
                 "{}: argument {}: {}",
                 self.export.name,
                 index + 1,
-                shorten(&e.to_string())
+                shorten(&e)
             );
             Exception::new(names::ARGUMENT_ERROR, message).with_frame(self.export.frame())
         })
@@ -92,9 +107,16 @@ impl<'a> Call<'a> {
     /// Writes the reply for the function's outcome. A failure without frames of its own gets the
     /// frame of the exported function.
     pub fn reply<R: IntoReply>(&mut self, outcome: R) {
+        // A byte string of the result inside a lent argument is replied as a view of it.
+        let viewable: Vec<(usize, usize)> = self
+            .lent
+            .iter()
+            .map(|(_, b, _)| (b.as_ptr() as usize, b.as_ptr() as usize + b.len()))
+            .collect();
+        let reply = &mut *self.reply;
         let result = outcome
             .into_reply()
-            .and_then(|value| write_ok(self.reply, &value));
+            .and_then(|value| lent::viewing(&viewable, || write_ok(reply, &value)));
         if let Err(mut x) = result {
             if x.traceback.is_empty() {
                 x.traceback.push(self.export.frame());
@@ -340,15 +362,22 @@ fn lift_and_run(
     reply: &mut Reply,
 ) -> Result<Ran, Exception> {
     let mut patches = Vec::new();
-    let Checked { start, depth } = check::check_args(
-        input,
-        export.params.iter().map(|p| &p.ty),
-        ends,
-        &mut patches,
-    )
-    .map_err(|e| {
+    // SAFETY: `input` is the call's arguments (`serve`'s caller's promise), and the host keeps
+    // what it lends alive and unchanged for the call (ABI.md section 16), which outlasts `input`
+    // here.
+    let checked = unsafe {
+        check::check_args(
+            input,
+            export.params.iter().map(|p| &p.ty),
+            ends,
+            &mut patches,
+        )
+    };
+    let Checked { start, depth, lent } = checked.map_err(|e| {
         let name = if e.is_limit() {
             names::LIMIT_EXCEEDED
+        } else if e.is_protocol() {
+            names::PROTOCOL_ERROR
         } else {
             names::ARGUMENT_ERROR
         };
@@ -357,6 +386,11 @@ fn lift_and_run(
     if depth > SHALLOW && !DEEP.get() {
         return Ok(Ran::TooDeep(depth));
     }
+    for l in &lent {
+        reply.keep_off(l.ptr, l.ptr + l.len); // `words` checked that this does not wrap
+    }
+    // SAFETY: `check_args` found `lent` in this call's arguments.
+    let args_lent = unsafe { lend(&lent, start, ends, &mut patches) };
     // The argument ends move with the patches.
     let mut start = start;
     let args = check::patched(
@@ -371,8 +405,47 @@ fn lift_and_run(
         ends,
         next: 0,
         reply,
+        lent: args_lent,
     })?;
     Ok(Ran::Done)
+}
+
+/// Sorts the borrowed values of checked arguments (ABI.md section 16): an argument that is one
+/// is lifted straight from the lent memory (returned with its index), one inside an argument is
+/// patched into the inline value serde reads (copied), unless a key patch replaces it already.
+///
+/// # Safety
+///
+/// `lent` is what `check_args` found in a call's arguments, and the call lasts for `'i`.
+unsafe fn lend<'i>(
+    lent: &[lent::Lent],
+    start: usize,
+    ends: &[usize],
+    patches: &mut Vec<Patch<'i>>,
+) -> Vec<(usize, &'i [u8], bool)> {
+    let mut whole = Vec::new();
+    for l in lent {
+        // SAFETY: the caller's promise: the scanner accepted these words, and the host lends
+        // the memory for the call (ABI.md section 16).
+        let bytes: &'i [u8] = unsafe { lent::bytes(l.ptr, l.len) };
+        let argument = std::iter::once(start)
+            .chain(ends.iter().copied())
+            .position(|s| s == l.start)
+            .filter(|&i| i < ends.len() && ends[i] == l.end);
+        if let Some(index) = argument {
+            whole.push((index, bytes, l.text));
+        } else if !patches.iter().any(
+            |p| matches!(p, Patch::Key { start, end, .. } if *start <= l.start && l.start < *end),
+        ) {
+            patches.push(Patch::Lent {
+                start: l.start,
+                end: l.end,
+                text: l.text,
+                bytes,
+            });
+        }
+    }
+    whole
 }
 
 /// Serves a built-in symbol (`virgil_manifest`, `virgil_stats`): `write` writes the reply.

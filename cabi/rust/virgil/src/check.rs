@@ -15,6 +15,7 @@
 use std::borrow::Cow;
 
 use crate::exception::fold;
+use crate::lent::Lent;
 use crate::raw_closure::{CLOSURE_EXT, RawClosure};
 use crate::scan::{CheckError, Head, Key, Keys, Problem, Reader, trailing};
 use crate::timestamp::TIMESTAMP_EXT;
@@ -26,7 +27,7 @@ const EMPTY_MAP: u8 = 0x80;
 
 /// A change the lifting makes to checked bytes before serde reads them.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Patch {
+pub enum Patch<'a> {
     /// The nil at this offset stands for an empty list, map or record: this byte replaces it.
     Empty(usize, u8),
     /// The key at `start..end` names a field by its folded name (the struct rule): the field's
@@ -39,13 +40,33 @@ pub enum Patch {
         /// The field's wire name.
         name: &'static str,
     },
+    /// A borrowed value at `start..end` inside an argument (ABI.md section 16): the inline str
+    /// (`text`) or byte string of its bytes replaces it, since serde reads only inline values.
+    /// (An argument that is itself borrowed is not patched: it is lifted without a copy.)
+    Lent {
+        /// Where its extension starts.
+        start: usize,
+        /// Where it ends.
+        end: usize,
+        /// A str rather than a byte string.
+        text: bool,
+        /// The lent bytes (UTF-8 when `text`).
+        bytes: &'a [u8],
+    },
 }
 
-impl Patch {
+impl Patch<'_> {
     fn start(&self) -> usize {
         match self {
             Patch::Empty(at, _) => *at,
-            Patch::Key { start, .. } => *start,
+            Patch::Key { start, .. } | Patch::Lent { start, .. } => *start,
+        }
+    }
+
+    fn end(&self) -> usize {
+        match self {
+            Patch::Empty(at, _) => at + 1,
+            Patch::Key { end, .. } | Patch::Lent { end, .. } => *end,
         }
     }
 }
@@ -56,7 +77,7 @@ impl Patch {
 /// to the same places in the result.
 pub(crate) fn patched<'b, 'o>(
     bytes: &'b [u8],
-    patches: Vec<Patch>,
+    patches: Vec<Patch<'_>>,
     offsets: impl IntoIterator<Item = &'o mut usize>,
 ) -> Cow<'b, [u8]> {
     if patches.is_empty() {
@@ -70,7 +91,7 @@ pub(crate) fn patched<'b, 'o>(
 /// the result.
 fn apply<'o>(
     bytes: &[u8],
-    mut patches: Vec<Patch>,
+    mut patches: Vec<Patch<'_>>,
     offsets: impl IntoIterator<Item = &'o mut usize>,
 ) -> Vec<u8> {
     patches.sort_by_key(Patch::start);
@@ -79,19 +100,31 @@ fn apply<'o>(
     let mut moves: Vec<(usize, isize)> = Vec::new(); // (input offset, shift after it)
     let mut shift = 0isize;
     for patch in patches {
-        let (start, end) = match &patch {
-            Patch::Empty(at, _) => (*at, at + 1),
-            Patch::Key { start, end, .. } => (*start, *end),
-        };
+        let (start, end) = (patch.start(), patch.end());
         out.extend_from_slice(&bytes[done..start]);
+        let before = out.len();
         match patch {
             Patch::Empty(_, byte) => out.push(byte),
             Patch::Key { name, .. } => {
-                let before = out.len();
                 rmp::encode::write_str(&mut out, name).expect("writing to a Vec");
-                shift += (out.len() - before) as isize - (end - start) as isize;
-                moves.push((end, shift));
             }
+            Patch::Lent {
+                text: true, bytes, ..
+            } => {
+                // Checked below 2^32 bytes: the header cannot fail.
+                rmp::encode::write_str_len(&mut out, bytes.len() as u32).expect("writing to a Vec");
+                out.extend_from_slice(bytes);
+            }
+            Patch::Lent {
+                text: false, bytes, ..
+            } => {
+                rmp::encode::write_bin(&mut out, bytes).expect("writing to a Vec");
+            }
+        }
+        let grown = (out.len() - before) as isize - (end - start) as isize;
+        if grown != 0 {
+            shift += grown;
+            moves.push((end, shift));
         }
         done = end;
     }
@@ -114,7 +147,7 @@ impl<'a> Reader<'a> {
         &mut self,
         ty: &Ty,
         depth: usize,
-        patches: &mut Vec<Patch>,
+        patches: &mut Vec<Patch<'_>>,
     ) -> Result<(), CheckError> {
         let start = self.pos;
         match ty {
@@ -137,7 +170,8 @@ impl<'a> Reader<'a> {
             (Ty::Nil, Head::Nil) | (Ty::Bool, Head::Bool) => {}
             (Ty::Int, Head::Int { .. }) | (Ty::UInt, Head::Int { negative: false }) => {}
             (Ty::Float | Ty::Float32, Head::Int { .. } | Head::Float32 | Head::Float64) => {}
-            (Ty::Str, Head::Str(_)) | (Ty::Bytes, Head::Bin(_)) => {
+            (Ty::Str, Head::Str(_) | Head::Lent { text: true, .. })
+            | (Ty::Bytes, Head::Bin(_) | Head::Lent { text: false, .. }) => {
                 self.payload(head)?;
             }
             (Ty::Time, Head::Ext(TIMESTAMP_EXT, _)) => {
@@ -162,11 +196,7 @@ impl<'a> Reader<'a> {
                 self.enter(depth)?;
                 let mut keys = Keys::default();
                 for i in 0..n {
-                    let mut probe = Reader {
-                        data: self.data,
-                        pos: self.pos,
-                        deepest: 0,
-                    };
+                    let mut probe = self.probe();
                     keys.insert(probe.key()?)
                         .map_err(|p| CheckError::from(p).inside(|| format!("entry {}", i + 1)))?;
                     self.check(key, depth + 1, patches)
@@ -194,7 +224,7 @@ impl<'a> Reader<'a> {
         fields: &'static [Field],
         n: u64,
         depth: usize,
-        patches: &mut Vec<Patch>,
+        patches: &mut Vec<Patch<'_>>,
     ) -> Result<(), CheckError> {
         struct Entry<'k> {
             key: Option<&'k str>,
@@ -293,7 +323,7 @@ impl<'a> Reader<'a> {
 pub(crate) fn check_value(
     bytes: &[u8],
     ty: &Ty,
-    patches: &mut Vec<Patch>,
+    patches: &mut Vec<Patch<'_>>,
 ) -> Result<(), CheckError> {
     let mut r = Reader::new(bytes);
     r.check(ty, 0, patches)?;
@@ -340,31 +370,50 @@ impl ArgsError {
             _ => false,
         }
     }
+
+    /// Whether the host broke the protocol (`virgil.ProtocolError`): a borrowed value whose words
+    /// cannot be memory (ABI.md section 16).
+    pub fn is_protocol(&self) -> bool {
+        match self {
+            ArgsError::Malformed(problem) => *problem == Problem::LentPointer,
+            ArgsError::Argument { error, .. } => error.is_protocol(),
+            _ => false,
+        }
+    }
 }
 
 /// What [`check_args`] found of well-typed arguments.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Checked {
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Checked {
     /// Where argument 0 starts.
     pub start: usize,
     /// How deep the arguments' arrays and maps nest (the argument array does not count): what
     /// serde's recursive lifting of them will cost in stack.
     pub depth: usize,
+    /// The borrowed values in the arguments (ABI.md section 16), each once, in order.
+    pub lent: Vec<Lent>,
 }
 
-/// Checks an argument array against the parameter types. On success `ends[i]` is the offset just
-/// after argument `i`.
-pub fn check_args<'t>(
+/// Checks an argument array against the parameter types, reading borrowed values (ABI.md section
+/// 16) as the strs and byte strings they lend. On success `ends[i]` is the offset just after
+/// argument `i`.
+///
+/// # Safety
+///
+/// As for [`Reader::lending`]: `input` is a call's arguments, and the memory its borrowed values
+/// lend is readable and unchanged for as long as `input` is borrowed.
+pub(crate) unsafe fn check_args<'t>(
     input: &[u8],
     params: impl ExactSizeIterator<Item = &'t Ty>,
     ends: &mut [usize],
-    patches: &mut Vec<Patch>,
+    patches: &mut Vec<Patch<'_>>,
 ) -> Result<Checked, ArgsError> {
     debug_assert_eq!(params.len(), ends.len());
     if input.is_empty() {
         return Err(ArgsError::Empty);
     }
-    let mut r = Reader::new(input);
+    // SAFETY: the caller's promise.
+    let mut r = unsafe { Reader::lending(input) };
     let count = match r.head().map_err(ArgsError::Malformed)? {
         Head::Array(n) => n,
         other => return Err(ArgsError::NotAnArray(other.family())),
@@ -390,10 +439,17 @@ pub fn check_args<'t>(
         *end = r.position();
     }
     match r.remaining() {
-        0 => Ok(Checked {
-            start,
-            depth: r.deepest,
-        }),
+        0 => {
+            // Records and maps read some values twice: each borrowed value once.
+            let mut lent = r.lent.unwrap_or_default();
+            lent.sort_by_key(|l| l.start);
+            lent.dedup_by_key(|l| l.start);
+            Ok(Checked {
+                start,
+                depth: r.deepest,
+                lent,
+            })
+        }
         n => Err(ArgsError::Trailing(n)),
     }
 }
@@ -403,7 +459,7 @@ mod tests {
     use super::*;
     use crate::scan::{MAX_DEPTH, validate};
 
-    fn check(ty: Ty, bytes: &[u8]) -> Result<Vec<Patch>, String> {
+    fn check(ty: Ty, bytes: &[u8]) -> Result<Vec<Patch<'static>>, String> {
         let mut patches = Vec::new();
         let mut r = Reader::new(bytes);
         r.check(&ty, 0, &mut patches).map_err(|e| e.to_string())?;
@@ -554,7 +610,8 @@ mod tests {
     fn argument_depth_is_measured() {
         let depth = |params: &[Ty], input: &[u8]| {
             let mut ends = vec![0; params.len()];
-            check_args(input, params.iter(), &mut ends, &mut Vec::new())
+            // SAFETY: no borrowed values in these inputs.
+            unsafe { check_args(input, params.iter(), &mut ends, &mut Vec::new()) }
                 .unwrap()
                 .depth
         };
@@ -575,7 +632,8 @@ mod tests {
         let params = [Ty::Int, Ty::Int];
         let run = |input: &[u8]| {
             let mut ends = [0; 2];
-            check_args(input, params.iter(), &mut ends, &mut Vec::new())
+            // SAFETY: no borrowed values in these inputs.
+            unsafe { check_args(input, params.iter(), &mut ends, &mut Vec::new()) }
                 .map(|checked| (checked.start, ends))
         };
         assert_eq!(run(&[0x92, 0x01, 0xcd, 0x01, 0x00]).unwrap(), (1, [2, 5]));

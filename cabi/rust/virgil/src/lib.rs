@@ -44,7 +44,11 @@
 //! such as `add: argument 2: expected int, got str`. Results are written in the canonical form of
 //! ABI.md, section 5 (smallest integers, float 64, structs as maps keyed by field name).
 //! Parameters may borrow from the arguments (`&str`, `&[u8]`) and results may borrow from
-//! parameters, so large byte strings are copied once, into the reply. Use [`Value`] for `any`,
+//! parameters, so large byte strings are copied once, into the reply. The kit's libraries accept
+//! borrowed bytes (ABI.md section 16, the manifest's `"borrow": true`): a byte string or string
+//! the host lends for the call is read wherever one is accepted (`&[u8]` and `&str` parameters
+//! borrow it without a copy), and a byte string of the result inside a lent parameter is replied
+//! as a view of it, not copied. Use [`Value`] for `any`,
 //! [`Timestamp`] for `time`, `Vec<u8>`, `&[u8]` or [`ByteBuf`] for `bytes`, and derive
 //! [`AbiType`] next to serde's traits for records.
 //!
@@ -124,6 +128,7 @@ mod error;
 mod exception;
 mod export;
 mod ffi;
+mod lent;
 mod macro_support;
 mod manifest;
 pub mod names;

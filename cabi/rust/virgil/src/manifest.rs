@@ -47,6 +47,10 @@ pub struct Manifest {
     pub version: String,
     /// Its functions, sorted by name.
     pub functions: Vec<FunctionInfo>,
+    /// Whether its functions accept borrowed byte strings and strings (ABI.md section 16): every
+    /// library this kit builds does. Written only when true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub borrow: bool,
 }
 
 /// One function of a [`Manifest`].
@@ -98,6 +102,7 @@ pub fn manifest() -> Result<Manifest, String> {
         language: LANGUAGE.to_owned(),
         version: version.to_owned(),
         functions: functions.iter().map(|f| describe(f)).collect(),
+        borrow: true,
     })
 }
 

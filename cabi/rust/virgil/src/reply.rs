@@ -70,6 +70,19 @@ impl Reply {
         unsafe { Reply::new(out.ptr, cap) }
     }
 
+    /// Stops using the scratch buffer when it overlaps `start..end`, memory the host lent to the
+    /// call (ABI.md section 16), as [`for_out`](Reply::for_out) does for the arguments: a reply
+    /// written there would change bytes the function still reads. Only before anything is
+    /// written.
+    pub(crate) fn keep_off(&mut self, start: usize, end: usize) {
+        let s = self.buf as usize;
+        let overlaps = start < end && s < end && start < s.saturating_add(self.cap);
+        if !self.owned && self.len == 0 && self.cap > 0 && overlaps {
+            self.buf = ptr::null_mut();
+            self.cap = 0;
+        }
+    }
+
     /// Whether memory ran out; the reply then holds nothing useful.
     pub(crate) fn failed(&self) -> bool {
         self.failed

@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 
+use crate::lent::{self, BadWords, Lent};
 use crate::raw_closure::CLOSURE_EXT;
 use crate::timestamp::{TIMESTAMP_EXT, Timestamp};
 use crate::types::Ty;
@@ -43,6 +44,10 @@ pub enum Problem {
         /// Two of the keys.
         keys: (String, String),
     },
+    /// A borrowed value (ABI.md section 16) of 2³² bytes or more.
+    LentTooLong(u64),
+    /// A borrowed value NULL with a length, or running past the end of the address space.
+    LentPointer,
     /// A well-formed value of another type.
     Mismatch {
         /// The declared type.
@@ -57,6 +62,13 @@ impl fmt::Display for Problem {
         match self {
             Problem::Malformed(what) | Problem::Invalid(what) => f.write_str(what),
             Problem::TooDeep => write!(f, "nested deeper than {MAX_DEPTH} levels"),
+            Problem::LentTooLong(len) => write!(
+                f,
+                "a borrowed value of {len} bytes: MessagePack cannot represent a length of 2^32 or more"
+            ),
+            Problem::LentPointer => {
+                f.write_str("a borrowed value NULL with a length, or wrapping the address space")
+            }
             Problem::Missing { record, field } => write!(f, "{record}: missing field {field}"),
             Problem::Ambiguous {
                 record,
@@ -102,12 +114,18 @@ impl CheckError {
     pub fn is_limit(&self) -> bool {
         self.problem.is_limit()
     }
+
+    /// Whether the peer broke the protocol (`virgil.ProtocolError`): a borrowed value whose words
+    /// cannot be memory (ABI.md section 16).
+    pub fn is_protocol(&self) -> bool {
+        self.problem == Problem::LentPointer
+    }
 }
 
 impl Problem {
     /// Whether this is a limit of ABI.md section 11 (`virgil.LimitExceeded`).
     pub fn is_limit(&self) -> bool {
-        matches!(self, Problem::TooDeep)
+        matches!(self, Problem::TooDeep | Problem::LentTooLong(_))
     }
 }
 
@@ -138,7 +156,9 @@ fn truncated() -> Problem {
 pub(crate) enum Head {
     Nil,
     Bool,
-    Int { negative: bool },
+    Int {
+        negative: bool,
+    },
     Float32,
     Float64,
     Str(usize),
@@ -146,6 +166,13 @@ pub(crate) enum Head {
     Array(u64),
     Map(u64),
     Ext(i8, usize),
+    /// A borrowed str (`text`) or byte string (ABI.md section 16): `len` bytes at `ptr`, whose
+    /// words were checked; read only by a reader made with [`Reader::lending`].
+    Lent {
+        text: bool,
+        ptr: usize,
+        len: usize,
+    },
 }
 
 impl Head {
@@ -165,6 +192,8 @@ impl Head {
             Head::Ext(TIMESTAMP_EXT, _) => "time".into(),
             Head::Ext(CLOSURE_EXT, _) => "fn".into(),
             Head::Ext(tag, _) => format!("ext {tag}").into(),
+            Head::Lent { text: true, .. } => "str".into(),
+            Head::Lent { text: false, .. } => "bytes".into(),
         }
     }
 }
@@ -231,6 +260,9 @@ pub struct Reader<'a> {
     pub(crate) pos: usize,
     /// The deepest nesting of arrays and maps read so far (1 for a value inside one container).
     pub(crate) deepest: usize,
+    /// The borrowed values read so far (some more than once), when the reader reads them (it
+    /// was made by [`Reader::lending`]); `None` when extensions 65 and 66 are extensions.
+    pub(crate) lent: Option<Vec<Lent>>,
 }
 
 impl<'a> Reader<'a> {
@@ -240,6 +272,32 @@ impl<'a> Reader<'a> {
             data,
             pos: 0,
             deepest: 0,
+            lent: None,
+        }
+    }
+
+    /// A reader at the start of `data` that reads borrowed values (ABI.md section 16) as the strs
+    /// and byte strings they lend, checking their words before anything else.
+    ///
+    /// # Safety
+    ///
+    /// Every borrowed value in `data` whose words pass the checks lends memory that is readable
+    /// and unchanged for `'a`: `data` is a call's arguments and the caller keeps that promise for
+    /// the call (ABI.md section 16), as it does for the argument bytes themselves.
+    pub(crate) unsafe fn lending(data: &'a [u8]) -> Self {
+        Reader {
+            lent: Some(Vec::new()),
+            ..Reader::new(data)
+        }
+    }
+
+    /// A reader at `pos` of the same bytes that reads them as this one does (a look ahead).
+    pub(crate) fn probe(&self) -> Self {
+        Reader {
+            data: self.data,
+            pos: self.pos,
+            deepest: 0,
+            lent: self.lent.as_ref().map(|_| Vec::new()),
         }
     }
 
@@ -281,6 +339,44 @@ impl<'a> Reader<'a> {
     /// Reads the head of the next value. Scalars are read whole; for str, bin and ext the payload
     /// follows, for arrays and maps their elements.
     pub(crate) fn head(&mut self) -> Result<Head, Problem> {
+        let start = self.pos;
+        let head = self.plain_head()?;
+        match head {
+            Head::Ext(tag @ (lent::BYTES_EXT | lent::STR_EXT), len) if self.lent.is_some() => {
+                self.lend(start, tag, len)
+            }
+            _ => Ok(head),
+        }
+    }
+
+    /// Reads a borrowed value's payload after its head (`tag`, `len` bytes), which started at
+    /// `start`: the checks of ABI.md section 16, in its order, before anything is followed.
+    fn lend(&mut self, start: usize, tag: i8, len: usize) -> Result<Head, Problem> {
+        let text = tag == lent::STR_EXT;
+        if len != lent::PAYLOAD {
+            return Err(Problem::Malformed(
+                format!("a borrowed value (ext {tag}) of {len} bytes, not 16").into(),
+            ));
+        }
+        let (ptr, len) = lent::words(self.take(lent::PAYLOAD)?).map_err(|bad| match bad {
+            BadWords::TooLong(len) => Problem::LentTooLong(len),
+            BadWords::Pointer => Problem::LentPointer,
+        })?;
+        let found = Lent {
+            start,
+            end: self.pos,
+            text,
+            ptr,
+            len,
+        };
+        if let Some(log) = &mut self.lent {
+            log.push(found);
+        }
+        Ok(Head::Lent { text, ptr, len })
+    }
+
+    /// Reads the head of the next value as MessagePack has it (a borrowed value as its extension).
+    fn plain_head(&mut self) -> Result<Head, Problem> {
         let marker = self.take(1)?[0];
         Ok(match marker {
             0x00..=0x7f => Head::Int { negative: false },
@@ -351,6 +447,17 @@ impl<'a> Reader<'a> {
                 Ok(data)
             }
             Head::Bin(n) | Head::Ext(_, n) => self.take(n),
+            Head::Lent { text, ptr, len } => {
+                // SAFETY: only a reader made by `lending` reads a `Lent` head, its words checked;
+                // its maker promised the memory for `'a`.
+                let bytes = unsafe { lent::bytes(ptr, len) };
+                if text {
+                    std::str::from_utf8(bytes).map_err(|_| {
+                        Problem::Invalid("a borrowed str that is not valid UTF-8".into())
+                    })?;
+                }
+                Ok(bytes)
+            }
             _ => Ok(&[]),
         }
     }
@@ -396,8 +503,8 @@ impl<'a> Reader<'a> {
                     v.to_bits()
                 })
             }
-            Head::Str(_) => Key::Str(data),
-            Head::Bin(_) => Key::Bin(data),
+            Head::Str(_) | Head::Lent { text: true, .. } => Key::Str(data),
+            Head::Bin(_) | Head::Lent { text: false, .. } => Key::Bin(data),
             Head::Ext(TIMESTAMP_EXT, _) => {
                 Key::Time(Timestamp::from_ext(data).expect("payload checked the timestamp"))
             }

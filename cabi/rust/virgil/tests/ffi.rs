@@ -792,3 +792,49 @@ fn calls_from_many_threads() {
         t.join().unwrap();
     }
 }
+
+/// A borrowed value (ABI.md section 16) of ext type `ext` lending `bytes`.
+fn lent(ext: u8, bytes: &[u8]) -> Vec<u8> {
+    let mut v = vec![0xd8, ext];
+    v.extend_from_slice(&(bytes.as_ptr() as u64).to_ne_bytes());
+    v.extend_from_slice(&(bytes.len() as u64).to_ne_bytes());
+    v
+}
+
+/// Borrowed values read as the values they lend wherever a str or bytes is read: whole
+/// parameters (borrowed or copied by the parameter's type), map keys, a record's key that names
+/// its field folded, `any`; of the wrong kind they are the usual mismatch.
+#[test]
+fn borrowed_values_read_as_inline_ones() {
+    let ok = |name: &str, args: &[u8]| match raw(name, args) {
+        Envelope::Ok(v) => v,
+        other => panic!("{name} replied {other:?}"),
+    };
+    let (abc, x, a) = (vec![1u8, 2, 3], b"X".to_vec(), b"a".to_vec());
+    // Vec<u8> and &[u8] parameters.
+    let args = [&[0x91][..], &lent(65, &abc)].concat();
+    assert_eq!(ok("reverse_bytes", &args), Value::Bin(vec![3, 2, 1]));
+    assert_eq!(ok("first_byte", &args), Value::Int(1));
+    assert_eq!(ok("echo", &args), Value::Bin(abc.clone()));
+    // A record whose key, lent, names its field folded ("X" for x).
+    let mut args = vec![0x91, 0x82];
+    args.extend(lent(66, &x));
+    args.extend([0x03, 0xa1, b'y', 0x04]);
+    assert_eq!(ok("norm", &args), Value::Float(5.0));
+    // A map keyed by a lent str, looked up by a lent String.
+    let mut args = vec![0x92, 0x82];
+    args.extend(lent(66, &a));
+    args.extend([0x01, 0xa1, b'b', 0x02]);
+    args.extend(lent(66, &a));
+    assert_eq!(ok("lookup", &args), Value::Int(1));
+    // The wrong kind.
+    let args = [&[0x91][..], &lent(65, &abc)].concat();
+    let x = error("greet", &args);
+    assert_eq!(
+        (x.name.as_str(), x.message.as_str()),
+        (
+            "virgil.ArgumentError",
+            "greet: argument 1: expected str, got bytes"
+        )
+    );
+}

@@ -1,7 +1,8 @@
-//! What a hostile host does to this guest (`cabi/conformance/hostile.json`, `host_faults`), and
-//! every case of `cabi/testdata/edges.json` sent through `echo` as a host sends it (ABI.md
-//! sections 2, 5, 11): raw boxes handed to the exported symbols, each reply's name checked, and
-//! the guest's `virgil_stats` `live` back where it was.
+//! What a hostile host does to this guest (`cabi/conformance/hostile.json`, `host_faults`),
+//! every case of `cabi/testdata/edges.json` sent through `echo` as a host sends it, and borrowed
+//! bytes as a host lends them (`cabi/testdata/borrowed.json`) (ABI.md sections 2, 5, 11, 16): raw
+//! boxes handed to the exported symbols, each reply's name checked, and the guest's
+//! `virgil_stats` `live` back where it was.
 
 use std::ffi::c_void;
 use std::path::PathBuf;
@@ -185,6 +186,27 @@ fn host_fault(name: &str) -> String {
             assert!(!in_scratch, "a 4-byte scratch buffer cannot hold the reply");
             outcome(&bytes).0
         }
+        "broken borrowed arguments" => {
+            let doc = read_json("testdata/borrowed.json");
+            let mut wrong = Vec::new();
+            for case in doc["arguments"].as_array().expect("arguments") {
+                let f = export(case["function"].as_str().expect("function"));
+                let want = case["expect"].as_str().expect("expect");
+                let got = named(reply(f, &unhex(case["hex"].as_str().expect("hex"))));
+                if got != want {
+                    wrong.push(format!("{}: {got}, want {want}", case["name"]));
+                }
+            }
+            if wrong.is_empty() {
+                "each case's expect".to_owned()
+            } else {
+                wrong.join("; ")
+            }
+        }
+        "borrowed str not UTF-8" => {
+            let lent = [0xffu8, 0xfe];
+            named(reply(export("greet"), &lend_args(&[(66, &lent)])))
+        }
         other => panic!("a host fault this test does not know: {other:?}; add it here"),
     }
 }
@@ -253,4 +275,157 @@ fn edges_through_echo() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     let after = live();
     assert!(after - before <= 16, "live {before} -> {after}");
+}
+
+/// An argument array of borrowed values (ABI.md section 16): fixext 16 of each ext type with the
+/// pointer and length of its bytes, in the platform's byte order.
+fn lend_args(values: &[(u8, &[u8])]) -> Vec<u8> {
+    assert!(values.len() < 16);
+    let mut args = vec![0x90 | values.len() as u8];
+    for (ext, bytes) in values {
+        args.extend_from_slice(&lent_value(*ext, bytes.as_ptr() as usize, bytes.len()));
+    }
+    args
+}
+
+/// A borrowed value of ext type `ext` lending `len` bytes at `ptr`.
+fn lent_value(ext: u8, ptr: usize, len: usize) -> Vec<u8> {
+    let mut v = vec![0xd8, ext];
+    v.extend_from_slice(&(ptr as u64).to_ne_bytes());
+    v.extend_from_slice(&(len as u64).to_ne_bytes());
+    v
+}
+
+/// Every `arguments_lent` case of borrowed.json: the bytes lent from memory of their own, with and
+/// without a scratch buffer; `echo_bytes` replies a borrowed view of exactly the lent bytes (no
+/// copy), `greet` the greeting.
+#[test]
+fn borrowed_arguments_lent() {
+    let doc = read_json("testdata/borrowed.json");
+    let cases = doc["arguments_lent"].as_array().expect("arguments_lent");
+    assert!(!cases.is_empty());
+    let before = live();
+    for case in cases {
+        let name = case["name"].as_str().expect("name");
+        let function = case["function"].as_str().expect("function");
+        let want = case["expect"].as_str().expect("expect");
+        let ext = case["ext"].as_u64().expect("ext") as u8;
+        let lent = unhex(case["bytes_hex"].as_str().expect("bytes_hex"));
+        for scratch in [0, 256] {
+            let args = lend_args(&[(ext, &lent)]);
+            let (reply, _) =
+                call(export(function), In::Bytes(&args), true, scratch).expect("a reply");
+            if want != "ok" {
+                assert_eq!(outcome(&reply).0, want, "{name}");
+            } else if function == "echo_bytes" {
+                let mut view = vec![0x81, 0xa2, b'o', b'k'];
+                view.extend(lent_value(65, lent.as_ptr() as usize, lent.len()));
+                assert_eq!(reply, view, "{name}: not a view of the lent bytes");
+            } else {
+                let greeting = format!("Hello, {}!", String::from_utf8(lent.clone()).unwrap());
+                assert_eq!(outcome(&reply).1, Ok(Value::Str(greeting)), "{name}");
+            }
+        }
+    }
+    let after = live();
+    assert!(after - before <= 16, "live {before} -> {after}");
+}
+
+/// 16 MiB lent to `echo_bytes` come back as a view of the same memory: the guest copies nothing.
+#[test]
+fn borrowed_echo_bytes_copies_nothing() {
+    let lent = vec![0x5au8; 16 << 20];
+    let (reply, in_scratch) = call(
+        export("echo_bytes"),
+        In::Bytes(&lend_args(&[(65, &lent)])),
+        true,
+        256,
+    )
+    .unwrap();
+    assert!(in_scratch, "an 22-byte reply fits the scratch buffer");
+    let mut view = vec![0x81, 0xa2, b'o', b'k'];
+    view.extend(lent_value(65, lent.as_ptr() as usize, lent.len()));
+    assert_eq!(reply, view);
+}
+
+/// Borrowed values elsewhere than a whole `bytes` argument read as the inline values they lend:
+/// inside `any` and lists they come back inline (copied), a `String` parameter copies, an empty
+/// one comes back inline, and a lent key equal to an inline one is a duplicate.
+#[test]
+fn borrowed_values_read_as_inline_ones() {
+    let (b, s) = (b"\x01\x02\x03".to_vec(), b"hi".to_vec());
+    // echo([lent bytes, lent str]) -> [c4 03 01 02 03, a2 68 69]
+    let mut args = vec![0x91, 0x92];
+    args.extend(lent_value(65, b.as_ptr() as usize, 3));
+    args.extend(lent_value(66, s.as_ptr() as usize, 2));
+    let (reply, _) = call(export("echo"), In::Bytes(&args), true, 0).unwrap();
+    assert_eq!(
+        reply,
+        [
+            0x81, 0xa2, b'o', b'k', 0x92, 0xc4, 3, 1, 2, 3, 0xa2, b'h', b'i'
+        ]
+    );
+    // echo(lent bytes) -> the inline bytes: `any` copies.
+    let (reply, _) = call(export("echo"), In::Bytes(&lend_args(&[(65, &b)])), true, 0).unwrap();
+    assert_eq!(reply, [0x81, 0xa2, b'o', b'k', 0xc4, 3, 1, 2, 3]);
+    // fail_attrs(7, lent "hi"): a String parameter.
+    let mut args = vec![0x92, 7];
+    args.extend(lent_value(66, s.as_ptr() as usize, 2));
+    let (reply, _) = call(export("fail_attrs"), In::Bytes(&args), true, 0).unwrap();
+    let x = outcome(&reply).1.unwrap_err();
+    assert_eq!(
+        (x.name.as_str(), x.message.as_str()),
+        ("QuotaError", "quota 7 exceeded: hi")
+    );
+    // echo_bytes of {NULL, 0}: inline.
+    let empty = lent_value(65, 0, 0);
+    let (reply, _) = call(
+        export("echo_bytes"),
+        In::Bytes(&[&[0x91][..], &empty].concat()),
+        true,
+        0,
+    )
+    .unwrap();
+    assert_eq!(reply, [0x81, 0xa2, b'o', b'k', 0xc4, 0]);
+    // {lent "a": 1, "a": 2}
+    let key = b"a".to_vec();
+    let mut args = vec![0x91, 0x82];
+    args.extend(lent_value(66, key.as_ptr() as usize, 1));
+    args.extend([1, 0xa1, b'a', 2]);
+    let (reply, _) = call(export("echo"), In::Bytes(&args), true, 0).unwrap();
+    assert_eq!(outcome(&reply).0, "virgil.ArgumentError");
+}
+
+/// A str lent from inside the scratch buffer itself: the guest writes its reply elsewhere, so the
+/// greeting is whole.
+#[test]
+fn borrowed_str_inside_the_scratch_buffer() {
+    let mut scratch = vec![0u8; 256];
+    scratch[10..13].copy_from_slice(b"Ada");
+    let args = [
+        &[0x91][..],
+        &lent_value(66, scratch.as_ptr() as usize + 10, 3),
+    ]
+    .concat();
+    let input = VirgilBox {
+        ptr: args.as_ptr().cast_mut(),
+        len: args.len() as u64,
+    };
+    let mut out = VirgilBox {
+        ptr: scratch.as_mut_ptr(),
+        len: scratch.len() as u64,
+    };
+    // SAFETY: `in` is readable; `out` lends `scratch`, which also holds the lent str.
+    unsafe { export("greet")(&raw const input, &raw mut out) };
+    assert_ne!(
+        out.ptr,
+        scratch.as_mut_ptr(),
+        "the reply went into the lent memory"
+    );
+    let len = usize::try_from(out.len).unwrap();
+    // SAFETY: the guest allocated the reply: ours to read, then free once with its allocator.
+    let reply = unsafe { std::slice::from_raw_parts(out.ptr, len) }.to_vec();
+    // SAFETY: as above.
+    unsafe { virgil::virgil_realloc(out.ptr.cast::<c_void>(), 0) };
+    assert_eq!(outcome(&reply).1, Ok(Value::Str("Hello, Ada!".into())));
 }
