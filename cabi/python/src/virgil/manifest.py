@@ -139,13 +139,15 @@ class FunctionInfo:
 
 @dataclass(frozen=True)
 class Manifest:
-    """A library's manifest: ABI version, library name, language, version and functions."""
+    """A library's manifest: ABI version, library name, language, version and functions, and
+    whether its functions accept borrowed bytes (``borrow``, cabi/ABI.md sections 8 and 16)."""
 
     abi: int
     library: str = ""
     language: str = ""
     version: str = ""
     functions: Tuple[FunctionInfo, ...] = ()
+    borrow: bool = False
 
     def function(self, name: str) -> Optional[FunctionInfo]:
         """The entry of the function called ``name``, or None."""
@@ -155,14 +157,18 @@ class Manifest:
         return None
 
     def to_wire(self) -> Dict[str, Any]:
-        """The manifest as its canonical map: ``abi, library, language, version, functions``."""
-        return {
+        """The manifest as its canonical map: ``abi, library, language, version, functions``,
+        then ``borrow`` when it is true (omitted when false)."""
+        wire: Dict[str, Any] = {
             "abi": self.abi,
             "library": self.library,
             "language": self.language,
             "version": self.version,
             "functions": [info.to_wire() for info in self.functions],
         }
+        if self.borrow:
+            wire["borrow"] = True
+        return wire
 
     @staticmethod
     def abi_of(value: Any) -> Any:
@@ -182,6 +188,9 @@ class Manifest:
         abi = value.get("abi")
         if isinstance(abi, bool) or not isinstance(abi, int):
             raise ManifestError(f"the manifest's 'abi' must be an int, not {abi!r}")
+        borrow = value.get("borrow", False)
+        if not isinstance(borrow, bool):
+            raise ManifestError(f"the manifest's 'borrow' must be a bool, not {borrow!r}")
         return cls(
             abi=abi,
             library=_text(value, "library", "the manifest"),
@@ -190,6 +199,7 @@ class Manifest:
             functions=tuple(
                 FunctionInfo.from_wire(entry) for entry in _list(value, "functions", "the manifest")
             ),
+            borrow=borrow,
         )
 
 
