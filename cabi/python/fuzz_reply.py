@@ -76,7 +76,7 @@ def _borrowed_seeds() -> List[bytes]:
     views += [(65, start + size - 4, 8), (66, 0, 3), (65, inside - 1, 4), (65, 1 << 63, 1 << 32)]
     envelopes = [b"\x81\xa2ok" + virgil.encode(borrowed(*view)) for view in views]
     pair = virgil.encode([borrowed(*views[0]), {"k": borrowed(*views[1])}])
-    return envelopes + [b"\x81\xa2ok" + pair]
+    return [*envelopes, b"\x81\xa2ok" + pair]
 
 
 def check_reply(data: bytes) -> None:

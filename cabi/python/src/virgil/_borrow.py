@@ -190,4 +190,3 @@ class Lender:
             f"call (its {self.inbox.len} argument bytes or the {lent} "
             f"value{'' if lent == 1 else 's'} lent)"
         )
-

@@ -40,16 +40,16 @@ import msgpack
 from .values import Float32, Time, unix_of
 
 __all__ = [
-    "MAX_DEPTH",
     "BORROWED_BYTES",
     "BORROWED_STR",
+    "MAX_DEPTH",
+    "MAX_LENGTH",
     "BorrowError",
     "BorrowedValue",
     "ClosureInContext",
     "DecodeError",
     "Extension",
     "LimitError",
-    "MAX_LENGTH",
     "borrowed",
     "borrowed_words",
     "borrowing_hook",
@@ -280,7 +280,7 @@ def extension_deferring_borrowed(code: int, data: bytes) -> Any:
     """:func:`extension`, but raising :class:`BorrowedValue` on ext 65 and 66: the hook of a
     caller's fast path, which decodes the bytes again with a :func:`borrowing_hook` when it meets
     a borrowed value (so the common reply pays nothing for them)."""
-    if code == BORROWED_BYTES or code == BORROWED_STR:
+    if code in (BORROWED_BYTES, BORROWED_STR):
         raise BorrowedValue
     if code >= 0:
         return msgpack.ExtType(code, data)
@@ -311,7 +311,7 @@ def borrowed(code: int, ptr: int, length: int) -> msgpack.ExtType:
     Raises:
         ValueError: ``code`` is not 65 or 66, or a word does not fit 64 bits.
     """
-    if code != BORROWED_BYTES and code != BORROWED_STR:
+    if code not in (BORROWED_BYTES, BORROWED_STR):
         raise ValueError(f"a borrowed value is ext 65 or 66, not {code!r}")
     try:
         return msgpack.ExtType(code, _WORDS.pack(ptr, length))
@@ -371,7 +371,7 @@ def borrowing_hook(resolve: Resolver) -> Callable[[int, bytes], Any]:
     """
 
     def hook(code: int, data: bytes) -> Any:
-        if code != BORROWED_BYTES and code != BORROWED_STR:
+        if code not in (BORROWED_BYTES, BORROWED_STR):
             return extension(code, data)
         ptr, length = borrowed_words(code, data)
         if not length:
