@@ -19,8 +19,8 @@ import virgil
 from virgil import codec
 from virgil._abi import GuestMemory, InBox, in_address
 from virgil._borrow import LENDS, Lender
-from virgil._crossing import _decode
-from virgil.manifest import Manifest, ManifestError
+from virgil._crossing import Core, _decode, _reply
+from virgil.manifest import FunctionInfo, Manifest, ManifestError
 
 BORROWED = json.loads((REPO / "cabi" / "testdata" / "borrowed.json").read_text())
 ENCODING: List[Dict[str, Any]] = BORROWED["encoding"]
@@ -177,6 +177,21 @@ def test_replies_may_view_the_argument_bytes() -> None:
         _decode("f", past, lender.hook)
 
 
+@needs_lending
+def test_a_reply_box_inside_a_lent_value_is_refused_and_never_freed() -> None:
+    """Check 4 of section 2 counts the values lent to the call as the caller's own memory."""
+    freed: List[int] = []
+    core = Core("lib", lambda ptr, size: freed.append(ptr), 64, 1 << 20)
+    state = core.new_state(64)
+    argument = bytes(100)
+    assert state.lender.lend((argument,), 1) is not None
+    ((start, _),) = state.lender.spans
+    with pytest.raises(virgil.ProtocolError, match="into the caller's own lent argument"):
+        _reply(core, state, "f", start + 10, 5)
+    assert freed == [], "not the guest's to give back"
+    state.lender.end()
+
+
 # ---- What the lender lends ---------------------------------------------------------------------
 
 
@@ -216,6 +231,26 @@ def test_manifest_borrow_key() -> None:
     assert list(declared.to_wire()) == [*wire, "borrow"], "after functions"
     with pytest.raises(ManifestError, match="'borrow' must be a bool"):
         Manifest.from_wire({**wire, "borrow": 1})
+
+
+@pytest.mark.parametrize(
+    ("types", "lends"),
+    [
+        (["int", "int"], False),
+        (["bytes"], True),
+        (["int", "str?"], True),
+        (["any"], True),
+        (["a type from the future"], True),
+        (["[bytes]", "{str: str}", '{"b": bytes}'], False),
+        ([], False),
+    ],
+)
+def test_functions_look_for_values_to_lend_only_where_a_parameter_takes_them(
+    types: List[str], lends: bool
+) -> None:
+    params = [{"name": f"p{index}", "type": text} for index, text in enumerate(types)]
+    info = FunctionInfo.from_wire({"name": "f", "params": params, "result": "nil", "doc": ""})
+    assert info.lends() is lends
 
 
 # ---- Calls lending to guests that declare borrow -----------------------------------------------
@@ -282,6 +317,19 @@ def test_calls_lend_to_guests_declaring_borrow(borrowing: Path) -> None:
     with pytest.raises(virgil.ArgumentError):
         lib.echo_bytes("x" * 2048)  # a str where bytes are declared, lent or not
     assert stats(lib)["live"] == before, "guest buffers leaked"
+
+
+@needs_lending
+@pytest.mark.parametrize("borrowing", _borrowing_guests())
+def test_a_call_passing_callables_lends_nothing(borrowing: Path) -> None:
+    lib = virgil.load(borrowing, borrow_threshold=1024)
+    if "apply" not in lib:
+        pytest.skip("this guest takes no closures")
+    array = bytearray(1 << 17)
+    with pytest.raises(virgil.ArgumentError, match="argument 2"):
+        lib.apply(lambda x: x, array)  # lent, then written inline with the closure
+    array.extend(b"!")  # the export was released
+    assert lib._core.pool[-1].lender.keep == []
 
 
 @needs_lending

@@ -317,7 +317,9 @@ def bind(
     unwritten = UNWRITTEN
     pairs = map_of_pairs
     ext = extension_deferring_borrowed  # a borrowed value: decoded again, checked, below
-    lend_at = core.lend_at
+    # Arguments of at least lend_at bytes are lent (section 16): 0 when the library does not
+    # declare borrow, or no parameter of this function takes bytes or a str.
+    lend_at = core.lend_at if info is not None and info.lends() else 0
 
     def function(*args: Any, **kwargs: Any) -> Any:
         if kwargs or len(args) != arity:

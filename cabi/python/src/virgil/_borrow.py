@@ -111,25 +111,29 @@ class Lender:
         replaced by its borrowed value, or None when none is lent. What is lent stays lent (kept
         alive, exports held) until :meth:`end`, which the caller runs when the call returns."""
         lent: Optional[List[Any]] = None
-        for position, arg in enumerate(args):
-            kind = type(arg)
-            if kind is bytes:
-                if len(arg) < threshold:
+        try:
+            for position, arg in enumerate(args):
+                kind = type(arg)
+                if kind is bytes:
+                    if len(arg) < threshold:
+                        continue
+                    value = self._lend_bytes(arg)
+                elif kind is str:
+                    if len(arg) < threshold or not arg.isascii():
+                        continue
+                    value = self._lend_ascii(arg)
+                elif kind is bytearray or kind is memoryview:
+                    value = self._lend_buffer(arg, threshold)
+                    if value is None:
+                        continue
+                else:
                     continue
-                value = self._lend_bytes(arg)
-            elif kind is str:
-                if len(arg) < threshold or not arg.isascii():
-                    continue
-                value = self._lend_ascii(arg)
-            elif kind is bytearray or kind is memoryview:
-                value = self._lend_buffer(arg, threshold)
-            else:
-                continue
-            if value is None:
-                continue
-            if lent is None:
-                lent = list(args)
-            lent[position] = value
+                if lent is None:
+                    lent = list(args)
+                lent[position] = value
+        except BaseException:
+            self.end()  # nothing stays exported when lending fails half-way
+            raise
         return tuple(lent) if lent is not None else None
 
     def _lend_bytes(self, data: bytes) -> Any:

@@ -118,6 +118,18 @@ class FunctionInfo:
             )
         return inspect.Signature(parameters, return_annotation=parse_type(self.result).annotation())
 
+    def lends(self) -> bool:
+        """Whether an argument of this function may be lent (cabi/ABI.md section 16): some
+        parameter takes a byte string or a str itself (``bytes``, ``str``, ``any``, optional or
+        not). Calls of other functions skip looking for values to lend."""
+        for param in self.params:
+            spec = parse_type(param.type)
+            if spec.kind == "optional":
+                spec = spec.args[0]
+            if spec.kind in _LENDABLE:
+                return True
+        return False
+
     def lowerer(self) -> Optional[Callable[[Tuple[Any, ...]], Tuple[Any, ...]]]:
         """A function preparing an argument tuple for the declared types (floats sent as float 32
         where a parameter says ``float32``), or None when the arguments go out as they are."""
@@ -135,6 +147,10 @@ class FunctionInfo:
             )
 
         return lower
+
+
+# Parameter kinds whose arguments may be lent: those taking a byte string or str as a whole.
+_LENDABLE = frozenset(("bytes", "str", "any", "unknown"))
 
 
 @dataclass(frozen=True)
