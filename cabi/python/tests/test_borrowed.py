@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
@@ -317,6 +318,26 @@ def test_calls_lend_to_guests_declaring_borrow(borrowing: Path) -> None:
     with pytest.raises(virgil.ArgumentError):
         lib.echo_bytes("x" * 2048)  # a str where bytes are declared, lent or not
     assert stats(lib)["live"] == before, "guest buffers leaked"
+
+
+@needs_lending
+@pytest.mark.parametrize("borrowing", _borrowing_guests())
+def test_threads_lend_at_once(borrowing: Path) -> None:
+    """Each call lends through its own state: replies never mix up the threads' payloads."""
+    lib = virgil.load(borrowing, borrow_threshold=1024)
+    before = stats(lib)["live"]
+
+    def work(seed: int) -> bool:
+        payload = bytes((seed + i) % 256 for i in range(256)) * 1024
+        text = chr(0x41 + seed) * 4096
+        return all(
+            lib.echo_bytes(payload) == payload and lib.greet(text) == f"Hello, {text}!"
+            for _ in range(20)
+        )
+
+    with ThreadPoolExecutor(4) as pool:
+        assert all(pool.map(work, range(8)))
+    assert stats(lib)["live"] == before
 
 
 @needs_lending
