@@ -31,7 +31,14 @@ import sys
 from typing import Any, Callable, List, Optional, Tuple
 
 from ._abi import IS_PYPY, GuestMemory, InBox, in_address
-from .codec import BORROWED_BYTES, BORROWED_STR, BorrowError, borrowed, borrowing_hook
+from .codec import (
+    BORROWED_BYTES,
+    BORROWED_STR,
+    MAX_LENGTH,
+    BorrowError,
+    borrowed,
+    borrowing_hook,
+)
 
 __all__ = ["DEFAULT_BORROW_THRESHOLD", "LENDS", "Lender"]
 
@@ -107,19 +114,20 @@ class Lender:
         self.hook: Callable[[int, bytes], Any] = borrowing_hook(self.view)
 
     def lend(self, args: Tuple[Any, ...], threshold: int) -> Optional[Tuple[Any, ...]]:
-        """The arguments with each value of at least ``threshold`` bytes that can be lent
-        replaced by its borrowed value, or None when none is lent. What is lent stays lent (kept
-        alive, exports held) until :meth:`end`, which the caller runs when the call returns."""
+        """The arguments with each value of at least ``threshold`` bytes (and less than 2^32)
+        that can be lent replaced by its borrowed value, or None when none is lent. What is
+        lent stays lent (kept alive, exports held) until :meth:`end`, which the caller runs when
+        the call returns."""
         lent: Optional[List[Any]] = None
         try:
             for position, arg in enumerate(args):
                 kind = type(arg)
                 if kind is bytes:
-                    if len(arg) < threshold:
-                        continue
+                    if not threshold <= len(arg) <= MAX_LENGTH:
+                        continue  # (one too long is left to the encoder, which refuses it)
                     value = self._lend_bytes(arg)
                 elif kind is str:
-                    if len(arg) < threshold or not arg.isascii():
+                    if not threshold <= len(arg) <= MAX_LENGTH or not arg.isascii():
                         continue
                     value = self._lend_ascii(arg)
                 elif kind is bytearray or kind is memoryview:
@@ -155,7 +163,7 @@ class Lender:
             _GET_BUFFER(data, ctypes.byref(view), _PyBUF_SIMPLE)
         except (BufferError, TypeError, ValueError):
             return None
-        if view.len < threshold:
+        if not threshold <= view.len <= MAX_LENGTH:
             _RELEASE(ctypes.byref(view))
             return None
         return self._record(view.buf or 0, view.len, view, BORROWED_BYTES)
