@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Fuzzes how the Python host reads a reply: the reply-box checks, the envelope, the value (by
-several declared result types) and the exception record (cabi/ABI.md sections 2, 4, 5, 6, 11).
+several declared result types), borrowed values (read through a lender whose argument bytes and one
+lent value are real memory, so a view it lets through is readable) and the exception record
+(cabi/ABI.md sections 2, 4, 5, 6, 11, 16).
 
 Whatever the bytes, reading them either gives a value or raises a
 :class:`virgil.ForeignError` (``ResultError``, ``LimitExceeded``, or the guest's own exception
@@ -38,6 +40,9 @@ except ImportError:  # run from a checkout without installing
     import virgil
 
 from virgil import _binding, _crossing  # noqa: E402
+from virgil._abi import GuestMemory, InBox, in_address  # noqa: E402
+from virgil._borrow import Lender  # noqa: E402
+from virgil.codec import borrowed  # noqa: E402
 from virgil.manifest import parse_type  # noqa: E402
 
 # Result types a reply is lifted by: any, and the conformance library's typed results.
@@ -56,10 +61,28 @@ _TYPES: List[Optional[Callable[[Any], Any]]] = [None] + [
 ]
 
 
+# The memory a fuzzed reply's borrowed values may view: the call's argument bytes and one value
+# lent to it, both real (a view the lender lets through is read, and copied).
+_IN = b"\x92\xa3abc" + bytes(range(32))
+_LENT = bytes(range(256)) * 4
+_LENDER = Lender(InBox(_IN, len(_IN)), GuestMemory())
+_LENDER.lend((_LENT,), 1)
+
+
+def _borrowed_seeds() -> List[bytes]:
+    """Replies whose borrowed values view (part of) the memory the fuzzed call lent, or not."""
+    (start, size), inside = _LENDER.spans[0], in_address(_LENDER.inbox)
+    views = [(65, start, size), (66, start + 10, 20), (65, inside, len(_IN)), (65, start, 0)]
+    views += [(65, start + size - 4, 8), (66, 0, 3), (65, inside - 1, 4), (65, 1 << 63, 1 << 32)]
+    envelopes = [b"\x81\xa2ok" + virgil.encode(borrowed(*view)) for view in views]
+    pair = virgil.encode([borrowed(*views[0]), {"k": borrowed(*views[1])}])
+    return [*envelopes, b"\x81\xa2ok" + pair]
+
+
 def check_reply(data: bytes) -> None:
     """Reads ``data`` as a reply envelope the way a bound function does."""
     try:
-        envelope = _crossing._decode("fuzz", data)
+        envelope = _crossing._decode("fuzz", data, _LENDER.hook)
     except virgil.ForeignError:
         return
     for typed in _TYPES:
@@ -108,6 +131,7 @@ def one_input(data: bytes) -> None:
 def seeds() -> List[bytes]:
     """Replies to start from: every vector and edge wrapped in envelopes, and a few records."""
     found: List[bytes] = [b"\x81\xa2ok\xc0", b"\x81\xa5error\x81\xa4name\xa1X"]
+    found += _borrowed_seeds()
     with open(os.path.join(REPO, "cabi", "testdata", "vectors.json")) as file:
         for vector in json.load(file)["vectors"]:
             raw = bytes.fromhex(vector["hex"])

@@ -3,6 +3,10 @@ guest through hand-made boxes and prints one JSON line per case (``name``, ``got
 outcome, ``alive``: whether ``add(1, 2)`` still works, and the guest's live buffers before and
 after). Run by test_hostile.py in a child process, so a guest crash ends only this process.
 
+A case that ``requires: borrow`` (cabi/ABI.md section 16) runs only when the guest's manifest
+declares ``"borrow": true`` (else its line says ``skip``); "broken borrowed arguments" sends every
+``arguments`` case of cabi/testdata/borrowed.json and reports each under ``cases``.
+
     python hostile_host.py build/libconformance_c.so
 """
 
@@ -12,13 +16,14 @@ import ctypes
 import json
 import sys
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from rawbox import RawGuest, reply_outcome
 
 import virgil
+from virgil.codec import borrowed
 
 REPO = Path(__file__).resolve().parents[3]
 _NOOP = ctypes.CFUNCTYPE(None, ctypes.c_void_p)(lambda env: None)
@@ -61,6 +66,36 @@ CASES: Dict[str, Any] = {
 }
 
 
+def _lent_str(data: bytes) -> Any:
+    """The argument array ``[ext 66 viewing data]`` as a ``bytes_of`` function: the bytes are
+    real memory, lent for the call (``data`` is kept alive by the closure)."""
+
+    def bytes_of() -> bytes:
+        address = ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p).value or 0
+        return b"\x91" + virgil.encode(borrowed(66, address, len(data)))
+
+    return bytes_of
+
+
+# The cases that require borrow, with the function each calls: a list of (label, function,
+# argument bytes or a function making them, expected outcome); an outcome None takes the fault's.
+_BORROWED = json.loads((REPO / "cabi" / "testdata" / "borrowed.json").read_text())
+BORROW_CASES: Dict[str, List[Tuple[str, str, Any, Optional[str]]]] = {
+    "broken borrowed arguments": [
+        (case["name"], case["function"], bytes.fromhex(case["hex"]), case["expect"])
+        for case in _BORROWED["arguments"]
+    ],
+    "borrowed str not UTF-8": [("ff fe", "greet", _lent_str(b"\xff\xfe"), None)],
+}
+
+
+def _outcome(guest: RawGuest, function: str, data: Optional[bytes], options: Dict[str, Any]) -> str:
+    reply = guest.call(function, data, **options)
+    if reply is None:
+        return "no reply"
+    return reply_outcome(reply)
+
+
 def run_case(guest: RawGuest, functions: Optional[set], name: str) -> Dict[str, Any]:
     function, data, options = CASES[name]
     if functions is not None and function not in functions:
@@ -68,21 +103,41 @@ def run_case(guest: RawGuest, functions: Optional[set], name: str) -> Dict[str, 
     options = dict(options)
     options.setdefault("scratch", virgil.DEFAULT_SCRATCH_SIZE)
     before = guest.live()
-    reply = guest.call(function, data, **options)
-    if reply is None:
-        got = "no reply"
-    elif name == "nesting 512" and reply == b"\x81\xa2ok" + data[1:]:
+    got = _outcome(guest, function, data, options)
+    if name == "nesting 512" and got == "ok:" + data[1:].hex():
         got = "ok:same"
-    else:
-        got = reply_outcome(reply)
+    return _entry(guest, name, before, got=got)
+
+
+def _entry(guest: RawGuest, name: str, before: Optional[int], **found: Any) -> Dict[str, Any]:
+    """One line of output: what was found, whether the guest still answers add(1, 2), and its
+    live buffers before the case and now."""
     alive = guest.call("add", b"\x92\x01\x02", scratch=64) == b"\x81\xa2ok\x03"
     return {
         "name": name,
-        "got": got,
+        **found,
         "alive": alive,
         "live_before": before,
         "live_after": guest.live(),
     }
+
+
+def run_borrow_case(
+    guest: RawGuest, manifest: Optional[virgil.Manifest], name: str, expect: str
+) -> Dict[str, Any]:
+    """A case that requires borrow: each of its calls, against a guest declaring borrow."""
+    if manifest is None or not manifest.borrow:
+        return {"name": name, "skip": "its manifest does not declare borrow (cabi/ABI.md 16)"}
+    functions = {info.name for info in manifest.functions}
+    before = guest.live()
+    cases = []
+    for label, function, data, want in BORROW_CASES[name]:
+        if function not in functions:
+            return {"name": name, "skip": f"its manifest has no {function}"}
+        arguments = data() if callable(data) else data
+        got = _outcome(guest, function, arguments, {"scratch": virgil.DEFAULT_SCRATCH_SIZE})
+        cases.append({"case": label, "expect": want or expect, "got": got})
+    return _entry(guest, name, before, cases=cases)
 
 
 def main(path: str) -> None:
@@ -92,7 +147,10 @@ def main(path: str) -> None:
     suite = json.loads((REPO / "cabi" / "conformance" / "hostile.json").read_text())
     for fault in suite["host_faults"]:
         name = fault["name"]
-        if name not in CASES:
+        if fault.get("requires") == "borrow" and name in BORROW_CASES:
+            entry = run_borrow_case(guest, manifest, name, fault["expect"])
+            print(json.dumps(entry), flush=True)
+        elif name not in CASES:
             print(json.dumps({"name": name, "skip": f"this driver has no case {name!r} yet"}))
         else:
             print(json.dumps(run_case(guest, functions, name)), flush=True)

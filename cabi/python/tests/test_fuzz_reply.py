@@ -38,7 +38,7 @@ def fuzz() -> ModuleType:
 def test_found_inputs(fuzz: ModuleType, reply: str) -> None:
     fuzz.one_input(bytes.fromhex(reply))
     with pytest.raises(virgil.ForeignError):  # a ResultError, or the guest's exception
-        _binding._result("f", _crossing._decode("f", bytes.fromhex(reply)))
+        _binding._result("f", _crossing._decode("f", bytes.fromhex(reply), fuzz._LENDER.hook))
 
 
 def test_a_short_run(fuzz: ModuleType) -> None:

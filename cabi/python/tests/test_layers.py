@@ -16,7 +16,16 @@ LAYERS: List[List[str]] = [
     ["values", "codec"],  # 2. the wire codec
     ["records", "_tracebacks", "exceptions", "_python_records"],  # 3. exception records
     # 4. the calling convention
-    ["typespec", "manifest", "_handles", "_trampolines", "_scope", "_crossing", "_binding"],
+    [
+        "typespec",
+        "manifest",
+        "_handles",
+        "_trampolines",
+        "_scope",
+        "_borrow",
+        "_crossing",
+        "_binding",
+    ],
     ["library", "__init__"],  # 5. entry points
 ]
 LAYER_OF: Dict[str, int] = {module: depth for depth, row in enumerate(LAYERS) for module in row}

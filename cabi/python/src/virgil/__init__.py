@@ -37,7 +37,13 @@ from .exceptions import (
     UnknownFunction,
     errors,
 )
-from .library import DEFAULT_MAX_REPLY, DEFAULT_SCRATCH_SIZE, Library, load
+from .library import (
+    DEFAULT_BORROW_THRESHOLD,
+    DEFAULT_MAX_REPLY,
+    DEFAULT_SCRATCH_SIZE,
+    Library,
+    load,
+)
 from .manifest import ABI_VERSION, FunctionInfo, Manifest, Param
 from .records import ExceptionRecord, Frame
 from .values import Float32, Time
@@ -46,6 +52,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ABI_VERSION",
+    "DEFAULT_BORROW_THRESHOLD",
     "DEFAULT_MAX_REPLY",
     "DEFAULT_SCRATCH_SIZE",
     "AbiMismatch",

@@ -20,6 +20,7 @@ __all__ = [
     "InBox",
     "OutBox",
     "Symbol",
+    "in_address",
     "open_library",
     "pin",
     "realloc_of",
@@ -33,6 +34,12 @@ class InBox(ctypes.Structure):
     ``bytes`` object (no copy; ctypes keeps the object alive while the box refers to it)."""
 
     _fields_ = [("ptr", ctypes.c_char_p), ("len", ctypes.c_uint64)]
+
+
+def in_address(inbox: InBox) -> int:
+    """The address an ``in`` box points at (0 for none), read as a pointer (reading ``ptr``
+    itself would copy the bytes)."""
+    return ctypes.c_void_p.from_buffer(inbox).value or 0
 
 
 class OutBox(ctypes.Structure):
@@ -207,6 +214,8 @@ class CallState:
         packer: the packer for the arguments (replaced after a failure or a huge call).
         head: a view of the scratch buffer's first four bytes, where a reply's envelope starts.
         keep: the ctypes view that keeps the scratch buffer's address fixed.
+        lender: what the call lends and how its reply's borrowed values are read (set by the
+            layer that makes states: virgil._borrow.Lender).
     """
 
     __slots__ = (
@@ -215,6 +224,7 @@ class CallState:
         "inbox",
         "inref",
         "keep",
+        "lender",
         "outbox",
         "outref",
         "packer",
@@ -237,3 +247,4 @@ class CallState:
         self.outref: Any = ctypes.byref(self.outbox)
         self.packer: Any = packer
         self.head = memoryview(self.scratch)[:4]
+        self.lender: Any = None

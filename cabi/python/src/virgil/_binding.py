@@ -30,7 +30,7 @@ from .codec import (
     _NeedsExactEncoding,
     describe,
     encode_exact,
-    extension,
+    extension_deferring_borrowed,
     lift,
     map_of_pairs,
     needs_exact_writer,
@@ -179,6 +179,24 @@ def _result(name: str, envelope: Any, typed: Optional[Callable[[Any], Any]] = No
     raise _failure(name, envelope)
 
 
+def _outcome(
+    name: str,
+    envelope: Any,
+    typed: Optional[Callable[[Any], Any]] = None,
+    scope: Optional[Scope] = None,
+) -> Tuple[bool, Any]:
+    """``(True, value)`` for a success envelope (lifted by ``typed``), else ``(False, exception
+    to raise)`` (see :func:`_failure`)."""
+    if type(envelope) is dict and len(envelope) == 1:
+        value = envelope.get("ok", _MISSING)
+        if value is not _MISSING:
+            try:
+                return True, _lift_ok(name, value, typed)
+            except ResultError as error:
+                return False, error
+    return False, _failure(name, envelope, scope)
+
+
 def _call_with_closures(
     core: Core,
     fn: Symbol,
@@ -188,7 +206,7 @@ def _call_with_closures(
 ) -> Tuple[bool, Any]:
     """A call whose arguments hold callables: they cross as closures of a new scope, which closes
     (invalidating those the guest did not retain) when the guest returns. Returns ``(True,
-    value)`` or ``(False, exception to raise)``."""
+    value)`` or ``(False, exception to raise)``. (Nothing is lent in such a call.)"""
     scope = Scope()
     try:
         try:
@@ -206,14 +224,40 @@ def _call_with_closures(
         return False, error
     finally:
         scope.close()
-    if type(envelope) is dict and len(envelope) == 1:
-        value = envelope.get("ok", _MISSING)
-        if value is not _MISSING:
-            try:
-                return True, _lift_ok(name, value, typed)
-            except ResultError as error:
-                return False, error
-    return False, _failure(name, envelope, scope)
+    return _outcome(name, envelope, typed, scope)
+
+
+def _call_lending(
+    core: Core,
+    state: CallState,
+    fn: Symbol,
+    name: str,
+    args: Tuple[Any, ...],
+    lent: Tuple[Any, ...],
+    typed: Optional[Callable[[Any], Any]] = None,
+) -> Tuple[bool, Any]:
+    """A call lending some of its arguments (cabi/ABI.md section 16): ``lent`` is ``args`` with
+    those replaced by their borrowed values, which ``state``'s lender holds until the guest has
+    replied and its reply was read; then the state goes back to the pool. Returns ``(True,
+    value)`` or ``(False, exception to raise)``."""
+    lender = state.lender
+    envelope: Any = None
+    try:
+        try:
+            data = state.packer.pack(lent)
+        except Exception as error:
+            data = _encode_slow(state, name, lent, error)
+        if data is not None:
+            envelope = cross(core, state, fn, name, data)
+    except (ForeignError, DecodeError) as error:
+        return False, error
+    finally:
+        lender.end()
+        state.inbox.ptr = None
+        core.release(state)
+    if data is None:  # callables too: a call with closures, which lends nothing
+        return _call_with_closures(core, fn, name, args, typed)
+    return _outcome(name, envelope, typed)
 
 
 # ---- Binding -------------------------------------------------------------------------------
@@ -272,7 +316,10 @@ def bind(
     pin_above = PIN_ABOVE
     unwritten = UNWRITTEN
     pairs = map_of_pairs
-    ext = extension
+    ext = extension_deferring_borrowed  # a borrowed value: decoded again, checked, below
+    # Arguments of at least lend_at bytes are lent (section 16): 0 when the library does not
+    # declare borrow, or no parameter of this function takes bytes or a str.
+    lend_at = core.lend_at if info is not None and info.lends() else 0
 
     def function(*args: Any, **kwargs: Any) -> Any:
         if kwargs or len(args) != arity:
@@ -285,6 +332,14 @@ def bind(
             state = pool.pop()
         except IndexError:
             state = new_state()
+        if lend_at:  # the library declares borrow (section 16): large arguments may be lent
+            lent = state.lender.lend(args, lend_at)
+            if lent is not None:
+                succeeded, outcome = _call_lending(core, state, fn, name, args, lent, typed)
+                if succeeded:
+                    return outcome
+                failure = outcome
+                raise failure
         try:
             data = state.packer.pack(args)
         except Exception as error:
@@ -317,9 +372,9 @@ def bind(
                 value = unpackb(
                     scratch[4:length], strict_map_key=False, object_pairs_hook=pairs, ext_hook=ext
                 )
-            except Exception:
+            except Exception:  # malformed, or a borrowed value in it: decoded again, checked
                 try:
-                    envelope = _decode(name, scratch[:length])
+                    envelope = _decode(name, scratch[:length], state.lender.hook)
                 finally:
                     pool.append(state)
             else:

@@ -1,8 +1,9 @@
 """One crossing: what the bound functions of a library share (:class:`Core`), and one call
 of a guest function with argument bytes as they are (:func:`cross`): the scratch buffer lent,
 the reply box checked by the rules of cabi/ABI.md section 2 (:func:`check_box`, the one place
-this kit checks a reply box), the reply decoded wherever it is, and guest memory given back to
-the guest's ``virgil_realloc``.
+this kit checks a reply box), the reply decoded wherever it is (its borrowed values, section 16,
+read through the call state's :class:`~virgil._borrow.Lender`, which checks them), and guest
+memory given back to the guest's ``virgil_realloc``.
 
 Memory: a reply in the scratch buffer is the caller's own memory (the :class:`CallState`'s); a
 reply elsewhere is the guest's, read through a view that is released before it is freed with
@@ -13,11 +14,11 @@ failing checks 1 to 4 is never freed, since it may not be the guest's to give ba
 from __future__ import annotations
 
 import contextlib
-import ctypes
-from typing import Any, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
-from ._abi import PIN_ABOVE, UNWRITTEN, CallState, GuestMemory, Realloc, Symbol, pin
-from .codec import DecodeError, LimitError, new_packer, unpack
+from ._abi import PIN_ABOVE, UNWRITTEN, CallState, GuestMemory, Realloc, Symbol, in_address, pin
+from ._borrow import Lender
+from .codec import BorrowError, DecodeError, LimitError, new_packer, unpack
 from .exceptions import LimitExceeded, OutOfMemory, ProtocolError, ResultError
 
 __all__ = ["Core", "check_box", "cross"]
@@ -29,7 +30,8 @@ _KEEP_PACKER = 64 << 20
 
 class Core:
     """What the bound functions of one library share: the guest's allocator, the pool of call
-    states, and whether the library was closed."""
+    states, whether the library was closed, and the smallest argument lent to it (``lend_at``:
+    0 lends none, the case unless its manifest declares borrow)."""
 
     def __init__(self, path: str, realloc: Realloc, scratch_size: int, max_reply: int) -> None:
         self.path = path
@@ -39,13 +41,20 @@ class Core:
         self.pool: List[CallState] = []
         self.memory = GuestMemory()
         self.closed = False
+        self.lend_at = 0
+
+    def new_state(self, capacity: int) -> CallState:
+        """A new call state lending a scratch buffer of ``capacity`` bytes, with its lender."""
+        state = CallState(capacity, new_packer())
+        state.lender = Lender(state.inbox, self.memory)
+        return state
 
     def acquire(self) -> CallState:
         """A call state no other call is using."""
         try:
             return self.pool.pop()
         except IndexError:
-            return CallState(self.scratch_size, new_packer())
+            return self.new_state(self.scratch_size)
 
     def release(self, state: CallState) -> None:
         """Returns a state to the pool (which keeps one state per concurrent call)."""
@@ -55,13 +64,16 @@ class Core:
 # ---- Reading replies -----------------------------------------------------------------------
 
 
-def _decode(name: str, reply: Any) -> Any:
-    """Decodes a whole reply envelope, or says what is wrong with it as a ResultError (a
-    LimitExceeded for a limit)."""
+def _decode(name: str, reply: Any, hook: Callable[[int, bytes], Any]) -> Any:
+    """Decodes a whole reply envelope, its extension values read by ``hook`` (a call state's
+    lender's, which reads borrowed values), or says what is wrong with it as a ResultError (a
+    LimitExceeded for a limit, a ProtocolError for a broken borrowed value)."""
     try:
-        return unpack(reply)
+        return unpack(reply, hook)
     except LimitError as error:
         raise LimitExceeded(f"{name}: {error}") from None
+    except BorrowError as error:
+        raise ProtocolError(f"{name}: {error}") from None
     except DecodeError as error:
         raise ResultError(f"{name}: {error}") from None
 
@@ -71,11 +83,6 @@ def _release_view(view: Any) -> None:
     if isinstance(view, memoryview):
         with contextlib.suppress(BufferError):  # nothing keeps exports of a reply
             view.release()
-
-
-def _in_address(state: CallState) -> int:
-    """The address the call's ``in`` box pointed at (0 for none)."""
-    return ctypes.c_void_p.from_buffer(state.inbox).value or 0
 
 
 def check_box(
@@ -137,9 +144,11 @@ def _reply(core: Core, state: CallState, name: str, ptr: Optional[int], length: 
     Puts the scratch pointer back into the out box. Returns the decoded envelope."""
     scratch, address, capacity = state.scratch, state.scratch_address, state.capacity
     state.outbox.ptr = address or None
+    lender = state.lender
     own = (
-        (_in_address(state), state.inbox.len, "argument bytes"),
+        (in_address(state.inbox), state.inbox.len, "argument bytes"),
         (address, capacity, "scratch buffer"),
+        *((start, size, "lent argument") for start, size in lender.spans),
     )
     try:
         in_guest = check_box(name, ptr, length, address, capacity, own, core.max_reply)
@@ -149,12 +158,12 @@ def _reply(core: Core, state: CallState, name: str, ptr: Optional[int], length: 
     if not in_guest:
         if length == capacity and scratch[0] == UNWRITTEN:
             raise ProtocolError(f"{name}: the guest wrote no reply")
-        return _decode(name, scratch[:length])
+        return _decode(name, scratch[:length], lender.hook)
     assert ptr is not None
     try:
         view = core.memory.view(ptr, length)
         try:
-            return _decode(name, view)
+            return _decode(name, view, lender.hook)
         finally:
             _release_view(view)
     finally:

@@ -15,6 +15,13 @@ Decoding uses msgpack's C unpacker with two hooks (duplicate and container map k
 extension values kept raw, negative types as :class:`Extension`), then :func:`lift` turns
 timestamps into :class:`~virgil.Time` and enforces the nesting limit (512 levels of arrays and maps
 per value).
+
+Borrowed bytes (cabi/ABI.md section 16): ext 65 and 66 hold a pointer and a length, bytes the
+caller lent for one call. This module sees the words as integers only: :func:`borrowed` writes
+one, :func:`borrowed_words` reads one, and :func:`borrowing_hook` makes an unpacker hook that reads
+them as the ``bytes`` or ``str`` they stand for, through a view resolver its caller supplies (the
+host layer, which owns pointers), with checks 1 to 5 of section 16. Without a resolver they are
+the raw extension values they are.
 """
 
 from __future__ import annotations
@@ -26,24 +33,33 @@ import struct
 import types
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import msgpack
 
 from .values import Float32, Time, unix_of
 
 __all__ = [
+    "BORROWED_BYTES",
+    "BORROWED_STR",
     "MAX_DEPTH",
+    "MAX_LENGTH",
+    "BorrowError",
+    "BorrowedValue",
     "ClosureInContext",
     "DecodeError",
     "Extension",
     "LimitError",
+    "borrowed",
+    "borrowed_words",
+    "borrowing_hook",
     "decode",
     "decode_error",
     "describe",
     "encode",
     "encode_exact",
     "extension",
+    "extension_deferring_borrowed",
     "lift",
     "lower",
     "map_of_pairs",
@@ -69,6 +85,17 @@ class DecodeError(ValueError):
 
 class LimitError(DecodeError):
     """Bytes exceed a limit of cabi/ABI.md section 11 (nesting): ``virgil.LimitExceeded``."""
+
+
+class BorrowError(DecodeError):
+    """A borrowed value whose words are broken (NULL with a length, a range that wraps the address
+    space) or name memory the resolver refuses (a reply's view of memory not lent to the call):
+    ``virgil.ProtocolError`` (cabi/ABI.md section 16, checks 3 and 4)."""
+
+
+class BorrowedValue(Exception):
+    """Raised by :func:`extension_deferring_borrowed` on a borrowed value: the bytes must be
+    decoded again with a :func:`borrowing_hook` (not a decoding error)."""
 
 
 class _NeedsExactEncoding(Exception):
@@ -193,8 +220,10 @@ def _write(value: Any, out: List[bytes], depth: int, default: Callable[[Any], An
         return
 
 
-def unpack(data: Any) -> Any:
+def unpack(data: Any, ext_hook: Optional[Callable[[int, bytes], Any]] = None) -> Any:
     """Decodes exactly one MessagePack value from a bytes-like object, without :func:`lift`.
+    ``ext_hook`` reads extension values (default :func:`extension`; a :func:`borrowing_hook`
+    reads borrowed values).
 
     Refuses what cabi/ABI.md section 5 calls malformed: invalid UTF-8 in a str, an invalid
     timestamp, duplicate map keys, an array or map as a map key. Extension values other than the
@@ -203,7 +232,8 @@ def unpack(data: Any) -> Any:
     Raises:
         DecodeError: saying what is wrong (truncated, trailing bytes, malformed).
         LimitError: nesting beyond what the unpacker takes (deeper than 512 is refused by
-            :func:`lift`).
+            :func:`lift`), a borrowed value of 2^32 bytes or more.
+        BorrowError: a broken borrowed value (with a :func:`borrowing_hook`).
     """
     try:
         return msgpack.unpackb(
@@ -212,7 +242,7 @@ def unpack(data: Any) -> Any:
             strict_map_key=False,
             timestamp=0,
             object_pairs_hook=map_of_pairs,
-            ext_hook=extension,
+            ext_hook=ext_hook or extension,
         )
     except Exception as error:
         raise decode_error(error) from error
@@ -244,6 +274,119 @@ def extension(code: int, data: bytes) -> Any:
     if code >= 0:
         return msgpack.ExtType(code, data)
     return Extension(code, data)
+
+
+def extension_deferring_borrowed(code: int, data: bytes) -> Any:
+    """:func:`extension`, but raising :class:`BorrowedValue` on ext 65 and 66: the hook of a
+    caller's fast path, which decodes the bytes again with a :func:`borrowing_hook` when it meets
+    a borrowed value (so the common reply pays nothing for them)."""
+    if code in (BORROWED_BYTES, BORROWED_STR):
+        raise BorrowedValue
+    if code >= 0:
+        return msgpack.ExtType(code, data)
+    return Extension(code, data)
+
+
+# ---- Borrowed bytes (cabi/ABI.md section 16) ------------------------------------------------
+
+#: The extension type of a borrowed byte string, and of a borrowed str.
+BORROWED_BYTES = 65
+BORROWED_STR = 66
+#: The longest byte string, str or borrowed value MessagePack can describe: 2^32 - 1 bytes.
+MAX_LENGTH = (1 << 32) - 1
+_WORDS = struct.Struct("<QQ")
+_ADDRESS_END = 1 << 64
+
+#: A view resolver: given a pointer and a length (checked: not NULL, 0 < length < 2^32, no wrap),
+#: the bytes there (a bytes-like object, read during the call only), or :class:`BorrowError`
+#: when the range may not be read.
+Resolver = Callable[[int, int], Any]
+
+
+def borrowed(code: int, ptr: int, length: int) -> msgpack.ExtType:
+    """The borrowed value of extension type ``code`` (65 bytes, 66 str) viewing ``length`` bytes
+    at ``ptr``: written by the packer as fixext 16, ``d8``, the type, then the two words
+    little-endian.
+
+    Raises:
+        ValueError: ``code`` is not 65 or 66, or a word does not fit 64 bits.
+    """
+    if code not in (BORROWED_BYTES, BORROWED_STR):
+        raise ValueError(f"a borrowed value is ext 65 or 66, not {code!r}")
+    try:
+        return msgpack.ExtType(code, _WORDS.pack(ptr, length))
+    except struct.error:
+        raise ValueError(f"a borrowed value's words are 64-bit: {ptr!r}, {length!r}") from None
+
+
+def borrowed_words(code: int, data: bytes) -> Tuple[int, int]:
+    """The pointer and length of the borrowed value of type ``code`` holding ``data``, read
+    without touching the memory they name, with checks 1 to 3 of section 16.
+
+    Raises:
+        DecodeError: the payload is not exactly 16 bytes (check 1).
+        LimitError: the length is 2^32 or more (check 2).
+        BorrowError: NULL with a length, or a range past the end of the address space (check 3).
+    """
+    if len(data) != _WORDS.size:
+        raise DecodeError(
+            f"a borrowed value (ext {code}) must hold {_WORDS.size} bytes, not {len(data)}"
+        )
+    ptr, length = _WORDS.unpack(data)
+    if length > MAX_LENGTH:
+        raise LimitError(
+            f"a borrowed value (ext {code}) of {length} bytes: lengths are at most {MAX_LENGTH}"
+        )
+    if length and not ptr:
+        raise BorrowError(f"a borrowed value (ext {code}) is NULL with length {length}")
+    if ptr + length >= _ADDRESS_END:  # the end is not an address: the range wraps
+        raise BorrowError(
+            f"a borrowed value (ext {code}) at {ptr:#x} of {length} bytes wraps past the end "
+            "of the address space"
+        )
+    return ptr, length
+
+
+def _copy(view: Any) -> bytes:
+    """The bytes of a resolved view, copied (a bytes object is its own copy); a memoryview is
+    released, so nothing keeps the memory it views."""
+    if type(view) is bytes:
+        return view
+    try:
+        return bytes(view)
+    finally:
+        if isinstance(view, memoryview):
+            view.release()
+
+
+def borrowing_hook(resolve: Resolver) -> Callable[[int, bytes], Any]:
+    """An unpacker ``ext_hook`` reading ext 65 as ``bytes`` and ext 66 as ``str``, copied out of
+    the views ``resolve`` gives, with checks 1 to 5 of section 16; every other extension type as
+    :func:`extension` does. A value of length 0 is empty, never resolved.
+
+    Raises (from the unpacker):
+        DecodeError: a payload that is not 16 bytes, a str that is not UTF-8.
+        LimitError: a length of 2^32 or more.
+        BorrowError: NULL with a length, a range that wraps, or one ``resolve`` refuses.
+    """
+
+    def hook(code: int, data: bytes) -> Any:
+        if code not in (BORROWED_BYTES, BORROWED_STR):
+            return extension(code, data)
+        ptr, length = borrowed_words(code, data)
+        if not length:
+            return b"" if code == BORROWED_BYTES else ""
+        copied = _copy(resolve(ptr, length))
+        if len(copied) != length:  # a resolver's bug, never a view of other memory
+            raise BorrowError(f"a borrowed value of {length} bytes resolved to {len(copied)}")
+        if code == BORROWED_BYTES:
+            return copied
+        try:
+            return copied.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise DecodeError(f"a borrowed str that is not UTF-8 ({error.reason})") from None
+
+    return hook
 
 
 def map_of_pairs(pairs: List[Tuple[Any, Any]]) -> Dict[Any, Any]:

@@ -13,10 +13,11 @@ import threading
 from types import MappingProxyType, TracebackType
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Type, Union
 
-from ._abi import CallState, Symbol, open_library, realloc_of, same_object, symbol
+from ._abi import Symbol, open_library, realloc_of, same_object, symbol
 from ._binding import Function, bind
+from ._borrow import DEFAULT_BORROW_THRESHOLD, LENDS
 from ._crossing import Core, cross
-from .codec import DecodeError, lift, new_packer, split_envelope
+from .codec import DecodeError, lift, split_envelope
 from .exceptions import (
     AbiMismatch,
     ErrorRegistry,
@@ -31,7 +32,13 @@ from .exceptions import (
 from .manifest import ABI_VERSION, Manifest, ManifestError
 from .records import ExceptionRecord, RecordError
 
-__all__ = ["DEFAULT_MAX_REPLY", "DEFAULT_SCRATCH_SIZE", "Library", "load"]
+__all__ = [
+    "DEFAULT_BORROW_THRESHOLD",
+    "DEFAULT_MAX_REPLY",
+    "DEFAULT_SCRATCH_SIZE",
+    "Library",
+    "load",
+]
 
 #: Bytes of the scratch buffer each call lends to the guest: replies up to this size cost the
 #: guest no allocation and the host no free.
@@ -60,6 +67,7 @@ def load(
     *,
     scratch_size: int = DEFAULT_SCRATCH_SIZE,
     max_reply: int = DEFAULT_MAX_REPLY,
+    borrow_threshold: int = DEFAULT_BORROW_THRESHOLD,
 ) -> Library:
     """Loads the Virgil library at ``path``.
 
@@ -69,6 +77,10 @@ def load(
             reply is allocated by the guest and freed by the host).
         max_reply: the longest reply accepted, in bytes (1 GiB by default); a longer one raises
             ``virgil.LimitExceeded`` without being read.
+        borrow_threshold: the smallest ``bytes``, ``bytearray``, ``memoryview`` or ASCII ``str``
+            argument lent to the guest for the call instead of copied (cabi/ABI.md section 16),
+            when the library's manifest declares ``"borrow": true``: 64 KiB by default, 0 never
+            lends. A lent ``bytearray`` or ``memoryview`` must not be written during the call.
 
     Raises:
         FileNotFoundError: there is no such file (a bare file name that is not in the working
@@ -78,7 +90,9 @@ def load(
         AbiMismatch: its manifest declares an ABI version this host does not speak.
         ResultError: its manifest cannot be read.
     """
-    return Library(path, scratch_size=scratch_size, max_reply=max_reply)
+    return Library(
+        path, scratch_size=scratch_size, max_reply=max_reply, borrow_threshold=borrow_threshold
+    )
 
 
 class Library:
@@ -100,12 +114,15 @@ class Library:
         *,
         scratch_size: int = DEFAULT_SCRATCH_SIZE,
         max_reply: int = DEFAULT_MAX_REPLY,
+        borrow_threshold: int = DEFAULT_BORROW_THRESHOLD,
     ) -> None:
         self.path = _resolve(os.fspath(path))
         if scratch_size < 0:
             raise ValueError(f"scratch_size must be 0 or more, not {scratch_size}")
         if max_reply < 1:
             raise ValueError(f"max_reply must be 1 or more, not {max_reply}")
+        if borrow_threshold < 0:
+            raise ValueError(f"borrow_threshold must be 0 or more, not {borrow_threshold}")
         try:
             self._cdll = open_library(self.path)
         except OSError as error:
@@ -121,6 +138,8 @@ class Library:
         self._functions: Dict[str, Function] = {}
         self.errors = errors
         self.manifest = self._read_manifest()
+        if self.manifest is not None and self.manifest.borrow and LENDS:
+            self._core.lend_at = borrow_threshold
         if self.manifest is not None:
             for info in self.manifest.functions:
                 fn = symbol(self._cdll, info.name)
@@ -150,7 +169,7 @@ class Library:
 
     def _call_abi_symbol(self, name: str, fn: Symbol) -> Any:
         """Calls a symbol of the ABI (manifest, stats) with ``[]`` and lifts its ``ok`` value."""
-        envelope = cross(self._core, CallState(0, new_packer()), fn, name, b"\x90")
+        envelope = cross(self._core, self._core.new_state(0), fn, name, b"\x90")
         try:
             ok, payload = split_envelope(envelope)
             if ok:
@@ -247,6 +266,13 @@ class Library:
         """Stops further calls (they raise :class:`virgil.LibraryClosed`); calls under way finish.
         The library stays loaded: a Go runtime cannot be unloaded (cabi/ABI.md section 12)."""
         self._core.closed = True
+
+    @property
+    def borrow_threshold(self) -> int:
+        """The smallest argument lent to this library for a call (cabi/ABI.md section 16), or 0
+        when none is: its manifest does not declare borrow, ``borrow_threshold=0`` was asked, or
+        this interpreter cannot lend (PyPy moves objects)."""
+        return self._core.lend_at
 
     @property
     def closed(self) -> bool:

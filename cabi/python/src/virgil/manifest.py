@@ -118,6 +118,18 @@ class FunctionInfo:
             )
         return inspect.Signature(parameters, return_annotation=parse_type(self.result).annotation())
 
+    def lends(self) -> bool:
+        """Whether an argument of this function may be lent (cabi/ABI.md section 16): some
+        parameter takes a byte string or a str itself (``bytes``, ``str``, ``any``, optional or
+        not). Calls of other functions skip looking for values to lend."""
+        for param in self.params:
+            spec = parse_type(param.type)
+            if spec.kind == "optional":
+                spec = spec.args[0]
+            if spec.kind in _LENDABLE:
+                return True
+        return False
+
     def lowerer(self) -> Optional[Callable[[Tuple[Any, ...]], Tuple[Any, ...]]]:
         """A function preparing an argument tuple for the declared types (floats sent as float 32
         where a parameter says ``float32``), or None when the arguments go out as they are."""
@@ -137,15 +149,21 @@ class FunctionInfo:
         return lower
 
 
+# Parameter kinds whose arguments may be lent: those taking a byte string or str as a whole.
+_LENDABLE = frozenset(("bytes", "str", "any", "unknown"))
+
+
 @dataclass(frozen=True)
 class Manifest:
-    """A library's manifest: ABI version, library name, language, version and functions."""
+    """A library's manifest: ABI version, library name, language, version and functions, and
+    whether its functions accept borrowed bytes (``borrow``, cabi/ABI.md sections 8 and 16)."""
 
     abi: int
     library: str = ""
     language: str = ""
     version: str = ""
     functions: Tuple[FunctionInfo, ...] = ()
+    borrow: bool = False
 
     def function(self, name: str) -> Optional[FunctionInfo]:
         """The entry of the function called ``name``, or None."""
@@ -155,14 +173,18 @@ class Manifest:
         return None
 
     def to_wire(self) -> Dict[str, Any]:
-        """The manifest as its canonical map: ``abi, library, language, version, functions``."""
-        return {
+        """The manifest as its canonical map: ``abi, library, language, version, functions``,
+        then ``borrow`` when it is true (omitted when false)."""
+        wire: Dict[str, Any] = {
             "abi": self.abi,
             "library": self.library,
             "language": self.language,
             "version": self.version,
             "functions": [info.to_wire() for info in self.functions],
         }
+        if self.borrow:
+            wire["borrow"] = True
+        return wire
 
     @staticmethod
     def abi_of(value: Any) -> Any:
@@ -182,6 +204,9 @@ class Manifest:
         abi = value.get("abi")
         if isinstance(abi, bool) or not isinstance(abi, int):
             raise ManifestError(f"the manifest's 'abi' must be an int, not {abi!r}")
+        borrow = value.get("borrow", False)
+        if not isinstance(borrow, bool):
+            raise ManifestError(f"the manifest's 'borrow' must be a bool, not {borrow!r}")
         return cls(
             abi=abi,
             library=_text(value, "library", "the manifest"),
@@ -190,6 +215,7 @@ class Manifest:
             functions=tuple(
                 FunctionInfo.from_wire(entry) for entry in _list(value, "functions", "the manifest")
             ),
+            borrow=borrow,
         )
 
 
