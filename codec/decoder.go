@@ -24,6 +24,9 @@ type Decoder struct {
 	off int
 	r   bytes.Reader
 	md  *msgpack.Decoder
+
+	lender Lender // resolves borrowed values (borrow.go); nil reads them as Ext
+	alias  bool   // a top-level *[]byte may be the Lender's view
 }
 
 // NewDecoder returns a Decoder reading b.
@@ -142,9 +145,17 @@ func (d *Decoder) decodeFast(b []byte, v any) (n int, err error) {
 		f, n, err = readFloat(b)
 		*p = float32(f)
 	case *string:
-		*p, n, err = readString(b)
+		if len(b) > 0 && isExtHeader(b[0]) {
+			*p, n, err = d.borrowedString(b)
+		} else {
+			*p, n, err = readString(b)
+		}
 	case *[]byte:
-		*p, n, err = readBytesInto(*p, b)
+		if len(b) > 0 && isExtHeader(b[0]) {
+			*p, n, err = d.borrowedBytesInto(*p, b, true)
+		} else {
+			*p, n, err = readBytesInto(*p, b)
+		}
 	case *bool:
 		*p, n, err = readBool(b)
 	case *Closure:
