@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/virgilffi/virgil/codec"
@@ -290,4 +291,52 @@ func TestBorrowedEncoderThreshold(t *testing.T) {
 	if err := enc.Encode([]byte("abcd")); err != nil || hex.EncodeToString(buf.Bytes()) != "c40461626364" {
 		t.Fatalf("without lending: %x, %v", buf.Bytes(), err)
 	}
+}
+
+// seedBorrowed seeds f with every encoding and argument array of borrowed.json and borrowed
+// values inside containers.
+func seedBorrowed(f *testing.F) {
+	doc, err := borrowed.Load()
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, c := range doc.Encoding {
+		f.Add(borrowed.Bytes(c.Hex))
+	}
+	for _, c := range doc.Arguments {
+		f.Add(borrowed.Bytes(c.Hex))
+	}
+	f.Add(codec.AppendBorrowed([]byte{0x81, 0xa1, 'k'}, codec.BorrowedStrExt, fuzzRegion, 3))
+	f.Add(codec.AppendBorrowed([]byte{0x91}, codec.BorrowedBytesExt, fuzzRegion+2, 4))
+}
+
+// fuzzRegion is the made-up address of FuzzDecodeBorrowed's lent memory.
+const fuzzRegion = 0x10000
+
+// FuzzDecodeBorrowed decodes any input through a Lender over one made-up region: nothing panics,
+// a refusal has a name (ProtocolError, LimitExceeded or the malformed one), and what is accepted
+// reads only the region (the fake Lender refuses the rest).
+func FuzzDecodeBorrowed(f *testing.F) {
+	seedBorrowed(f)
+	seedVectors(f)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		mem := &fakeMemory{regions: map[uint64][]byte{fuzzRegion: []byte("héllo, wörld")}}
+		targets := append(fuzzTargets(), new(any), new([]byte), new(string), new([]any), new(map[string]any))
+		for _, target := range targets {
+			d := codec.NewDecoder(in)
+			d.SetLender(mem, true)
+			err := d.Decode(target)
+			if err == nil {
+				continue
+			}
+			if strings.Contains(err.Error(), "panicked") {
+				t.Fatalf("decoding %x into %T: %v", in, target, err)
+			}
+			switch name := codec.ErrorName(err, "malformed"); name {
+			case exceptions.ProtocolError, exceptions.LimitExceeded, "malformed":
+			default:
+				t.Fatalf("%x into %T: named %s", in, target, name)
+			}
+		}
+	})
 }

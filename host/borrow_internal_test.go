@@ -103,3 +103,17 @@ func TestLendArgs(t *testing.T) {
 		}
 	}
 }
+
+// borrowedReplySeeds are replies holding borrowed values (ext 65 and 66), broken and not, for
+// FuzzReply; no address in them is lent, so each is refused unread.
+func borrowedReplySeeds() [][]byte {
+	ok := []byte{0x81, 0xa2, 'o', 'k'}
+	var seeds [][]byte
+	for _, w := range [][2]uint64{{0, 0}, {0, 8}, {0x1000, 5}, {0x1000, 1 << 32}, {1<<64 - 16, 32}} {
+		seeds = append(seeds,
+			codec.AppendBorrowed(bytes.Clone(ok), codec.BorrowedBytesExt, w[0], w[1]),
+			codec.AppendBorrowed(bytes.Clone(ok), codec.BorrowedStrExt, w[0], w[1]),
+			append(codec.AppendBorrowed(append(bytes.Clone(ok), 0x92), codec.BorrowedBytesExt, w[0], w[1]), 0x01))
+	}
+	return append(seeds, append(bytes.Clone(ok), 0xd7, codec.BorrowedBytesExt, 0, 0, 0, 0, 0, 0, 0, 0))
+}
