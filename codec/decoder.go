@@ -16,7 +16,8 @@ import (
 // fields; see Fold and FieldError), and a value lifted into any takes one shape wherever it sits:
 // integers are int64 (uint64 above math.MaxInt64), maps map[string]any (see liftAny).
 // A struct, map or array target is zeroed first: the result is the value on the wire alone.
-// Strings and byte slices are always copied out: nothing a Decoder returns aliases its input.
+// Strings and byte slices are always copied out: nothing a Decoder returns aliases its input
+// (but for a borrowed []byte when SetLender asks for aliasing; borrow.go).
 // Decoding into a non-nil []byte reuses its memory when it is large enough.
 // A Decoder is not safe for concurrent use; reuse one with Reset.
 type Decoder struct {
