@@ -180,27 +180,25 @@ func (d *Decoder) liftAnyBorrowed(b []byte, typ int8) (v any, n int, ok bool, er
 // lendBytes writes b as a borrowed value when e's Lending lends it, and reports whether it did.
 func (e *Encoder) lendBytes(b []byte) (bool, error) {
 	ptr, ok := e.lending.LendBytes(b)
-	if !ok {
-		return false, nil
-	}
-	if err := checkLen("bin", len(b)); err != nil {
-		return true, err
-	}
-	_, err := e.w.Write(AppendBorrowed(e.tmp[:0], BorrowedBytesExt, ptr, uint64(len(b))))
-	return true, err
+	return ok, e.writeLent(ok, BorrowedBytesExt, ptr, len(b))
 }
 
 // lendString is lendBytes for a string.
 func (e *Encoder) lendString(s string) (bool, error) {
 	ptr, ok := e.lending.LendString(s)
-	if !ok {
-		return false, nil
+	return ok, e.writeLent(ok, BorrowedStrExt, ptr, len(s))
+}
+
+// writeLent writes the borrowed value of n bytes at ptr when lent is true.
+func (e *Encoder) writeLent(lent bool, ext int8, ptr uint64, n int) error {
+	if !lent {
+		return nil
 	}
-	if err := checkLen("str", len(s)); err != nil {
-		return true, err
+	if err := checkLen("bin or str", n); err != nil {
+		return err
 	}
-	_, err := e.w.Write(AppendBorrowed(e.tmp[:0], BorrowedStrExt, ptr, uint64(len(s))))
-	return true, err
+	_, err := e.w.Write(AppendBorrowed(e.tmp[:0], ext, ptr, uint64(n)))
+	return err
 }
 
 // borrowErrorf is liftErrorf for a borrowed value whose words are broken (ErrBorrow).

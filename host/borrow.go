@@ -65,10 +65,7 @@ func (s *lending) LendBytes(b []byte) (uint64, bool) {
 	if s.threshold == 0 || len(b) < s.threshold {
 		return 0, false
 	}
-	s.pin.Pin(unsafe.SliceData(b))
-	sp := bytebox.SpanOf(b)
-	s.lent = append(s.lent, sp)
-	return sp.Addr, true
+	return s.lend(unsafe.Pointer(unsafe.SliceData(b)), bytebox.SpanOf(b)), true
 }
 
 // LendString is LendBytes for a string (a string literal lives in static memory, which needs no
@@ -77,10 +74,15 @@ func (s *lending) LendString(str string) (uint64, bool) {
 	if s.threshold == 0 || len(str) < s.threshold {
 		return 0, false
 	}
-	s.pin.Pin(unsafe.StringData(str))
-	sp := bytebox.StringSpan(str)
+	return s.lend(unsafe.Pointer(unsafe.StringData(str)), bytebox.StringSpan(str)), true
+}
+
+// lend pins the memory at p (Go memory does not move, but the pin states that the guest holds a
+// pointer to it; memory not on the Go heap is left alone) and records its span.
+func (s *lending) lend(p unsafe.Pointer, sp bytebox.Span) uint64 {
+	s.pin.Pin(p)
 	s.lent = append(s.lent, sp)
-	return sp.Addr, true
+	return sp.Addr
 }
 
 // View resolves a borrowed value of a reply (check 4 of section 16): only a range entirely inside

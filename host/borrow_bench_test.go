@@ -1,11 +1,9 @@
 package host_test
 
 import (
-	"bytes"
 	"testing"
 
 	"github.com/virgilffi/virgil/host"
-	"github.com/virgilffi/virgil/internal/conformance"
 	"github.com/virgilffi/virgil/internal/testlibs"
 )
 
@@ -24,20 +22,7 @@ func BenchmarkBorrowEcho16MiB(b *testing.B) {
 			opts []host.Option
 		}{{"lent", nil}, {"inline", []host.Option{host.WithBorrowThreshold(0)}}} {
 			b.Run(language+"/"+mode.name, func(b *testing.B) {
-				lib := open(b, build(b), mode.opts...)
-				payload := conformance.LargePayload(largeSize)
-				var got []byte
-				b.SetBytes(largeSize)
-				b.ReportAllocs()
-				b.ResetTimer()
-				for range b.N {
-					if err := lib.Call("echo_bytes", &got, payload); err != nil {
-						b.Fatal(err)
-					}
-				}
-				if !bytes.Equal(got, payload) {
-					b.Fatal("payload changed")
-				}
+				echoLarge(b, open(b, build(b), mode.opts...))
 			})
 		}
 	}

@@ -140,6 +140,10 @@ func TestBorrowedCalls(t *testing.T) {
 		if !lib.Manifest().Borrow {
 			t.Fatal("the Go guest's manifest does not declare borrow")
 		}
+		echo, err := host.Func1[[]byte, []byte](lib, "echo_bytes")
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, n := range []int{0, 5, 100, host.DefaultBorrowThreshold, 1 << 20} {
 			data := bytes.Repeat([]byte{0xa5, 0x5a, 0}, n/3+1)[:n]
 			var got []byte
@@ -148,6 +152,9 @@ func TestBorrowedCalls(t *testing.T) {
 			}
 			if n > 0 && &got[0] == &data[0] {
 				t.Fatal("the result aliases the argument")
+			}
+			if typed, err := echo(data); err != nil || !bytes.Equal(typed, data) {
+				t.Fatalf("typed echo_bytes of %d bytes: %d bytes back, %v", n, len(typed), err)
 			}
 			name := strings.Repeat("é", n/2)
 			var greeting string
