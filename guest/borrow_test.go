@@ -128,3 +128,24 @@ func TestClosureDoesNotBorrow(t *testing.T) {
 		t.Fatalf("%s: %s, want virgil.ArgumentError", name, msg)
 	}
 }
+
+// BenchmarkServeBorrowing compares serving add(1, 2) with and without the borrowed-bytes state
+// (WriteBorrowingReply, what every exported function pays, against WriteReply).
+func BenchmarkServeBorrowing(b *testing.B) {
+	add := uncurry.Func2("add", func(a, b int) int { return a + b })
+	args := []byte{0x92, 0x01, 0x02}
+	scratch := make([]byte, 256)
+	lent := bytebox.Box{Ptr: unsafe.Pointer(&scratch[0]), Len: 256}
+	for _, tc := range []struct {
+		name  string
+		write func(uncurry.Handler, []byte, bytebox.Box, bytebox.Allocator, *bytebox.Box, string, string)
+	}{{"plain", uncurry.WriteReply}, {"borrowing", uncurry.WriteBorrowingReply}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			var out bytebox.Box
+			for range b.N {
+				tc.write(add.Handler, args, lent, cAlloc, &out, "", "add")
+			}
+		})
+	}
+}

@@ -78,7 +78,9 @@ func (s *lending) LendString(str string) (uint64, bool) {
 }
 
 // lend pins the memory at p (Go memory does not move, but the pin states that the guest holds a
-// pointer to it; memory not on the Go heap is left alone) and records its span.
+// pointer to it; memory not on the Go heap, such as a string literal, is left alone) and records
+// its span. Values reach the Encoder inside interfaces (Call's ...any), so their bytes have
+// escaped to the heap: a stack-allocated slice, which could move, is never lent.
 func (s *lending) lend(p unsafe.Pointer, sp bytebox.Span) uint64 {
 	s.pin.Pin(p)
 	s.lent = append(s.lent, sp)
