@@ -16,7 +16,8 @@ import (
 // fields; see Fold and FieldError), and a value lifted into any takes one shape wherever it sits:
 // integers are int64 (uint64 above math.MaxInt64), maps map[string]any (see liftAny).
 // A struct, map or array target is zeroed first: the result is the value on the wire alone.
-// Strings and byte slices are always copied out: nothing a Decoder returns aliases its input.
+// Strings and byte slices are always copied out: nothing a Decoder returns aliases its input
+// (but for a borrowed []byte when SetLender asks for aliasing; borrow.go).
 // Decoding into a non-nil []byte reuses its memory when it is large enough.
 // A Decoder is not safe for concurrent use; reuse one with Reset.
 type Decoder struct {
@@ -24,6 +25,9 @@ type Decoder struct {
 	off int
 	r   bytes.Reader
 	md  *msgpack.Decoder
+
+	lender Lender // resolves borrowed values (borrow.go); nil reads them as Ext
+	alias  bool   // a top-level *[]byte may be the Lender's view
 }
 
 // NewDecoder returns a Decoder reading b.
@@ -142,9 +146,17 @@ func (d *Decoder) decodeFast(b []byte, v any) (n int, err error) {
 		f, n, err = readFloat(b)
 		*p = float32(f)
 	case *string:
-		*p, n, err = readString(b)
+		if len(b) > 0 && isExtHeader(b[0]) {
+			*p, n, err = d.borrowedString(b)
+		} else {
+			*p, n, err = readString(b)
+		}
 	case *[]byte:
-		*p, n, err = readBytesInto(*p, b)
+		if len(b) > 0 && isExtHeader(b[0]) {
+			*p, n, err = d.borrowedBytesInto(*p, b, true)
+		} else {
+			*p, n, err = readBytesInto(*p, b)
+		}
 	case *bool:
 		*p, n, err = readBool(b)
 	case *Closure:

@@ -34,6 +34,8 @@ type Encoder struct {
 	lw  limitWriter
 	md  *msgpack.Encoder
 	tmp [24]byte
+
+	lending Lending // lends large values (borrow.go); nil inlines them all
 }
 
 // NewEncoder returns an Encoder writing to w.
@@ -95,8 +97,18 @@ func (e *Encoder) encode(v any, depth int) error {
 	case float32:
 		b = AppendFloat32(b, v)
 	case string:
+		if e.lending != nil {
+			if lent, err := e.lendString(v); lent {
+				return err
+			}
+		}
 		return e.writeString(v)
 	case []byte: // a nil slice is the empty byte string, as Go code means it
+		if e.lending != nil {
+			if lent, err := e.lendBytes(v); lent {
+				return err
+			}
+		}
 		if err := checkLen("bin", len(v)); err != nil {
 			return err
 		}

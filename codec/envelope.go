@@ -142,6 +142,9 @@ func ErrorName(err error, otherwise string) string {
 	if errors.Is(err, ErrLimit) {
 		return exceptions.LimitExceeded
 	}
+	if errors.Is(err, ErrBorrow) {
+		return exceptions.ProtocolError
+	}
 	return otherwise
 }
 

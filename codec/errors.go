@@ -37,13 +37,17 @@ func (e *RangeError) Error() string {
 // levels", "expected at most 3 elements, got 4", "duplicate map key"), located like a TypeError.
 // One that reports a limit (cabi/ABI.md section 11) is ErrLimit for errors.Is.
 type liftError struct {
-	Path  string
-	Msg   string
-	limit bool
+	Path   string
+	Msg    string
+	limit  bool
+	borrow bool // a broken borrowed value (ErrBorrow)
 }
 
-// Is reports whether e is about a limit, for errors.Is(err, ErrLimit).
-func (e *liftError) Is(target error) bool { return e.limit && target == ErrLimit }
+// Is reports whether e is about a limit, for errors.Is(err, ErrLimit), or a broken borrowed
+// value, for errors.Is(err, ErrBorrow).
+func (e *liftError) Is(target error) bool {
+	return e.limit && target == ErrLimit || e.borrow && target == ErrBorrow
+}
 
 // limitErrorf is liftErrorf for an exceeded limit.
 func limitErrorf(format string, args ...any) error {

@@ -67,6 +67,7 @@ func FuzzDecode(f *testing.F) {
 	for _, in := range crashers {
 		f.Add(in)
 	}
+	seedBorrowed(f)
 	f.Fuzz(func(t *testing.T, in []byte) {
 		for _, target := range fuzzTargets() {
 			if err := codec.NewDecoder(in).Decode(target); err != nil && strings.Contains(err.Error(), "panicked") {

@@ -85,6 +85,13 @@ func (d *Decoder) lift(b []byte, v reflect.Value, self bool) (int, error) {
 		v.SetFloat(x)
 		return n, err
 	case reflect.String:
+		if isExtHeader(b[0]) {
+			s, n, err := d.borrowedString(b)
+			if err == nil {
+				v.SetString(s)
+			}
+			return n, err
+		}
 		head, n, err := strOrBin(b, "str")
 		if err != nil {
 			return 0, err
@@ -138,6 +145,13 @@ func (d *Decoder) liftSlice(b []byte, v reflect.Value) (int, error) {
 		return 1, nil
 	}
 	if t.Elem().Kind() == reflect.Uint8 {
+		if isExtHeader(b[0]) {
+			x, n, err := d.borrowedBytesInto(nil, b, false)
+			if err == nil {
+				v.SetBytes(x)
+			}
+			return n, err
+		}
 		head, n, err := strOrBin(b, "bin")
 		if err != nil {
 			return 0, err
@@ -192,6 +206,13 @@ func (d *Decoder) liftArray(b []byte, v reflect.Value) (int, error) {
 		return 1, nil
 	}
 	if t.Elem().Kind() == reflect.Uint8 {
+		if isExtHeader(b[0]) {
+			x, n, err := d.borrowed(b, "bin")
+			if err == nil {
+				reflect.Copy(v, reflect.ValueOf(x))
+			}
+			return n, err
+		}
 		head, n, err := strOrBin(b, "bin")
 		if err != nil {
 			return 0, err

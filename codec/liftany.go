@@ -52,7 +52,11 @@ func (d *Decoder) liftAny(b []byte) (any, int, error) {
 	case "map":
 		return d.liftAnyMap(b)
 	}
-	switch typ, _ := scan.ExtType(b); typ {
+	typ, _ := scan.ExtType(b)
+	if v, n, ok, err := d.liftAnyBorrowed(b, typ); ok {
+		return v, n, err
+	}
+	switch typ {
 	case -1:
 		tm, n, err := readTime(b)
 		if err != nil {

@@ -171,6 +171,11 @@ func strOrBin(b []byte, want string) (head, n int, err error) {
 
 // strOrBinLen checks for a whole str or bin (as want says) and returns its length.
 func strOrBinLen(b []byte, want string) (int, error) {
+	if len(b) > 0 && isExtHeader(b[0]) {
+		if n, ok := borrowedLen(b, want); ok {
+			return n, nil // a borrowed value, checked when lifted (borrow.go)
+		}
+	}
 	head, n, err := strOrBin(b, want)
 	return head + n, err
 }

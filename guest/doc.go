@@ -40,6 +40,19 @@
 // Rules for Go guests (cabi/ABI.md section 12): a host must never dlclose a Go guest, and a
 // process must not fork after loading one.
 //
+// Borrowed bytes (cabi/ABI.md section 16): a Go guest's manifest declares "borrow", so a host may
+// lend a large byte string or string argument instead of copying it into the arguments. A []byte
+// parameter may then be a view of the caller's memory, valid during the call only, as the slice
+// given to io.Writer.Write: the function may read it, must not write to it, and must copy it
+// (bytes.Clone) before keeping it after it returns, in a global, a goroutine still running or a
+// retained closure. Strings are always copies (checked UTF-8), and so are byte strings inside
+// lists, maps and structs. A []byte result that lies inside memory the caller lent to the call
+// (the argument itself, or a slice of it) is replied as a view of it, which the caller checks and
+// copies, so echoing a large argument costs no copy in the guest. Broken borrowed values are
+// refused before a byte is read: a payload that is not two words or a str that is not UTF-8 is
+// virgil.ArgumentError, a length of 2^32 or more virgil.LimitExceeded, NULL with a length or a
+// range that wraps virgil.ProtocolError. Closures never borrow.
+//
 // A hostile or broken host gets an error reply, never a crash, for every fault a guest can see
 // (cabi/conformance/hostile.json): no argument box, or {NULL, 0}, is virgil.ArgumentError; an
 // argument box of {NULL, n} or of an impossible length is virgil.ProtocolError; garbage,

@@ -54,7 +54,7 @@ func CurrentManifest() uncurry.Manifest {
 	defer registry.Unlock()
 	fs := slices.Clone(registry.functions)
 	slices.SortFunc(fs, func(a, b *uncurry.Function) int { return strings.Compare(a.Name, b.Name) })
-	return uncurry.Manifest{ABI: ABIVersion, Library: registry.library, Language: exceptions.Language, Version: registry.version, Functions: fs}
+	return uncurry.Manifest{ABI: ABIVersion, Library: registry.library, Language: exceptions.Language, Version: registry.version, Functions: fs, Borrow: true}
 }
 
 // replyWith is a Handler that ignores its arguments and replies {"ok": v}.

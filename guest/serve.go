@@ -53,7 +53,7 @@ func scratchOf(out *bytebox.Box) bytebox.Box {
 }
 
 // serve runs handler with a reply writer over the scratch buffer lent ({nil, 0} for none) and
-// leaves the reply in outBox (uncurry.WriteReply).
+// leaves the reply in outBox (uncurry.WriteBorrowingReply: the library declares "borrow").
 func serve(name string, handler uncurry.Handler, args []byte, lent bytebox.Box, outBox *bytebox.Box) {
-	uncurry.WriteReply(handler, args, lent, cAlloc, outBox, "in the Virgil guest glue of ", name)
+	uncurry.WriteBorrowingReply(handler, args, lent, cAlloc, outBox, "in the Virgil guest glue of ", name)
 }

@@ -83,8 +83,10 @@ func benchTypedAdd(b *testing.B, language string) {
 
 const largeSize = 16 << 20
 
-func benchEchoBytes(b *testing.B, language string) {
-	lib := openGuest(b, language)
+func benchEchoBytes(b *testing.B, language string) { echoLarge(b, openGuest(b, language)) }
+
+// echoLarge calls lib's echo_bytes with largeSize bytes b.N times.
+func echoLarge(b *testing.B, lib *host.Library) {
 	payload := conformance.LargePayload(largeSize)
 	var got []byte
 	b.SetBytes(largeSize)

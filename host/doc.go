@@ -33,6 +33,15 @@
 // LiveClosures counts the functions guests can still call. Functions nested inside other
 // arguments (in slices or structs) are not lowered.
 //
+// Large byte strings are lent, not copied (cabi/ABI.md section 16), to a library whose manifest
+// declares "borrow" (every Go guest): a []byte or string argument of at least
+// WithBorrowThreshold bytes (64 KiB by default), at the top level or in a []any or
+// map[string]any, crosses as its address and length, pinned until the call returns, and the
+// guest must not write to it. A reply may hold borrowed values too, from any library: views of
+// the call's argument bytes or of a value lent to it. Each is checked before it is read (a range
+// outside that memory, NULL with a length or one that wraps is virgil.ProtocolError, a length of
+// 2^32 or more virgil.LimitExceeded) and copied into the result, so echoing 16 MiB costs one copy.
+//
 // Libraries are never unloaded: a Go guest is a second Go runtime, which cannot be unloaded, so
 // Close only refuses further calls. Do not fork after opening a library.
 package host

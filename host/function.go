@@ -36,6 +36,7 @@ type callState struct {
 	args    bytes.Buffer
 	enc     *codec.Encoder
 	dec     *codec.Decoder
+	lends   lending // borrowed bytes (borrow.go)
 }
 
 func newCallState(scratchSize int) *callState {
@@ -51,6 +52,7 @@ func (l *Library) putState(st *callState) {
 		st.args = bytes.Buffer{}
 	}
 	st.args.Reset()
+	st.lends.end(st.enc, st.dec)
 	st.dec.Reset(nil)
 	l.states.Put(st)
 }
@@ -87,6 +89,7 @@ func (f *Function) callLendingClosures(result any, args []any) error {
 func (f *Function) callValues(result any, args []any) error {
 	st := f.lib.getState()
 	defer f.lib.putState(st)
+	st.lends.lendArgs(st.enc, f.lib)
 	if err := uncurry.LowerArgs(st.enc, f.name, args); err != nil {
 		return err
 	}
@@ -145,6 +148,7 @@ func (f *Function) cross(st *callState, args []byte, lift func([]byte) error, re
 	if lift != nil {
 		return lift(reply.Bytes())
 	}
+	st.lends.replies(st.dec, args)
 	return liftReply(st.dec, f.name, reply.Bytes(), result)
 }
 

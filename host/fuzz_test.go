@@ -32,10 +32,15 @@ func FuzzReply(f *testing.F) {
 	} {
 		f.Add(seed, uint8(16))
 	}
+	for _, seed := range borrowedReplySeeds() {
+		f.Add(seed, uint8(32))
+	}
 	f.Fuzz(func(t *testing.T, data []byte, capacity uint8) {
 		in := []byte{0x90}
 		scratch := make([]byte, int(capacity)+1)
 		dec := codec.NewDecoder(nil)
+		var lends lending // as in a call: borrowed reply values may view only in (nothing is lent)
+		lends.replies(dec, in)
 		try := func(where string, box bytebox.Box, maxReply uint64) {
 			free, err := checkReply("f", box, scratch, in, maxReply)
 			if err == nil {

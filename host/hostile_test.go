@@ -28,7 +28,7 @@ type hostileSuite struct {
 		Function, Does, Expect string
 	} `json:"guest_faults"`
 	HostFaults []struct {
-		Name, Does, Expect string
+		Name, Does, Expect, Requires string
 	} `json:"host_faults"`
 }
 
@@ -58,6 +58,12 @@ func checkGuestFault(lib *host.Library, function, expect string) error {
 	if expect == "ok:42" {
 		if err != nil || fmt.Sprint(v) != "42" {
 			return fmt.Errorf("%s: want 42, got %v, %v", function, v, err)
+		}
+		return nil
+	}
+	if expect == "ok:in" { // a borrowed view of the argument array the host sent: [] (0x90)
+		if b, ok := v.([]byte); err != nil || !ok || !bytes.Equal(b, []byte{0x90}) {
+			return fmt.Errorf("%s: want the argument bytes 90, got %#v, %v", function, v, err)
 		}
 		return nil
 	}
@@ -270,6 +276,10 @@ func TestHostileHost(t *testing.T) {
 			g := openRaw(t, build(t))
 			for _, c := range suite.HostFaults {
 				t.Run(c.Name, func(t *testing.T) {
+					if c.Requires == "borrow" {
+						inflictBorrowed(t, g, c.Name, c.Does)
+						return
+					}
 					function, args, nilIn := hostFaultInput(c.Name)
 					if function == "" {
 						t.Fatalf("no input for the case %q (it %s)", c.Name, c.Does)

@@ -39,14 +39,16 @@ type Library struct {
 	states   sync.Pool
 	closed   atomic.Bool
 	maxReply uint64 // the largest reply accepted, in bytes
+	borrowAt int    // lend []byte and string arguments of this size or more; 0 lends none
 }
 
 // Option configures Open.
 type Option func(*options)
 
 type options struct {
-	scratchSize int
-	maxReply    int
+	scratchSize     int
+	maxReply        int
+	borrowThreshold int
 }
 
 // WithScratchSize sets the size of the scratch buffer lent to each call (0 lends none, so every
@@ -73,7 +75,7 @@ func WithMaxReply(n int) Option {
 // host does not speak. A library without virgil_manifest (allowed for hand-written C) is used by
 // symbol lookup alone.
 func Open(path string, opts ...Option) (*Library, error) {
-	o := options{scratchSize: DefaultScratchSize, maxReply: DefaultMaxReply}
+	o := options{scratchSize: DefaultScratchSize, maxReply: DefaultMaxReply, borrowThreshold: DefaultBorrowThreshold}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -92,6 +94,9 @@ func Open(path string, opts ...Option) (*Library, error) {
 	}
 	if err := l.loadManifest(); err != nil {
 		return nil, err
+	}
+	if l.manifest != nil && l.manifest.Borrow {
+		l.borrowAt = o.borrowThreshold
 	}
 	return l, nil
 }

@@ -28,6 +28,7 @@ func (c *call) begin(name string, w ReplyWriter, args []byte, want int) bool {
 	c.enc = encoders.Get().(*codec.Encoder)
 	c.enc.Reset(w)
 	c.dec = codec.GetDecoder(args)
+	c.borrowing()
 	n, err := c.dec.ArrayHeader()
 	if err != nil {
 		c.fail(exceptions.Newf(codec.ErrorName(err, exceptions.ArgumentError), "%s: malformed arguments: %v", name, err))
@@ -112,6 +113,7 @@ func (c *call) recoverPanic() {
 
 // end releases the call's pooled state.
 func (c *call) end() {
+	c.endBorrowing()
 	if c.dec != nil {
 		codec.PutDecoder(c.dec)
 	}

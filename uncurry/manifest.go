@@ -9,6 +9,9 @@ type Manifest struct {
 	Language  string      `msgpack:"language"`
 	Version   string      `msgpack:"version"`
 	Functions []*Function `msgpack:"functions"`
+	// Borrow declares that the library's functions accept borrowed byte strings and strings in
+	// their arguments (cabi/ABI.md sections 8 and 16); it is omitted from the manifest when false.
+	Borrow bool `msgpack:"borrow,omitempty"`
 }
 
 // Lookup returns the function called name, or nil.
