@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/vmihailenco/msgpack/v5"
+
 	"github.com/virgilffi/virgil/codec"
 )
 
@@ -45,5 +47,53 @@ func BenchmarkAcceptsFloatSlice100k(b *testing.B) {
 		if err := codec.Accepts(in, t); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkLiftFloatReply1M lifts the reply {"ok": [a million floats]} into a *[]float64 with
+// DecodeReplyOf, checks and lifting in one pass, side by side with msgpack/v5 decoding the same
+// value bytes alone (msgpack.Unmarshal, which checks nothing of the ABI's). In "fresh" each
+// iteration lifts into a nil slice, in "reused" into the slice of the previous one.
+func BenchmarkLiftFloatReply1M(b *testing.B) {
+	value := floatSlice(b, 1_000_000)
+	reply := append([]byte{0x81, 0xa2, 'o', 'k'}, value...)
+	d := codec.NewDecoder(nil)
+	for _, reuse := range []bool{false, true} {
+		mode := "fresh"
+		if reuse {
+			mode = "reused"
+		}
+		b.Run("virgil/"+mode, func(b *testing.B) {
+			b.SetBytes(int64(len(reply)))
+			b.ReportAllocs()
+			var xs []float64
+			for b.Loop() {
+				if !reuse {
+					xs = nil
+				}
+				if err := codec.DecodeReplyOf(d, "f", reply, &xs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if len(xs) != 1_000_000 || xs[1] != 1.5 {
+				b.Fatal(len(xs))
+			}
+		})
+		b.Run("msgpack/"+mode, func(b *testing.B) {
+			b.SetBytes(int64(len(value)))
+			b.ReportAllocs()
+			var xs []float64
+			for b.Loop() {
+				if !reuse {
+					xs = nil
+				}
+				if err := msgpack.Unmarshal(value, &xs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if len(xs) != 1_000_000 || xs[1] != 1.5 {
+				b.Fatal(len(xs))
+			}
+		})
 	}
 }

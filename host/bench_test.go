@@ -2,6 +2,11 @@ package host_test
 
 import (
 	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
 	"testing"
 	"unsafe"
 
@@ -123,5 +128,109 @@ func BenchmarkCopy16MiB(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		copy(dst, src)
+	}
+}
+
+// plainAdd builds a shared library exporting the plain C function int64_t add(int64_t, int64_t)
+// into a temporary directory and opens it, or skips the benchmark when there is no C compiler:
+// the baseline of a crossing that carries no bytes at all.
+func plainAdd(b *testing.B) uintptr {
+	b.Helper()
+	gcc, err := exec.LookPath("gcc")
+	if err != nil {
+		b.Skip("skipping: gcc is not installed")
+	}
+	dir := b.TempDir()
+	src, lib := filepath.Join(dir, "add.c"), filepath.Join(dir, "libadd.so")
+	code := "#include <stdint.h>\nint64_t add(int64_t a, int64_t b) { return a + b; }\n"
+	if err := os.WriteFile(src, []byte(code), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	if out, err := exec.Command(gcc, "-O2", "-shared", "-fPIC", "-o", lib, src).CombinedOutput(); err != nil {
+		b.Fatalf("gcc: %v\n%s", err, out)
+	}
+	handle, err := purego.Dlopen(lib, purego.RTLD_NOW|purego.RTLD_LOCAL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return handle
+}
+
+// BenchmarkPlainAdd is purego on the plain C add: SyscallN, the floor of any purego crossing,
+// and RegisterLibFunc, purego's typed binding.
+func BenchmarkPlainAdd(b *testing.B) {
+	handle := plainAdd(b)
+	b.Run("SyscallN", func(b *testing.B) {
+		sym, err := purego.Dlsym(handle, "add")
+		if err != nil {
+			b.Fatal(err)
+		}
+		var r uintptr
+		b.ReportAllocs()
+		for b.Loop() {
+			r, _, _ = purego.SyscallN(sym, 1, 2)
+		}
+		if r != 3 {
+			b.Fatal(r)
+		}
+	})
+	b.Run("RegisterLibFunc", func(b *testing.B) {
+		var add func(a, b int64) int64
+		purego.RegisterLibFunc(&add, handle, "add")
+		var r int64
+		b.ReportAllocs()
+		for b.Loop() {
+			r = add(1, 2)
+		}
+		if r != 3 {
+			b.Fatal(r)
+		}
+	})
+}
+
+// BenchmarkParallelAdd measures how calls scale with goroutines: b.N typed add(1, 2) calls into
+// one library, shared out among 1, 2 and 4 goroutines, reported as calls per second of wall
+// time. Nothing on the call path takes a lock (call states come from a sync.Pool, functions from
+// a sync.Map), so on n free cores n goroutines should come close to n times one.
+func BenchmarkParallelAdd(b *testing.B) {
+	for _, language := range []string{"c", "rust"} {
+		if testlibs.ConformanceGuests()[language] == nil {
+			continue
+		}
+		for _, goroutines := range []int{1, 2, 4} {
+			b.Run(fmt.Sprintf("%s/goroutines=%d", language, goroutines), func(b *testing.B) {
+				add, err := host.Func2[int, int, int](openGuest(b, language), "add")
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ReportAllocs()
+				b.ResetTimer()
+				var wg sync.WaitGroup
+				errs := make(chan error, goroutines)
+				for g := range goroutines {
+					calls := b.N / goroutines
+					if g < b.N%goroutines {
+						calls++
+					}
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						for range calls {
+							if sum, err := add(1, 2); err != nil || sum != 3 {
+								errs <- fmt.Errorf("add(1, 2) = %d, %v", sum, err)
+								return
+							}
+						}
+					}()
+				}
+				wg.Wait()
+				b.StopTimer()
+				close(errs)
+				for err := range errs {
+					b.Fatal(err)
+				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
+			})
+		}
 	}
 }

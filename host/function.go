@@ -28,12 +28,14 @@ func (f *Function) Name() string { return f.name }
 func (f *Function) Info() *uncurry.Function { return f.info }
 
 // callState is the memory one call needs: the two boxes, the scratch buffer lent to the guest,
-// and the argument buffer with its encoder and the reply decoder. It lives in a per-library pool,
+// the argument buffer with its encoder (argb for typed bindings, which append to it) and the
+// reply decoder. It lives in a per-library pool,
 // on the Go heap, which does not move, so one pool round trip serves a whole call.
 type callState struct {
 	in, out bytebox.Box
 	scratch []byte
 	args    bytes.Buffer
+	argb    []byte
 	enc     *codec.Encoder
 	dec     *codec.Decoder
 }
@@ -51,6 +53,9 @@ func (l *Library) putState(st *callState) {
 		st.args = bytes.Buffer{}
 	}
 	st.args.Reset()
+	if cap(st.argb) > codec.MaxPooledArgs {
+		st.argb = nil
+	}
 	st.dec.Reset(nil)
 	l.states.Put(st)
 }
@@ -112,13 +117,30 @@ func (f *Function) Raw(args []byte, lift func(reply []byte) error) error {
 	return f.cross(st, args, lift, nil)
 }
 
-// cross makes the call: it lends the scratch buffer (its first byte set to 0xc1, so an unwritten
-// reply shows), calls the symbol, checks the reply box (checkReply: cabi/ABI.md section 2), lifts
-// the reply (with lift, or into result) and gives guest memory back to the guest, exactly once and
-// only when checkReply says it is the guest's.
+// cross makes the call (send) and lifts the reply, with lift or into result, then gives guest
+// memory back to the guest, exactly once, also when lift panics.
 func (f *Function) cross(st *callState, args []byte, lift func([]byte) error, result any) error {
+	reply, owned, err := f.send(st, args)
+	if err != nil {
+		return err
+	}
+	if owned != nil {
+		defer f.lib.free(owned)
+	}
+	if lift != nil {
+		return lift(reply)
+	}
+	return liftReply(st.dec, f.name, reply, result)
+}
+
+// send crosses: it lends the scratch buffer (its first byte set to 0xc1, so an unwritten reply
+// shows), calls the symbol with args and checks the reply box (checkReply: cabi/ABI.md section
+// 2). It returns the reply's bytes and, when they are guest memory, their pointer, which the
+// caller gives back with f.lib.free once it has read them; a reply that fails the checks is
+// given back here (when it is the guest's) and only the error returned.
+func (f *Function) send(st *callState, args []byte) (reply []byte, owned unsafe.Pointer, err error) {
 	if f.lib.closed.Load() {
-		return ErrClosed
+		return nil, nil, ErrClosed
 	}
 	var sp unsafe.Pointer
 	if len(st.scratch) > 0 {
@@ -130,22 +152,22 @@ func (f *Function) cross(st *callState, args []byte, lift func([]byte) error, re
 	purego.SyscallN(f.sym, uintptr(unsafe.Pointer(&st.in)), uintptr(unsafe.Pointer(&st.out)))
 	runtime.KeepAlive(args)
 
-	reply := st.out
+	out := st.out
 	// The common reply, in the scratch buffer without filling it, passes every check of
 	// checkReply; it is told here without a call.
-	if reply.Ptr != sp || reply.Len == 0 || reply.Len >= uint64(len(st.scratch)) || reply.Len > f.lib.maxReply {
-		free, err := checkReply(f.name, reply, st.scratch, args, f.lib.maxReply)
-		if free {
-			defer f.lib.free(reply.Ptr)
-		}
+	if out.Ptr != sp || out.Len == 0 || out.Len >= uint64(len(st.scratch)) || out.Len > f.lib.maxReply {
+		free, err := checkReply(f.name, out, st.scratch, args, f.lib.maxReply)
 		if err != nil {
-			return err
+			if free {
+				f.lib.free(out.Ptr)
+			}
+			return nil, nil, err
+		}
+		if free {
+			return out.Bytes(), out.Ptr, nil
 		}
 	}
-	if lift != nil {
-		return lift(reply.Bytes())
-	}
-	return liftReply(st.dec, f.name, reply.Bytes(), result)
+	return out.Bytes(), nil, nil
 }
 
 // checkResult refuses a result target nothing can be lifted into, before the call.
