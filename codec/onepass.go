@@ -40,35 +40,21 @@ func planOf(t reflect.Type) passPlan {
 func (d *Decoder) onePass(value []byte, result any) bool {
 	switch p := result.(type) {
 	case *int:
-		x, n, err := readInt(value, math.MinInt, math.MaxInt)
-		if err != nil || n != len(value) {
-			return false
-		}
-		*p = int(x)
+		return setWhole(p, value, readSigned[int])
 	case *int64:
-		x, n, err := readInt(value, math.MinInt64, math.MaxInt64)
-		if err != nil || n != len(value) {
-			return false
-		}
-		*p = x
+		return setWhole(p, value, readSigned[int64])
+	case *int32:
+		return setWhole(p, value, readSigned[int32])
+	case *uint64:
+		return setWhole(p, value, readUnsigned[uint64])
 	case *float64:
-		x, n, err := readFloat(value)
-		if err != nil || n != len(value) {
-			return false
-		}
-		*p = x
+		return setWhole(p, value, readFloat)
+	case *float32:
+		return setWhole(p, value, readFloat32)
 	case *string:
-		x, n, err := readString(value)
-		if err != nil || n != len(value) {
-			return false
-		}
-		*p = x
+		return setWhole(p, value, readString)
 	case *bool:
-		x, n, err := readBool(value)
-		if err != nil || n != len(value) {
-			return false
-		}
-		*p = x
+		return setWhole(p, value, readBool)
 	case *[]byte:
 		if len(value) == 0 {
 			return false
@@ -78,28 +64,61 @@ func (d *Decoder) onePass(value []byte, result any) bool {
 				return false
 			}
 		}
-		x, n, err := readBytesInto(*p, value)
-		if err != nil || n != len(value) {
-			return false
-		}
-		*p = x
-	default:
-		t := reflect.TypeOf(result)
-		if t.Kind() != reflect.Pointer {
-			return false
-		}
-		plan := planOf(t.Elem())
-		if plan == nil {
-			return false
-		}
-		ptr := reflect.ValueOf(result).UnsafePointer()
-		if ptr == nil {
-			return false
-		}
-		n, ok := plan(value, ptr)
-		return ok && n == len(value)
+		return setWhole(p, value, func(b []byte) ([]byte, int, error) { return readBytesInto(*p, b) })
 	}
+	t := reflect.TypeOf(result)
+	if t.Kind() != reflect.Pointer {
+		return false
+	}
+	plan := planOf(t.Elem())
+	ptr := reflect.ValueOf(result).UnsafePointer()
+	if plan == nil || ptr == nil {
+		return false
+	}
+	n, ok := plan(value, ptr)
+	return ok && n == len(value)
+}
+
+// setWhole reads value, which must be exactly one value, with read and sets *p to it.
+func setWhole[T any](p *T, value []byte, read func([]byte) (T, int, error)) bool {
+	x, n, err := read(value)
+	if err != nil || n != len(value) {
+		return false
+	}
+	*p = x
 	return true
+}
+
+// readSigned reads an integer that fits the signed integer type T.
+func readSigned[T ~int | ~int8 | ~int16 | ~int32 | ~int64](b []byte) (T, int, error) {
+	bits := unsafe.Sizeof(T(0)) * 8
+	x, n, err := readInt(b, -1<<(bits-1), 1<<(bits-1)-1)
+	return T(x), n, err
+}
+
+// readUnsigned reads an integer that fits the unsigned integer type T.
+func readUnsigned[T ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr](b []byte) (T, int, error) {
+	bits := unsafe.Sizeof(T(0)) * 8
+	x, n, err := readUint(b, math.MaxUint64>>(64-bits))
+	return T(x), n, err
+}
+
+// readFloat32 reads a number as a float32, as lifting into a float32 converts it.
+func readFloat32(b []byte) (float32, int, error) {
+	x, n, err := readFloat(b)
+	return float32(x), n, err
+}
+
+// scalarPlan is the plan of a scalar type read by read.
+func scalarPlan[T any](read func([]byte) (T, int, error)) passPlan {
+	return func(b []byte, p unsafe.Pointer) (int, bool) {
+		x, n, err := read(b)
+		if err != nil {
+			return 0, false
+		}
+		*(*T)(p) = x
+		return n, true
+	}
 }
 
 // makePlan makes the plan for t, at depth slices deep, or returns nil when t has none.
@@ -109,45 +128,35 @@ func makePlan(t reflect.Type, depth int) passPlan {
 	}
 	switch t.Kind() {
 	case reflect.Bool:
-		return func(b []byte, p unsafe.Pointer) (int, bool) {
-			x, n, err := readBool(b)
-			if err != nil {
-				return 0, false
-			}
-			*(*bool)(p) = x
-			return n, true
-		}
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return intPlan(t.Kind(), t.Bits())
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return uintPlan(t.Size(), t.Bits())
+		return scalarPlan(readBool)
+	case reflect.Int:
+		return scalarPlan(readSigned[int])
+	case reflect.Int8:
+		return scalarPlan(readSigned[int8])
+	case reflect.Int16:
+		return scalarPlan(readSigned[int16])
+	case reflect.Int32:
+		return scalarPlan(readSigned[int32])
+	case reflect.Int64:
+		return scalarPlan(readSigned[int64])
+	case reflect.Uint:
+		return scalarPlan(readUnsigned[uint])
+	case reflect.Uint8:
+		return scalarPlan(readUnsigned[uint8])
+	case reflect.Uint16:
+		return scalarPlan(readUnsigned[uint16])
+	case reflect.Uint32:
+		return scalarPlan(readUnsigned[uint32])
+	case reflect.Uint64:
+		return scalarPlan(readUnsigned[uint64])
+	case reflect.Uintptr:
+		return scalarPlan(readUnsigned[uintptr])
 	case reflect.Float32:
-		return func(b []byte, p unsafe.Pointer) (int, bool) {
-			x, n, err := readFloat(b)
-			if err != nil {
-				return 0, false
-			}
-			*(*float32)(p) = float32(x)
-			return n, true
-		}
+		return scalarPlan(readFloat32)
 	case reflect.Float64:
-		return func(b []byte, p unsafe.Pointer) (int, bool) {
-			x, n, err := readFloat(b)
-			if err != nil {
-				return 0, false
-			}
-			*(*float64)(p) = x
-			return n, true
-		}
+		return scalarPlan(readFloat)
 	case reflect.String:
-		return func(b []byte, p unsafe.Pointer) (int, bool) {
-			x, n, err := readString(b)
-			if err != nil {
-				return 0, false
-			}
-			*(*string)(p) = x
-			return n, true
-		}
+		return scalarPlan(readString)
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
 			return bytesPlan(t)
@@ -162,50 +171,6 @@ func makePlan(t reflect.Type, depth int) passPlan {
 		return slicePlan(t, elem)
 	}
 	return nil
-}
-
-// intPlan is the plan of a signed integer kind of the given size in bits.
-func intPlan(kind reflect.Kind, bits int) passPlan {
-	lo, hi := int64(-1)<<(bits-1), int64(1)<<(bits-1)-1
-	return func(b []byte, p unsafe.Pointer) (int, bool) {
-		x, n, err := readInt(b, lo, hi)
-		if err != nil {
-			return 0, false
-		}
-		switch bits {
-		case 8:
-			*(*int8)(p) = int8(x)
-		case 16:
-			*(*int16)(p) = int16(x)
-		case 32:
-			*(*int32)(p) = int32(x)
-		default:
-			*(*int64)(p) = x
-		}
-		return n, true
-	}
-}
-
-// uintPlan is the plan of an unsigned integer kind of size bytes and bits bits.
-func uintPlan(size uintptr, bits int) passPlan {
-	hi := uint64(math.MaxUint64) >> (64 - bits)
-	return func(b []byte, p unsafe.Pointer) (int, bool) {
-		x, n, err := readUint(b, hi)
-		if err != nil {
-			return 0, false
-		}
-		switch size {
-		case 1:
-			*(*uint8)(p) = uint8(x)
-		case 2:
-			*(*uint16)(p) = uint16(x)
-		case 4:
-			*(*uint32)(p) = uint32(x)
-		default:
-			*(*uint64)(p) = x
-		}
-		return n, true
-	}
 }
 
 // bytesPlan is the plan of a byte slice type t other than []byte itself: nil or a bin, copied

@@ -1,9 +1,6 @@
 package codec
 
-import (
-	"math"
-	"sync"
-)
+import "sync"
 
 // Plans for typed calls. A binding whose parameter and result types are known when it is made
 // (host.Func2[int, string, float64], say) chooses here, once, how each value is lowered and how
@@ -106,36 +103,35 @@ func NewReplyLifter[R any]() ReplyLifter[R] {
 	var f any
 	switch any(*new(R)).(type) {
 	case bool:
-		f = func(b []byte) (bool, int, bool) { x, n, err := readBool(b); return x, n, err == nil }
+		f = scalarLifter(readBool)
 	case int:
-		f = func(b []byte) (int, int, bool) {
-			x, n, err := readInt(b, math.MinInt, math.MaxInt)
-			return int(x), n, err == nil
-		}
+		f = scalarLifter(readSigned[int])
 	case int32:
-		f = func(b []byte) (int32, int, bool) {
-			x, n, err := readInt(b, math.MinInt32, math.MaxInt32)
-			return int32(x), n, err == nil
-		}
+		f = scalarLifter(readSigned[int32])
 	case int64:
-		f = func(b []byte) (int64, int, bool) {
-			x, n, err := readInt(b, math.MinInt64, math.MaxInt64)
-			return x, n, err == nil
-		}
+		f = scalarLifter(readSigned[int64])
 	case uint64:
-		f = func(b []byte) (uint64, int, bool) { x, n, err := readUint(b, math.MaxUint64); return x, n, err == nil }
+		f = scalarLifter(readUnsigned[uint64])
 	case float32:
-		f = func(b []byte) (float32, int, bool) { x, n, err := readFloat(b); return float32(x), n, err == nil }
+		f = scalarLifter(readFloat32)
 	case float64:
-		f = func(b []byte) (float64, int, bool) { x, n, err := readFloat(b); return x, n, err == nil }
+		f = scalarLifter(readFloat)
 	case string:
-		f = func(b []byte) (string, int, bool) { x, n, err := readString(b); return x, n, err == nil }
+		f = scalarLifter(readString)
 	case []byte:
-		f = func(b []byte) ([]byte, int, bool) { x, n, err := readBytesInto(nil, b); return x, n, err == nil }
+		f = scalarLifter(func(b []byte) ([]byte, int, error) { return readBytesInto(nil, b) })
 	default:
 		return ReplyLifter[R]{}
 	}
 	return ReplyLifter[R]{scalar: f.(func([]byte) (R, int, bool))}
+}
+
+// scalarLifter turns a scalar reader into the form ReplyLifter keeps.
+func scalarLifter[T any](read func([]byte) (T, int, error)) func([]byte) (T, int, bool) {
+	return func(b []byte) (T, int, bool) {
+		x, n, err := read(b)
+		return x, n, err == nil
+	}
 }
 
 // Lift lifts reply, the reply of the function called name, into a new R. It fails as
