@@ -77,6 +77,21 @@ var appendEncoders = sync.Pool{New: func() any {
 	return a
 }}
 
+// AppendAny appends the canonical encoding of v to b, as Encoder.Encode writes it: the common
+// scalars, strings and byte slices directly, anything else through a pooled Encoder.
+func AppendAny(b []byte, v any) ([]byte, error) {
+	if b, ok := appendScalar(b, v); ok {
+		return b, nil
+	}
+	switch v := v.(type) {
+	case string:
+		return appendString(b, v)
+	case []byte:
+		return appendBytes(b, v)
+	}
+	return AppendValue(b, v)
+}
+
 // AppendValue appends the canonical encoding of v to b, as Encoder.Encode writes it.
 func AppendValue(b []byte, v any) ([]byte, error) {
 	a := appendEncoders.Get().(*appendEncoder)

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/ebitengine/purego"
@@ -232,5 +233,86 @@ func BenchmarkParallelAdd(b *testing.B) {
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "calls/s")
 			})
 		}
+	}
+}
+
+// BenchmarkAddSideBySide runs, within each iteration, the same add(1, 2) four ways in turn, in
+// chunks of 256 calls: the raw crossing on pre-encoded bytes, lib.Call, the typed binding and
+// purego SyscallN on the plain C add (when gcc is there). Interleaving them puts every way under
+// the same load, so the ratios it reports (typed/raw, typed/plain, call/raw) hold on a busy
+// machine where separate benchmarks drift apart. ns/op is the sum of the four.
+func BenchmarkAddSideBySide(b *testing.B) {
+	var plainSym uintptr
+	if _, err := exec.LookPath("gcc"); err == nil {
+		handle := plainAdd(b)
+		plainSym, _ = purego.Dlsym(handle, "add")
+	}
+	for _, language := range []string{"c", "rust", "go"} {
+		if testlibs.ConformanceGuests()[language] == nil {
+			continue
+		}
+		b.Run(language, func(b *testing.B) {
+			lib := openGuest(b, language)
+			handle, err := purego.Dlopen(lib.Path(), purego.RTLD_NOW|purego.RTLD_LOCAL)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sym, err := purego.Dlsym(handle, "add")
+			if err != nil {
+				b.Fatal(err)
+			}
+			add, err := host.Func2[int, int, int](lib, "add")
+			if err != nil {
+				b.Fatal(err)
+			}
+			args, scratch := []byte{0x92, 0x01, 0x02}, make([]byte, host.DefaultScratchSize)
+			in, out := bytebox.Borrow(args), new(bytebox.Box)
+			ways := []func(){
+				func() {
+					*out = bytebox.Box{Ptr: unsafe.Pointer(&scratch[0]), Len: uint64(len(scratch))}
+					purego.SyscallN(sym, uintptr(unsafe.Pointer(&in)), uintptr(unsafe.Pointer(out)))
+				},
+				func() {
+					var sum int
+					if err := lib.Call("add", &sum, 1, 2); err != nil || sum != 3 {
+						b.Fatal(sum, err)
+					}
+				},
+				func() {
+					if sum, err := add(1, 2); err != nil || sum != 3 {
+						b.Fatal(sum, err)
+					}
+				},
+				func() {
+					if plainSym != 0 {
+						purego.SyscallN(plainSym, 1, 2)
+					}
+				},
+			}
+			var spent [4]time.Duration
+			b.ReportAllocs()
+			for done := 0; done < b.N; {
+				chunk := min(256, b.N-done)
+				for w, way := range ways {
+					start := time.Now()
+					for range chunk {
+						way()
+					}
+					spent[w] += time.Since(start)
+				}
+				done += chunk
+			}
+			n := float64(b.N)
+			raw, call, typed, plain := float64(spent[0])/n, float64(spent[1])/n, float64(spent[2])/n, float64(spent[3])/n
+			b.ReportMetric(raw, "raw-ns")
+			b.ReportMetric(call, "call-ns")
+			b.ReportMetric(typed, "typed-ns")
+			b.ReportMetric(typed/raw, "typed/raw")
+			b.ReportMetric(call/raw, "call/raw")
+			if plainSym != 0 {
+				b.ReportMetric(plain, "syscalln-ns")
+				b.ReportMetric(typed/plain, "typed/syscalln")
+			}
+		})
 	}
 }

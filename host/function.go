@@ -1,7 +1,6 @@
 package host
 
 import (
-	"bytes"
 	"runtime"
 	"unsafe"
 
@@ -28,33 +27,26 @@ func (f *Function) Name() string { return f.name }
 func (f *Function) Info() *uncurry.Function { return f.info }
 
 // callState is the memory one call needs: the two boxes, the scratch buffer lent to the guest,
-// the argument buffer with its encoder (argb for typed bindings, which append to it) and the
-// reply decoder. It lives in a per-library pool,
-// on the Go heap, which does not move, so one pool round trip serves a whole call.
+// the buffer the arguments are appended to and the reply decoder. It lives in a per-library
+// pool, on the Go heap, which does not move, so one pool round trip serves a whole call.
 type callState struct {
 	in, out bytebox.Box
 	scratch []byte
-	args    bytes.Buffer
-	argb    []byte
-	enc     *codec.Encoder
+	args    []byte
 	dec     *codec.Decoder
 }
 
 func newCallState(scratchSize int) *callState {
-	st := &callState{scratch: make([]byte, scratchSize), dec: codec.NewDecoder(nil)}
-	st.enc = codec.NewEncoder(&st.args)
-	return st
+	return &callState{scratch: make([]byte, scratchSize), dec: codec.NewDecoder(nil)}
 }
 
 func (l *Library) getState() *callState { return l.states.Get().(*callState) }
 
-func (l *Library) putState(st *callState) {
-	if st.args.Cap() > codec.MaxPooledArgs {
-		st.args = bytes.Buffer{}
-	}
-	st.args.Reset()
-	if cap(st.argb) > codec.MaxPooledArgs {
-		st.argb = nil
+// putState gives a call state back to the pool; args is its argument buffer as the call left it.
+func (l *Library) putState(st *callState, args []byte) {
+	st.args = args[:0]
+	if cap(args) > codec.MaxPooledArgs {
+		st.args = nil
 	}
 	st.dec.Reset(nil)
 	l.states.Put(st)
@@ -91,11 +83,12 @@ func (f *Function) callLendingClosures(result any, args []any) error {
 // callValues lowers args, none of them a function, and makes the call.
 func (f *Function) callValues(result any, args []any) error {
 	st := f.lib.getState()
-	defer f.lib.putState(st)
-	if err := uncurry.LowerArgs(st.enc, f.name, args); err != nil {
-		return err
+	b, err := uncurry.AppendArgs(st.args[:0], f.name, args)
+	if err == nil {
+		err = f.cross(st, b, nil, result)
 	}
-	return f.cross(st, st.args.Bytes(), nil, result)
+	f.lib.putState(st, b)
+	return err
 }
 
 // Invoke sends an encoded argument array and lifts the reply into result, checked as Call checks
@@ -105,7 +98,7 @@ func (f *Function) Invoke(args []byte, result any) error {
 		return err
 	}
 	st := f.lib.getState()
-	defer f.lib.putState(st)
+	defer f.lib.putState(st, st.args)
 	return f.cross(st, args, nil, result)
 }
 
@@ -113,7 +106,7 @@ func (f *Function) Invoke(args []byte, result any) error {
 // valid during lift: it lives in the scratch buffer or in guest memory freed when lift returns.
 func (f *Function) Raw(args []byte, lift func(reply []byte) error) error {
 	st := f.lib.getState()
-	defer f.lib.putState(st)
+	defer f.lib.putState(st, st.args)
 	return f.cross(st, args, lift, nil)
 }
 

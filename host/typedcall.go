@@ -29,7 +29,7 @@ func newTypedCall[R any](f *Function) *typedCall[R] {
 // begin takes a call state and starts the argument array of n arguments in its buffer.
 func (t *typedCall[R]) begin(n int) (*callState, []byte) {
 	st := t.f.lib.getState()
-	return st, append(st.argb[:0], 0x90|byte(n))
+	return st, append(st.args[:0], 0x90|byte(n))
 }
 
 // finish sends args, lifts the reply and gives the call state back.
@@ -42,16 +42,14 @@ func (t *typedCall[R]) finish(st *callState, args []byte) (R, error) {
 			t.f.lib.free(owned)
 		}
 	}
-	st.argb = args[:0]
-	t.f.lib.putState(st)
+	t.f.lib.putState(st, args)
 	return r, err
 }
 
 // refuse gives the call state back after argument number i (from 1), v, could not be lowered,
 // with the error Function.Call gives for it.
 func (t *typedCall[R]) refuse(st *callState, args []byte, i int, v any, err error) (R, error) {
-	st.argb = args[:0]
-	t.f.lib.putState(st)
+	t.f.lib.putState(st, args)
 	var r R
 	return r, exceptions.Newf(exceptions.ArgumentError, "%s: argument %d (%T) cannot be lowered: %v", t.f.name, i, v, err)
 }

@@ -68,6 +68,19 @@ func LowerArgs(enc *codec.Encoder, name string, args []any) error {
 	return nil
 }
 
+// AppendArgs appends the argument array of a call of function name to b (codec.AppendAny). An
+// argument that cannot be lowered gives virgil.ArgumentError naming it, as LowerArgs does.
+func AppendArgs(b []byte, name string, args []any) ([]byte, error) {
+	b = codec.AppendArrayHeader(b, len(args))
+	for i, v := range args {
+		var err error
+		if b, err = codec.AppendAny(b, v); err != nil {
+			return b, exceptions.Newf(exceptions.ArgumentError, "%s: argument %d (%T) cannot be lowered: %v", name, i+1, v, err)
+		}
+	}
+	return b, nil
+}
+
 // Typed0 returns a typed function of no parameters that calls through call.
 func Typed0[R any](call Caller) func() (R, error) {
 	return func() (R, error) {
