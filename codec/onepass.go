@@ -29,7 +29,7 @@ func planOf(t reflect.Type) passPlan {
 	if p, ok := passPlans.Load(t); ok {
 		return p.(passPlan)
 	}
-	p := makePlan(t, 0)
+	p := makePlan(t, 0, map[reflect.Type]bool{})
 	passPlans.Store(t, p)
 	return p
 }
@@ -121,11 +121,14 @@ func scalarPlan[T any](read func([]byte) (T, int, error)) passPlan {
 	}
 }
 
-// makePlan makes the plan for t, at depth slices deep, or returns nil when t has none.
-func makePlan(t reflect.Type, depth int) passPlan {
-	if depth > maxPlanDepth || t == closureType || t == extType || t == timeType || isSelfDecoding(t) {
+// makePlan makes the plan for t, nested depth levels deep inside the types in open (whose plans
+// are being made), or returns nil when t has none. A recursive type has none.
+func makePlan(t reflect.Type, depth int, open map[reflect.Type]bool) passPlan {
+	if depth > maxPlanDepth || open[t] || t == closureType || t == extType || t == timeType || isSelfDecoding(t) {
 		return nil
 	}
+	open[t] = true
+	defer delete(open, t)
 	switch t.Kind() {
 	case reflect.Bool:
 		return scalarPlan(readBool)
@@ -164,13 +167,124 @@ func makePlan(t reflect.Type, depth int) passPlan {
 		if t == anySliceType {
 			return nil
 		}
-		elem := makePlan(t.Elem(), depth+1)
+		elem := makePlan(t.Elem(), depth+1, open)
 		if elem == nil {
 			return nil
 		}
 		return slicePlan(t, elem)
+	case reflect.Pointer:
+		elem := makePlan(t.Elem(), depth+1, open)
+		if elem == nil {
+			return nil
+		}
+		return pointerPlan(t, elem)
+	case reflect.Struct:
+		return structPlan(t, depth, open)
 	}
 	return nil
+}
+
+// pointerPlan is the plan of pointer type t to values with the plan elem: nil, or the value,
+// lifted into what the pointer points at, or into a new value when it is nil, as lift does.
+func pointerPlan(t reflect.Type, elem passPlan) passPlan {
+	return func(b []byte, p unsafe.Pointer) (int, bool) {
+		if len(b) > 0 && b[0] == 0xc0 {
+			*(*unsafe.Pointer)(p) = nil
+			return 1, true
+		}
+		target := *(*unsafe.Pointer)(p)
+		if target == nil {
+			target = reflect.New(t.Elem()).UnsafePointer()
+		}
+		n, ok := elem(b, target)
+		if ok {
+			*(*unsafe.Pointer)(p) = target
+		}
+		return n, ok
+	}
+}
+
+// fieldPlan is how a struct plan lifts the value of one key: into the field at offset, whose
+// slot in the struct rule is slot.
+type fieldPlan struct {
+	offset uintptr
+	slot   int
+	plan   passPlan
+}
+
+// structPlan is the plan of struct type t under the struct rule, for maps whose every key
+// matches a field exactly (wireStruct.keys), once, with every required field matched; any other
+// map (an unknown or folded key, a key twice, a missing field) is left to the general path, as
+// are structs written as arrays, fields reached through pointers or unexported embedded structs
+// (which reflection refuses to set), and fields without a plan.
+func structPlan(t reflect.Type, depth int, open map[reflect.Type]bool) passPlan {
+	w := wireFields(t)
+	if w.endless || w.asArray {
+		return nil
+	}
+	fields := make(map[string]fieldPlan, len(w.keys))
+	for key, f := range w.keys {
+		offset, ok := fieldOffset(t, f.index)
+		if !ok || f.selfDecoding {
+			return nil
+		}
+		plan := makePlan(f.typ, depth+1, open)
+		if plan == nil {
+			return nil
+		}
+		fields[key] = fieldPlan{offset: offset, slot: f.slot, plan: plan}
+	}
+	return func(b []byte, p unsafe.Pointer) (int, bool) {
+		v := reflect.NewAt(t, p).Elem()
+		if len(b) > 0 && b[0] == 0xc0 {
+			v.SetZero()
+			return 1, true
+		}
+		n, off, err := mapHeader(b)
+		if err != nil {
+			return 0, false
+		}
+		v.SetZero()
+		var seen slots
+		for range n {
+			name, k, err := strBytes(b[off:])
+			if err != nil {
+				return 0, false
+			}
+			f, known := fields[string(name)]
+			if !known || seen.has(f.slot) {
+				return 0, false
+			}
+			seen.add(f.slot)
+			m, ok := f.plan(b[off+k:], unsafe.Add(p, f.offset))
+			if !ok {
+				return 0, false
+			}
+			off += k + m
+		}
+		if _, missing := w.missing(&seen); missing {
+			return 0, false
+		}
+		return off, true
+	}
+}
+
+// fieldOffset returns the offset in struct t of the field at index (a path through embedded
+// structs), or false when the path goes through a pointer or an unexported field.
+func fieldOffset(t reflect.Type, index []int) (uintptr, bool) {
+	var offset uintptr
+	for _, i := range index {
+		if t.Kind() != reflect.Struct {
+			return 0, false
+		}
+		f := t.Field(i)
+		if !f.IsExported() {
+			return 0, false
+		}
+		offset += f.Offset
+		t = f.Type
+	}
+	return offset, true
 }
 
 // bytesPlan is the plan of a byte slice type t other than []byte itself: nil or a bin, copied

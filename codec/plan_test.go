@@ -10,6 +10,40 @@ import (
 
 type blob []byte
 
+// planned is a struct with a plan: exact keys, an alias, a pointer, an inlined struct.
+type planned struct {
+	Count int       `msgpack:"count"`
+	Mean  float64   // required, matched by "Mean" (or, on the general path, "mean")
+	Name  string    `msgpack:"name,omitempty"`
+	Xs    []float64 `msgpack:"xs"`
+	P     *int8     `msgpack:"p"`
+	PlannedInner
+	Alias uint16 `msgpack:"al,alias:a2"`
+}
+
+// PlannedInner is inlined into planned.
+type PlannedInner struct {
+	Deep [][]string `msgpack:"deep,omitempty"`
+}
+
+type hidden struct{ X int }
+
+// unplanned structs take the general path: an unexported embedded struct, a recursive type, a
+// field of type any.
+type unplanned struct {
+	hidden
+	Y int
+}
+
+type node struct {
+	V    int
+	Kids []node `msgpack:"kids,omitempty"`
+}
+
+type withAny struct {
+	A any `msgpack:"a"`
+}
+
 // onePassTargets returns fresh pointers to every kind of result a plan exists for, and some it
 // does not.
 func onePassTargets() []any {
@@ -19,6 +53,8 @@ func onePassTargets() []any {
 		new(float32), new(float64), new(bool), new(string), new([]byte), new(blob),
 		new([]float64), new([]int8), new([]uint), new([]string), new([][]byte), new([][]float64),
 		new([]float32), new([]bool), new(any), new([]any), new(map[string]int),
+		new(planned), new([]planned), new(*planned), new(*int), new([]*string),
+		new(unplanned), new(node), new(withAny),
 	}
 }
 
@@ -85,7 +121,31 @@ func onePassSeeds() [][]byte {
 		ok(0x91, 0x80), ok(0x81, 0xa1, 'a', 0x01),
 		{0x81, 0xa5, 'e', 'r', 'r', 'o', 'r', 0xc0}, {0x82, 0xa2, 'o', 'k', 0x01}, {0x81, 0xd9, 0x02, 'o', 'k', 0x01},
 		{}, {0x81}, {0x81, 0xa2, 'o', 'k'},
+		okValue(map[string]any{"count": 1, "Mean": 2.5, "xs": []any{1, 2.5}, "p": -3, "deep": []any{[]any{"a"}}, "al": 4}),
+		okValue(map[string]any{"count": 1, "Mean": 2.5}),
+		okValue(map[string]any{"count": 1}),
+		okValue(map[string]any{"count": 1, "mean": 2.5}),
+		okValue(map[string]any{"count": 1, "Mean": 2.5, "a2": 7}),
+		okValue(map[string]any{"count": 1, "Mean": 2.5, "al": 7, "a2": 8}),
+		okValue(map[string]any{"count": 1, "Mean": 2.5, "PlannedInner": map[string]any{"deep": nil}}),
+		okValue(map[string]any{"count": 1, "Mean": 2.5, "p": nil, "name": "x", "other": 1}),
+		okValue(map[string]any{"count": 1, "Mean": 2.5, "p": 300}),
+		okValue([]any{map[string]any{"count": 1, "Mean": 2.5}, nil}),
+		okValue(map[string]any{"X": 1, "Y": 2}),
+		okValue(map[string]any{"V": 1, "kids": []any{map[string]any{"V": 2}}}),
+		okValue(map[string]any{"a": 1}),
+		okValue([]any{"x", nil}),
+		ok(0x82, 0xa5, 'c', 'o', 'u', 'n', 't', 0x01, 0xa5, 'c', 'o', 'u', 'n', 't', 0x02),
 	}
+}
+
+// okValue is the success envelope of v.
+func okValue(v any) []byte {
+	var buf bytes.Buffer
+	if err := NewEncoder(&buf).EncodeOK(v); err != nil {
+		panic(err)
+	}
+	return buf.Bytes()
 }
 
 // TestOnePassMatchesGeneral: the one pass over a reply (and the typed ReplyLifter) accepts what
@@ -159,4 +219,24 @@ func TestAppenderMatchesEncoder(t *testing.T) {
 	check(map[string]int{"a": 1}, got, err)
 	got, err = AppenderFor[chan int]()([]byte{0x90}, nil)
 	check((chan int)(nil), got, err)
+}
+
+// The types with plans have them (so the comparisons above exercise the one pass), and the
+// others do not.
+func TestPlansExist(t *testing.T) {
+	for _, target := range []any{new(planned), new([]planned), new(*planned), new([]*string), new(blob), new([][]float64)} {
+		if planOf(reflect.TypeOf(target).Elem()) == nil {
+			t.Errorf("%T has no plan", target)
+		}
+	}
+	for _, target := range []any{new(unplanned), new(node), new(withAny), new([]any), new(map[string]int)} {
+		if planOf(reflect.TypeOf(target).Elem()) != nil {
+			t.Errorf("%T has a plan", target)
+		}
+	}
+	var p planned
+	reply := okValue(map[string]any{"count": 1, "Mean": 2.5, "xs": []any{1, 2.5}, "p": -3, "deep": []any{[]any{"a"}}, "al": 4})
+	if !NewDecoder(nil).onePass(reply[len(okHeader):], &p) || p.Count != 1 || *p.P != -3 || p.Deep[0][0] != "a" || p.Alias != 4 {
+		t.Fatalf("one pass: %+v", p)
+	}
 }
