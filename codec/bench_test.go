@@ -97,3 +97,50 @@ func BenchmarkLiftFloatReply1M(b *testing.B) {
 		})
 	}
 }
+
+// record is a realistic result: ten fields, one of them a list of a thousand floats.
+type record struct {
+	ID      int64     `msgpack:"id"`
+	Name    string    `msgpack:"name"`
+	Email   string    `msgpack:"email"`
+	Age     int       `msgpack:"age"`
+	Score   float64   `msgpack:"score"`
+	Active  bool      `msgpack:"active"`
+	Tags    []string  `msgpack:"tags"`
+	Parent  *int64    `msgpack:"parent"`
+	Ratio   float32   `msgpack:"ratio"`
+	Samples []float64 `msgpack:"samples"`
+}
+
+// BenchmarkLiftRecordReply lifts {"ok": record} into a *record with DecodeReplyOf (the one
+// pass, exact keys), side by side with msgpack/v5 decoding the value bytes alone.
+func BenchmarkLiftRecordReply(b *testing.B) {
+	parent := int64(7)
+	in := record{ID: 1, Name: "Ada", Email: "ada@example.com", Age: 36, Score: 9.5, Active: true,
+		Tags: []string{"a", "b", "c"}, Parent: &parent, Ratio: 0.5, Samples: make([]float64, 1000)}
+	var buf bytes.Buffer
+	if err := codec.NewEncoder(&buf).EncodeOK(in); err != nil {
+		b.Fatal(err)
+	}
+	reply := buf.Bytes()
+	value := reply[4:]
+	d := codec.NewDecoder(nil)
+	b.Run("virgil", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var r record
+			if err := codec.DecodeReplyOf(d, "f", reply, &r); err != nil || r.Age != 36 {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("msgpack", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var r record
+			if err := msgpack.Unmarshal(value, &r); err != nil || r.Age != 36 {
+				b.Fatal(err)
+			}
+		}
+	})
+}
