@@ -34,15 +34,7 @@ func openGuest(b *testing.B, language string) *host.Library {
 // benchRawAdd calls the add symbol through purego on pre-encoded arguments [1, 2], with a scratch
 // buffer and no decoding: the floor a full call is measured against.
 func benchRawAdd(b *testing.B, language string) {
-	lib := openGuest(b, language)
-	handle, err := purego.Dlopen(lib.Path(), purego.RTLD_NOW|purego.RTLD_LOCAL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	sym, err := purego.Dlsym(handle, "add")
-	if err != nil {
-		b.Fatal(err)
-	}
+	sym := addSymbol(b, openGuest(b, language))
 	args := []byte{0x92, 0x01, 0x02}
 	scratch := make([]byte, host.DefaultScratchSize)
 	in := bytebox.Borrow(args)
@@ -104,6 +96,20 @@ func benchEchoBytes(b *testing.B, language string) {
 	if !bytes.Equal(got, payload) {
 		b.Fatal("payload changed")
 	}
+}
+
+// addSymbol opens lib's file again with purego and returns its add symbol, for raw crossings.
+func addSymbol(b *testing.B, lib *host.Library) uintptr {
+	b.Helper()
+	handle, err := purego.Dlopen(lib.Path(), purego.RTLD_NOW|purego.RTLD_LOCAL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sym, err := purego.Dlsym(handle, "add")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return sym
 }
 
 // eachGuest runs bench once per conformance guest, as a sub-benchmark named after its language.
@@ -253,14 +259,7 @@ func BenchmarkAddSideBySide(b *testing.B) {
 		}
 		b.Run(language, func(b *testing.B) {
 			lib := openGuest(b, language)
-			handle, err := purego.Dlopen(lib.Path(), purego.RTLD_NOW|purego.RTLD_LOCAL)
-			if err != nil {
-				b.Fatal(err)
-			}
-			sym, err := purego.Dlsym(handle, "add")
-			if err != nil {
-				b.Fatal(err)
-			}
+			sym := addSymbol(b, lib)
 			add, err := host.Func2[int, int, int](lib, "add")
 			if err != nil {
 				b.Fatal(err)
