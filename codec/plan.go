@@ -110,7 +110,7 @@ func AppendValue(b []byte, v any) ([]byte, error) {
 // does not fit) and every other type goes through DecodeReplyOf. The zero ReplyLifter is not
 // usable; make one with NewReplyLifter, once per binding.
 type ReplyLifter[R any] struct {
-	scalar func(b []byte) (R, int, bool)
+	scalar func(b []byte) (R, int, error)
 }
 
 // NewReplyLifter returns the ReplyLifter for R.
@@ -118,35 +118,27 @@ func NewReplyLifter[R any]() ReplyLifter[R] {
 	var f any
 	switch any(*new(R)).(type) {
 	case bool:
-		f = scalarLifter(readBool)
+		f = readBool
 	case int:
-		f = scalarLifter(readSigned[int])
+		f = readSigned[int]
 	case int32:
-		f = scalarLifter(readSigned[int32])
+		f = readSigned[int32]
 	case int64:
-		f = scalarLifter(readSigned[int64])
+		f = readSigned[int64]
 	case uint64:
-		f = scalarLifter(readUnsigned[uint64])
+		f = readUnsigned[uint64]
 	case float32:
-		f = scalarLifter(readFloat32)
+		f = readFloat32
 	case float64:
-		f = scalarLifter(readFloat)
+		f = readFloat
 	case string:
-		f = scalarLifter(readString)
+		f = readString
 	case []byte:
-		f = scalarLifter(func(b []byte) ([]byte, int, error) { return readBytesInto(nil, b) })
+		f = func(b []byte) ([]byte, int, error) { return readBytesInto(nil, b) }
 	default:
 		return ReplyLifter[R]{}
 	}
-	return ReplyLifter[R]{scalar: f.(func([]byte) (R, int, bool))}
-}
-
-// scalarLifter turns a scalar reader into the form ReplyLifter keeps.
-func scalarLifter[T any](read func([]byte) (T, int, error)) func([]byte) (T, int, bool) {
-	return func(b []byte) (T, int, bool) {
-		x, n, err := read(b)
-		return x, n, err == nil
-	}
+	return ReplyLifter[R]{scalar: f.(func([]byte) (R, int, error))}
 }
 
 // Lift lifts reply, the reply of the function called name, into a new R. It fails as
@@ -156,10 +148,15 @@ func (l ReplyLifter[R]) Lift(d *Decoder, name string, reply []byte) (R, error) {
 	if l.scalar != nil && isOK(reply) {
 		// Reading the value whole is the check SplitEnvelope makes: a scalar reader accepts
 		// exactly the well-formed values of its type (a str only when it is valid UTF-8).
-		if r, n, ok := l.scalar(reply[len(okHeader):]); ok && n == len(reply)-len(okHeader) {
+		if r, n, err := l.scalar(reply[len(okHeader):]); err == nil && n == len(reply)-len(okHeader) {
 			return r, nil
 		}
 	}
+	return liftGeneral[R](d, name, reply)
+}
+
+// liftGeneral is Lift through DecodeReplyOf.
+func liftGeneral[R any](d *Decoder, name string, reply []byte) (R, error) {
 	p := new(R)
 	err := DecodeReplyOf(d, name, reply, p)
 	return *p, err
