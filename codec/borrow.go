@@ -205,3 +205,40 @@ func (e *Encoder) writeLent(lent bool, ext int8, ptr uint64, n int) error {
 func borrowErrorf(format string, args ...any) error {
 	return &liftError{Msg: fmt.Sprintf(format, args...), borrow: true}
 }
+
+// AppendLending appends v as AppendAny does, but lends through l what an Encoder with
+// SetLending(l) lends: a []byte or string argument, and the []byte and string elements of []any
+// and maps. A nil l lends nothing (AppendAny).
+func AppendLending(b []byte, v any, l Lending) ([]byte, error) {
+	if l == nil {
+		return AppendAny(b, v)
+	}
+	switch x := v.(type) {
+	case string:
+		if len(x) < 1<<32 {
+			if ptr, ok := l.LendString(x); ok {
+				return AppendBorrowed(b, BorrowedStrExt, ptr, uint64(len(x))), nil
+			}
+		}
+		return appendString(b, x)
+	case []byte:
+		if len(x) < 1<<32 {
+			if ptr, ok := l.LendBytes(x); ok {
+				return AppendBorrowed(b, BorrowedBytesExt, ptr, uint64(len(x))), nil
+			}
+		}
+		return appendBytes(b, x)
+	}
+	if b, ok := appendScalar(b, v); ok {
+		return b, nil
+	}
+	a := appendEncoders.Get().(*appendEncoder)
+	a.w.b = b
+	a.enc.SetLending(l)
+	err := a.enc.Encode(v)
+	a.enc.SetLending(nil)
+	b = a.w.b
+	a.w.b = nil
+	appendEncoders.Put(a)
+	return b, err
+}

@@ -79,17 +79,36 @@ func (d *Decoder) Next() ([]byte, error) {
 
 // Decode reads the next value into the value v points to.
 func (d *Decoder) Decode(v any) error {
-	b := d.Remaining()
-	n, err := d.decodeFast(b, v)
-	if err != nil || n > 0 {
-		d.off += n
+	rv, done, err := d.decodeScalar(v)
+	if done || err != nil {
 		return err
 	}
-	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Pointer || rv.IsNil() {
-		return fmt.Errorf("codec: Decode needs a non-nil pointer, got %T", v)
-	}
 	return d.DecodeValue(rv.Elem())
+}
+
+// decodeWhole is Decode for input that is one value, already checked with Skip (the value of an
+// envelope SplitEnvelope has checked): it does not measure the value again.
+func (d *Decoder) decodeWhole(v any) error {
+	rv, done, err := d.decodeScalar(v)
+	if done || err != nil {
+		return err
+	}
+	return d.acceptAndLift(d.Remaining(), rv.Elem())
+}
+
+// decodeScalar decodes the next value when v is one of the scalar pointers decodeFast handles
+// (done), else returns v as a reflect.Value, checked to be a non-nil pointer.
+func (d *Decoder) decodeScalar(v any) (rv reflect.Value, done bool, err error) {
+	n, err := d.decodeFast(d.Remaining(), v)
+	if err != nil || n > 0 {
+		d.off += n
+		return rv, true, err
+	}
+	rv = reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return rv, false, fmt.Errorf("codec: Decode needs a non-nil pointer, got %T", v)
+	}
+	return rv, false, nil
 }
 
 // DecodeValue reads the next value into v, which must be settable.
@@ -99,13 +118,18 @@ func (d *Decoder) DecodeValue(v reflect.Value) error {
 	if err != nil {
 		return err
 	}
-	if err := Accepts(b[:n], v.Type()); err != nil {
+	return d.acceptAndLift(b[:n], v)
+}
+
+// acceptAndLift checks b, the next value (measured with Skip), against v's type and lifts it.
+func (d *Decoder) acceptAndLift(b []byte, v reflect.Value) error {
+	if err := Accepts(b, v.Type()); err != nil {
 		return err
 	}
-	if err := d.liftValue(b[:n], v); err != nil {
+	if err := d.liftValue(b, v); err != nil {
 		return err
 	}
-	d.off += n
+	d.off += len(b)
 	return nil
 }
 

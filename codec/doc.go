@@ -19,7 +19,12 @@
 //     result target before any bytes exist, and [Describe] words an error's location;
 //   - [TypeName]: Go types in the manifest's type vocabulary. Accepts and TypeName see struct
 //     fields exactly as msgpack/v5 encodes them (tags, embedded structs inlined or not);
-//   - envelopes: [Encoder.EncodeOK], [Encoder.EncodeError], [DecodeReply] and [DecodeReplyOf].
+//   - envelopes: [Encoder.EncodeOK], [Encoder.EncodeError], [DecodeReply] and [DecodeReplyOf],
+//     which checks and lifts the value of a success envelope in one pass when the result is a
+//     scalar, a string, a byte slice or a slice of these, and otherwise checks it once and lifts;
+//   - plans for typed calls, chosen once per binding: [AppenderFor] lowers a parameter type and
+//     [ReplyLifter] lifts a result type without boxing, directly for the common scalars, strings
+//     and byte slices; [AppendAny] and [AppendValue] append any value as the Encoder writes it.
 //
 // The edges of the value mapping (cabi/ABI.md sections 5 and 11, pinned by
 // cabi/testdata/edges.json) get one answer: a str that is not UTF-8, an invalid timestamp, a map

@@ -76,26 +76,12 @@ func (e *Encoder) Encode(v any) error { return e.encode(v, 0) }
 
 // encode writes v, which sits inside depth arrays and maps.
 func (e *Encoder) encode(v any, depth int) error {
+	if b, ok := appendScalar(e.tmp[:0], v); ok {
+		_, err := e.w.Write(b)
+		return err
+	}
 	b := e.tmp[:0]
 	switch v := v.(type) {
-	case nil:
-		b = AppendNil(b)
-	case bool:
-		b = AppendBool(b, v)
-	case int:
-		b = AppendInt(b, int64(v))
-	case int64:
-		b = AppendInt(b, v)
-	case int32:
-		b = AppendInt(b, int64(v))
-	case uint64:
-		b = AppendUint(b, v)
-	case uint:
-		b = AppendUint(b, uint64(v))
-	case float64:
-		b = AppendFloat64(b, v)
-	case float32:
-		b = AppendFloat32(b, v)
 	case string:
 		if e.lending != nil {
 			if lent, err := e.lendString(v); lent {
@@ -117,10 +103,6 @@ func (e *Encoder) encode(v any, depth int) error {
 		}
 		_, err := e.w.Write(v)
 		return err
-	case time.Time:
-		b = AppendTime(b, v)
-	case Closure:
-		b = AppendClosure(b, v)
 	case Ext:
 		if err := checkLen("ext", len(v.Data)); err != nil {
 			return err
@@ -161,6 +143,37 @@ func (e *Encoder) encode(v any, depth int) error {
 	}
 	_, err := e.w.Write(b)
 	return err
+}
+
+// appendScalar appends v when it is one of the scalars of a fixed, small size the Encoder writes
+// itself (nil, bool, the common integers and floats, time.Time, Closure), and reports whether
+// it was.
+func appendScalar(b []byte, v any) ([]byte, bool) {
+	switch v := v.(type) {
+	case nil:
+		return AppendNil(b), true
+	case bool:
+		return AppendBool(b, v), true
+	case int:
+		return AppendInt(b, int64(v)), true
+	case int64:
+		return AppendInt(b, v), true
+	case int32:
+		return AppendInt(b, int64(v)), true
+	case uint64:
+		return AppendUint(b, v), true
+	case uint:
+		return AppendUint(b, uint64(v)), true
+	case float64:
+		return AppendFloat64(b, v), true
+	case float32:
+		return AppendFloat32(b, v), true
+	case time.Time:
+		return AppendTime(b, v), true
+	case Closure:
+		return AppendClosure(b, v), true
+	}
+	return b, false
 }
 
 // open writes the header of an array or map of n elements that sits inside depth others.

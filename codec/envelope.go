@@ -112,7 +112,21 @@ func DecodeReplyWith(d *Decoder, reply []byte, result any) error {
 // "stats: result: field mean: expected float, got str", "stats: malformed reply: ...". A reply
 // that exceeds a limit (a value nested deeper than MaxDepth, an exception record with more than
 // 256 causes, 4,096 frames or 256 attributes) is virgil.LimitExceeded instead.
+//
+// The value of a canonical success envelope is checked and lifted in one pass where the result's
+// type allows (see onePass); when that pass does not accept it, the reply is split, checked and
+// lifted again from its start, so errors are always the general path's. A slice result's memory
+// may then have been written to, as it may be when lifting fails anyway.
 func DecodeReplyOf(d *Decoder, name string, reply []byte, result any) error {
+	if result != nil && isOK(reply) && d.onePass(reply[len(okHeader):], result) {
+		return nil
+	}
+	return decodeReplyGeneral(d, name, reply, result)
+}
+
+// decodeReplyGeneral is DecodeReplyOf without the one pass: split and check the envelope, then
+// check and lift its value.
+func decodeReplyGeneral(d *Decoder, name string, reply []byte, result any) error {
 	ok, value, err := SplitEnvelope(reply)
 	if err != nil {
 		return exceptions.Newf(ErrorName(err, exceptions.ResultError), "%smalformed reply: %v", namePrefix(name), err)
@@ -128,7 +142,7 @@ func DecodeReplyOf(d *Decoder, name string, reply []byte, result any) error {
 		return nil
 	}
 	d.Reset(value)
-	if err := d.Decode(result); err != nil {
+	if err := d.decodeWhole(result); err != nil {
 		return exceptions.Newf(ErrorName(err, exceptions.ResultError), "%s%s", namePrefix(name), Describe("result", err))
 	}
 	return nil

@@ -32,13 +32,14 @@ type lending struct {
 	pin       runtime.Pinner
 }
 
-// lendArgs makes enc lend the arguments it lowers for a call of a function of l, when l's
-// manifest declares borrow and lending is enabled.
-func (s *lending) lendArgs(enc *codec.Encoder, l *Library) {
-	if l.borrowAt > 0 {
-		s.threshold = l.borrowAt
-		enc.SetLending(s)
+// lendsFor returns the Lending for the arguments of a call of a function of l: s, when l's
+// manifest declares borrow and lending is enabled, else nil (nothing is lent).
+func (s *lending) lendsFor(l *Library) codec.Lending {
+	if l.borrowAt <= 0 {
+		return nil
 	}
+	s.threshold = l.borrowAt
+	return s
 }
 
 // replies makes dec read the borrowed values of the reply to a call whose argument array was in:
@@ -48,16 +49,26 @@ func (s *lending) replies(dec *codec.Decoder, in []byte) {
 	dec.SetLender(s, false)
 }
 
-// end unpins what the call lent and forgets it, and detaches s from enc and dec.
-func (s *lending) end(enc *codec.Encoder, dec *codec.Decoder) {
+// end unpins what the call lent and forgets it, and detaches s from dec.
+func (s *lending) end(dec *codec.Decoder) {
 	if len(s.lent) > 0 {
 		s.pin.Unpin()
 		clear(s.lent)
 		s.lent = s.lent[:0]
 	}
 	s.threshold, s.in = 0, bytebox.Span{}
-	enc.SetLending(nil)
 	dec.SetLender(nil, false)
+}
+
+// owns reports whether p points into a value lent to this call: memory the caller owns, which a
+// reply box must never point at (check 4 of cabi/ABI.md section 2).
+func (s *lending) owns(p unsafe.Pointer) bool {
+	for _, sp := range s.lent {
+		if sp.Contains(uint64(uintptr(p)), 1) {
+			return true
+		}
+	}
+	return false
 }
 
 // LendBytes lends b when it is at least the threshold: pinned and recorded for the reply's checks.

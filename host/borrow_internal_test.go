@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"testing"
+	"unsafe"
 
 	"github.com/virgilffi/virgil/bytebox"
 	"github.com/virgilffi/virgil/codec"
 	"github.com/virgilffi/virgil/exceptions"
 	"github.com/virgilffi/virgil/internal/borrowed"
+	"github.com/virgilffi/virgil/uncurry"
 )
 
 // Every `replies` case of borrowed.json, as a fake reply to a call that lent one argument: the
@@ -30,7 +32,7 @@ func TestBorrowedReplies(t *testing.T) {
 			if _, ok := st.lends.LendBytes(arg); !ok {
 				t.Fatal("not lent")
 			}
-			defer st.lends.end(st.enc, st.dec)
+			defer st.lends.end(st.dec)
 			ptr := uint64(int64(bytebox.SpanOf(arg).Addr) + c.Offset)
 			if c.Ptr != nil {
 				ptr = *c.Ptr
@@ -69,7 +71,7 @@ func TestBorrowedReplyViewsIn(t *testing.T) {
 	if err := liftReply(st.dec, "f", reply, &got); err != nil || !bytes.Equal(got, []byte{1, 2}) {
 		t.Fatalf("got %x, %v", got, err)
 	}
-	st.lends.end(st.enc, st.dec)
+	st.lends.end(st.dec)
 	st.lends.replies(st.dec, []byte{0x90})
 	var x *exceptions.Exception
 	if err := liftReply(st.dec, "f", reply, &got); !errors.As(err, &x) || x.Name != exceptions.ProtocolError {
@@ -87,17 +89,17 @@ func TestLendArgs(t *testing.T) {
 	}{{0, 0}, {50, 2}, {101, 0}} {
 		st := newCallState(0)
 		l := &Library{borrowAt: tc.borrowAt}
-		st.lends.lendArgs(st.enc, l)
-		if err := st.enc.Encode([]any{big, small, string(big)}); err != nil {
+		args, err := codec.AppendLending(nil, []any{big, small, string(big)}, st.lends.lendsFor(l))
+		if err != nil {
 			t.Fatal(err)
 		}
 		if got := len(st.lends.lent); got != tc.lent {
 			t.Fatalf("threshold %d: %d values lent, want %d", tc.borrowAt, got, tc.lent)
 		}
-		if n := bytes.Count(st.args.Bytes(), []byte{0xd8, codec.BorrowedBytesExt}); (n == 1) != (tc.lent > 0) {
-			t.Fatalf("threshold %d: args %x", tc.borrowAt, st.args.Bytes())
+		if n := bytes.Count(args, []byte{0xd8, codec.BorrowedBytesExt}); (n == 1) != (tc.lent > 0) {
+			t.Fatalf("threshold %d: args %x", tc.borrowAt, args)
 		}
-		st.lends.end(st.enc, st.dec)
+		st.lends.end(st.dec)
 		if len(st.lends.lent) != 0 {
 			t.Fatal("end left values lent")
 		}
@@ -116,4 +118,68 @@ func borrowedReplySeeds() [][]byte {
 			append(codec.AppendBorrowed(append(bytes.Clone(ok), 0x92), codec.BorrowedBytesExt, w[0], w[1]), 0x01))
 	}
 	return append(seeds, append(bytes.Clone(ok), 0xd7, codec.BorrowedBytesExt, 0, 0, 0, 0, 0, 0, 0, 0))
+}
+
+// Typed bindings and Call lend the same values: a []byte or string parameter of at least the
+// threshold, to a library that declares borrow; nothing when lending is off.
+func TestTypedAndCallLend(t *testing.T) {
+	big := bytes.Repeat([]byte{'x'}, 20)
+	for _, borrowAt := range []int{0, 10} {
+		st := newCallState(0)
+		l := &Library{borrowAt: borrowAt}
+		lends := st.lends.lendsFor(l)
+		typedBytes, err := appenderFor[[]byte]()(&st.lends, nil, big)
+		if err != nil {
+			t.Fatal(err)
+		}
+		typedStr, err := appenderFor[string]()(&st.lends, nil, string(big))
+		if err != nil {
+			t.Fatal(err)
+		}
+		small, err := appenderFor[[]byte]()(&st.lends, nil, big[:5])
+		if err != nil {
+			t.Fatal(err)
+		}
+		called, err := uncurry.AppendArgsLending(nil, "f", []any{big, 1}, lends)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lent := borrowAt > 0
+		if got := len(typedBytes) == 18 && typedBytes[1] == codec.BorrowedBytesExt; got != lent {
+			t.Errorf("threshold %d: typed []byte %x", borrowAt, typedBytes)
+		}
+		if got := len(typedStr) == 18 && typedStr[1] == codec.BorrowedStrExt; got != lent {
+			t.Errorf("threshold %d: typed string %x", borrowAt, typedStr)
+		}
+		if small[0] != 0xc4 {
+			t.Errorf("threshold %d: 5 bytes were lent: %x", borrowAt, small)
+		}
+		if got := bytes.Contains(called, []byte{0xd8, codec.BorrowedBytesExt}); got != lent {
+			t.Errorf("threshold %d: Call's arguments %x", borrowAt, called)
+		}
+		if want := map[bool]int{true: 3, false: 0}[lent]; len(st.lends.lent) != want {
+			t.Errorf("threshold %d: %d values lent, want %d", borrowAt, len(st.lends.lent), want)
+		}
+		st.lends.end(st.dec)
+	}
+}
+
+// A reply box pointing into a value lent to the call is the caller's memory (check 4 of ABI
+// section 2): owns says so for every byte of it and for nothing else.
+func TestLentMemoryIsTheCallers(t *testing.T) {
+	st := newCallState(0)
+	st.lends.threshold = 1
+	arg := make([]byte, 8)
+	if _, ok := st.lends.LendBytes(arg); !ok {
+		t.Fatal("not lent")
+	}
+	defer st.lends.end(st.dec)
+	for i, want := range map[int]bool{0: true, 7: true, 8: false} {
+		if got := st.lends.owns(unsafe.Add(unsafe.Pointer(unsafe.SliceData(arg)), i)); got != want {
+			t.Errorf("byte %d: owns %v, want %v", i, got, want)
+		}
+	}
+	if st.lends.owns(unsafe.Pointer(&st.scratch)) {
+		t.Error("owns memory that was not lent")
+	}
 }

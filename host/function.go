@@ -1,7 +1,6 @@
 package host
 
 import (
-	"bytes"
 	"runtime"
 	"unsafe"
 
@@ -28,31 +27,29 @@ func (f *Function) Name() string { return f.name }
 func (f *Function) Info() *uncurry.Function { return f.info }
 
 // callState is the memory one call needs: the two boxes, the scratch buffer lent to the guest,
-// and the argument buffer with its encoder and the reply decoder. It lives in a per-library pool,
-// on the Go heap, which does not move, so one pool round trip serves a whole call.
+// the buffer the arguments are appended to and the reply decoder. It lives in a per-library
+// pool, on the Go heap, which does not move, so one pool round trip serves a whole call.
 type callState struct {
 	in, out bytebox.Box
 	scratch []byte
-	args    bytes.Buffer
-	enc     *codec.Encoder
+	args    []byte
 	dec     *codec.Decoder
 	lends   lending // borrowed bytes (borrow.go)
 }
 
 func newCallState(scratchSize int) *callState {
-	st := &callState{scratch: make([]byte, scratchSize), dec: codec.NewDecoder(nil)}
-	st.enc = codec.NewEncoder(&st.args)
-	return st
+	return &callState{scratch: make([]byte, scratchSize), dec: codec.NewDecoder(nil)}
 }
 
 func (l *Library) getState() *callState { return l.states.Get().(*callState) }
 
-func (l *Library) putState(st *callState) {
-	if st.args.Cap() > codec.MaxPooledArgs {
-		st.args = bytes.Buffer{}
+// putState gives a call state back to the pool; args is its argument buffer as the call left it.
+func (l *Library) putState(st *callState, args []byte) {
+	st.args = args[:0]
+	if cap(args) > codec.MaxPooledArgs {
+		st.args = nil
 	}
-	st.args.Reset()
-	st.lends.end(st.enc, st.dec)
+	st.lends.end(st.dec)
 	st.dec.Reset(nil)
 	l.states.Put(st)
 }
@@ -88,12 +85,12 @@ func (f *Function) callLendingClosures(result any, args []any) error {
 // callValues lowers args, none of them a function, and makes the call.
 func (f *Function) callValues(result any, args []any) error {
 	st := f.lib.getState()
-	defer f.lib.putState(st)
-	st.lends.lendArgs(st.enc, f.lib)
-	if err := uncurry.LowerArgs(st.enc, f.name, args); err != nil {
-		return err
+	b, err := uncurry.AppendArgsLending(st.args[:0], f.name, args, st.lends.lendsFor(f.lib))
+	if err == nil {
+		err = f.cross(st, b, nil, result)
 	}
-	return f.cross(st, st.args.Bytes(), nil, result)
+	f.lib.putState(st, b)
+	return err
 }
 
 // Invoke sends an encoded argument array and lifts the reply into result, checked as Call checks
@@ -103,7 +100,7 @@ func (f *Function) Invoke(args []byte, result any) error {
 		return err
 	}
 	st := f.lib.getState()
-	defer f.lib.putState(st)
+	defer f.lib.putState(st, st.args)
 	return f.cross(st, args, nil, result)
 }
 
@@ -111,17 +108,34 @@ func (f *Function) Invoke(args []byte, result any) error {
 // valid during lift: it lives in the scratch buffer or in guest memory freed when lift returns.
 func (f *Function) Raw(args []byte, lift func(reply []byte) error) error {
 	st := f.lib.getState()
-	defer f.lib.putState(st)
+	defer f.lib.putState(st, st.args)
 	return f.cross(st, args, lift, nil)
 }
 
-// cross makes the call: it lends the scratch buffer (its first byte set to 0xc1, so an unwritten
-// reply shows), calls the symbol, checks the reply box (checkReply: cabi/ABI.md section 2), lifts
-// the reply (with lift, or into result) and gives guest memory back to the guest, exactly once and
-// only when checkReply says it is the guest's.
+// cross makes the call (send) and lifts the reply, with lift or into result, then gives guest
+// memory back to the guest, exactly once, also when lift panics.
 func (f *Function) cross(st *callState, args []byte, lift func([]byte) error, result any) error {
+	reply, owned, err := f.send(st, args)
+	if err != nil {
+		return err
+	}
+	if owned != nil {
+		defer f.lib.free(owned)
+	}
+	if lift != nil {
+		return lift(reply)
+	}
+	return liftReply(st.dec, f.name, reply, result)
+}
+
+// send crosses: it lends the scratch buffer (its first byte set to 0xc1, so an unwritten reply
+// shows), calls the symbol with args and checks the reply box (checkReply: cabi/ABI.md section
+// 2). It returns the reply's bytes and, when they are guest memory, their pointer, which the
+// caller gives back with f.lib.free once it has read them; a reply that fails the checks is
+// given back here (when it is the guest's) and only the error returned.
+func (f *Function) send(st *callState, args []byte) (reply []byte, owned unsafe.Pointer, err error) {
 	if f.lib.closed.Load() {
-		return ErrClosed
+		return nil, nil, ErrClosed
 	}
 	var sp unsafe.Pointer
 	if len(st.scratch) > 0 {
@@ -132,24 +146,29 @@ func (f *Function) cross(st *callState, args []byte, lift func([]byte) error, re
 	st.out = bytebox.Box{Ptr: sp, Len: uint64(len(st.scratch))}
 	purego.SyscallN(f.sym, uintptr(unsafe.Pointer(&st.in)), uintptr(unsafe.Pointer(&st.out)))
 	runtime.KeepAlive(args)
+	// A borrowed value in the reply may view only in's bytes and the values lent (ABI 16).
+	st.lends.replies(st.dec, args)
 
-	reply := st.out
+	out := st.out
 	// The common reply, in the scratch buffer without filling it, passes every check of
 	// checkReply; it is told here without a call.
-	if reply.Ptr != sp || reply.Len == 0 || reply.Len >= uint64(len(st.scratch)) || reply.Len > f.lib.maxReply {
-		free, err := checkReply(f.name, reply, st.scratch, args, f.lib.maxReply)
-		if free {
-			defer f.lib.free(reply.Ptr)
+	if out.Ptr != sp || out.Len == 0 || out.Len >= uint64(len(st.scratch)) || out.Len > f.lib.maxReply {
+		free, err := checkReply(f.name, out, st.scratch, args, f.lib.maxReply)
+		if free && st.lends.owns(out.Ptr) {
+			// Check 4 covers the values lent to the call too: the caller's memory, never freed.
+			free, err = false, exceptions.Newf(exceptions.ProtocolError, "%s: protocol error: the reply box points into a value lent to the call; it is not freed", f.name)
 		}
 		if err != nil {
-			return err
+			if free {
+				f.lib.free(out.Ptr)
+			}
+			return nil, nil, err
+		}
+		if free {
+			return out.Bytes(), out.Ptr, nil
 		}
 	}
-	if lift != nil {
-		return lift(reply.Bytes())
-	}
-	st.lends.replies(st.dec, args)
-	return liftReply(st.dec, f.name, reply.Bytes(), result)
+	return out.Bytes(), nil, nil
 }
 
 // checkResult refuses a result target nothing can be lifted into, before the call.

@@ -3,6 +3,7 @@ package host
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"strings"
 	"sync"
@@ -35,7 +36,8 @@ type Library struct {
 	handle   uintptr
 	realloc  uintptr // the guest's virgil_realloc
 	manifest *uncurry.Manifest
-	funcs    sync.Map // name -> *Function
+	funcs    atomic.Pointer[map[string]*Function] // looked up by every call, replaced (copied) to add one
+	funcsMu  sync.Mutex                           // held only to add a function or to close
 	states   sync.Pool
 	closed   atomic.Bool
 	maxReply uint64 // the largest reply accepted, in bytes
@@ -153,8 +155,10 @@ func (l *Library) Functions() []*uncurry.Function {
 // Func returns the library's function called name. A name the library does not export gives an
 // *exceptions.Exception named virgil.UnknownFunction.
 func (l *Library) Func(name string) (*Function, error) {
-	if f, ok := l.funcs.Load(name); ok {
-		return f.(*Function), nil
+	if m := l.funcs.Load(); m != nil {
+		if f, ok := (*m)[name]; ok {
+			return f, nil
+		}
 	}
 	if l.closed.Load() {
 		return nil, ErrClosed
@@ -170,8 +174,28 @@ func (l *Library) Func(name string) (*Function, error) {
 	if l.manifest != nil {
 		f.info = l.manifest.Lookup(name)
 	}
-	actual, _ := l.funcs.LoadOrStore(name, f)
-	return actual.(*Function), nil
+	return l.addFunc(f), nil
+}
+
+// addFunc adds f to the functions calls look up, unless one of its name is there already (then
+// that one is returned): the map is copied with f added, so that lookups never lock. A closed
+// library keeps its map empty.
+func (l *Library) addFunc(f *Function) *Function {
+	l.funcsMu.Lock()
+	defer l.funcsMu.Unlock()
+	m := map[string]*Function{}
+	if old := l.funcs.Load(); old != nil {
+		if g, ok := (*old)[f.name]; ok {
+			return g
+		}
+		m = maps.Clone(*old)
+	}
+	if l.closed.Load() {
+		return f
+	}
+	m[f.name] = f
+	l.funcs.Store(&m)
+	return f
 }
 
 // Call calls the function called name with args and lifts its result into result (a pointer, or
@@ -194,8 +218,10 @@ func (l *Library) Stats() (uncurry.Stats, error) {
 // Close stops further calls. The library stays loaded (see the package documentation); calls
 // already under way finish normally.
 func (l *Library) Close() error {
+	l.funcsMu.Lock()
 	l.closed.Store(true)
-	l.funcs.Clear()
+	l.funcs.Store(nil)
+	l.funcsMu.Unlock()
 	return nil
 }
 

@@ -58,38 +58,88 @@ func typed[R any](lib *Library, name string, params ...reflect.Type) (*Function,
 }
 
 // Func0 returns a typed Go function calling the library's function of no parameters called name.
+// It lowers and lifts the common scalars, strings and byte slices directly (see typedcall.go).
 func Func0[R any](lib *Library, name string) (func() (R, error), error) {
 	f, err := typed[R](lib, name)
 	if err != nil {
 		return nil, err
 	}
-	return uncurry.Typed0[R](f.Call), nil
+	t := newTypedCall[R](f)
+	return func() (R, error) {
+		st, args := t.begin(0)
+		return t.finish(st, args)
+	}, nil
 }
 
 // Func1 returns a typed Go function calling the library's function of one parameter called name.
 func Func1[A, R any](lib *Library, name string) (func(A) (R, error), error) {
-	f, err := typed[R](lib, name, reflect.TypeFor[A]())
+	ta := reflect.TypeFor[A]()
+	f, err := typed[R](lib, name, ta)
 	if err != nil {
 		return nil, err
 	}
-	return uncurry.Typed1[A, R](f.Call), nil
+	if lendsClosures(ta) {
+		return uncurry.Typed1[A, R](f.Call), nil
+	}
+	t, la := newTypedCall[R](f), appenderFor[A]()
+	return func(a A) (R, error) {
+		st, args := t.begin(1)
+		args, err := la(&st.lends, args, a)
+		if err != nil {
+			return t.refuse(st, args, 1, a, err)
+		}
+		return t.finish(st, args)
+	}, nil
 }
 
 // Func2 returns a typed Go function calling the library's function of two parameters called name.
 func Func2[A, B, R any](lib *Library, name string) (func(A, B) (R, error), error) {
-	f, err := typed[R](lib, name, reflect.TypeFor[A](), reflect.TypeFor[B]())
+	ta, tb := reflect.TypeFor[A](), reflect.TypeFor[B]()
+	f, err := typed[R](lib, name, ta, tb)
 	if err != nil {
 		return nil, err
 	}
-	return uncurry.Typed2[A, B, R](f.Call), nil
+	if lendsClosures(ta, tb) {
+		return uncurry.Typed2[A, B, R](f.Call), nil
+	}
+	t, la, lb := newTypedCall[R](f), appenderFor[A](), appenderFor[B]()
+	return func(a A, b B) (R, error) {
+		st, args := t.begin(2)
+		args, err := la(&st.lends, args, a)
+		if err != nil {
+			return t.refuse(st, args, 1, a, err)
+		}
+		if args, err = lb(&st.lends, args, b); err != nil {
+			return t.refuse(st, args, 2, b, err)
+		}
+		return t.finish(st, args)
+	}, nil
 }
 
 // Func3 returns a typed Go function calling the library's function of three parameters called
 // name.
 func Func3[A, B, C, R any](lib *Library, name string) (func(A, B, C) (R, error), error) {
-	f, err := typed[R](lib, name, reflect.TypeFor[A](), reflect.TypeFor[B](), reflect.TypeFor[C]())
+	ta, tb, tc := reflect.TypeFor[A](), reflect.TypeFor[B](), reflect.TypeFor[C]()
+	f, err := typed[R](lib, name, ta, tb, tc)
 	if err != nil {
 		return nil, err
 	}
-	return uncurry.Typed3[A, B, C, R](f.Call), nil
+	if lendsClosures(ta, tb, tc) {
+		return uncurry.Typed3[A, B, C, R](f.Call), nil
+	}
+	t, la, lb, lc := newTypedCall[R](f), appenderFor[A](), appenderFor[B](), appenderFor[C]()
+	return func(a A, b B, c C) (R, error) {
+		st, args := t.begin(3)
+		args, err := la(&st.lends, args, a)
+		if err != nil {
+			return t.refuse(st, args, 1, a, err)
+		}
+		if args, err = lb(&st.lends, args, b); err != nil {
+			return t.refuse(st, args, 2, b, err)
+		}
+		if args, err = lc(&st.lends, args, c); err != nil {
+			return t.refuse(st, args, 3, c, err)
+		}
+		return t.finish(st, args)
+	}, nil
 }

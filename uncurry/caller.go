@@ -1,7 +1,6 @@
 package uncurry
 
 import (
-	"bytes"
 	"fmt"
 	"reflect"
 	"sync"
@@ -19,17 +18,8 @@ type Caller func(result any, args ...any) error
 // reply envelope into result. Invoke and Over build a Caller from one.
 type ByteCaller func(args []byte, result any) error
 
-// argBuffer is a pooled buffer with an encoder for lowering argument arrays.
-type argBuffer struct {
-	buf bytes.Buffer
-	enc *codec.Encoder
-}
-
-var argBuffers = sync.Pool{New: func() any {
-	a := &argBuffer{}
-	a.enc = codec.NewEncoder(&a.buf)
-	return a
-}}
+// argBuffers pools the buffers Invoke appends argument arrays to.
+var argBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // Over returns a Caller that lowers its arguments and calls call, naming the function name in
 // its errors.
@@ -41,17 +31,16 @@ func Over(name string, call ByteCaller) Caller {
 // Errors are *exceptions.Exception values: the guest's, or virgil.ArgumentError when an argument
 // cannot be lowered.
 func Invoke(call ByteCaller, name string, result any, args ...any) error {
-	a := argBuffers.Get().(*argBuffer)
-	defer func() {
-		if a.buf.Cap() <= codec.MaxPooledArgs {
-			a.buf.Reset()
-			argBuffers.Put(a)
-		}
-	}()
-	if err := LowerArgs(a.enc, name, args); err != nil {
-		return err
+	p := argBuffers.Get().(*[]byte)
+	b, err := AppendArgs((*p)[:0], name, args)
+	if err == nil {
+		err = call(b, result)
 	}
-	return call(a.buf.Bytes(), result)
+	if cap(b) <= codec.MaxPooledArgs {
+		*p = b[:0]
+		argBuffers.Put(p)
+	}
+	return err
 }
 
 // LowerArgs writes the argument array of a call of function name to enc. An argument that
@@ -66,6 +55,25 @@ func LowerArgs(enc *codec.Encoder, name string, args []any) error {
 		}
 	}
 	return nil
+}
+
+// AppendArgs appends the argument array of a call of function name to b (codec.AppendAny). An
+// argument that cannot be lowered gives virgil.ArgumentError naming it, as LowerArgs does.
+func AppendArgs(b []byte, name string, args []any) ([]byte, error) {
+	return AppendArgsLending(b, name, args, nil)
+}
+
+// AppendArgsLending is AppendArgs lending through l the values l lends (codec.AppendLending,
+// cabi/ABI.md section 16); a nil l lends nothing.
+func AppendArgsLending(b []byte, name string, args []any, l codec.Lending) ([]byte, error) {
+	b = codec.AppendArrayHeader(b, len(args))
+	for i, v := range args {
+		var err error
+		if b, err = codec.AppendLending(b, v, l); err != nil {
+			return b, exceptions.Newf(exceptions.ArgumentError, "%s: argument %d (%T) cannot be lowered: %v", name, i+1, v, err)
+		}
+	}
+	return b, nil
 }
 
 // Typed0 returns a typed function of no parameters that calls through call.
