@@ -32,10 +32,12 @@ import (
 
 // closureSlot is one entry of the handle table.
 type closureSlot struct {
-	handler uncurry.Handler // nil when the slot is free
-	gen     uint32          // the generation handles to this slot must carry
-	lends   int32           // calls under way that this closure was passed to
-	retains int32           // retains the guest holds
+	callback uncurry.Callback // the function
+	name     string           // the function it was passed to, for its errors; "" when the slot is free
+	used     bool             // false when the slot is free
+	gen      uint32           // the generation handles to this slot must carry
+	lends    int32            // calls under way that this closure was passed to
+	retains  int32            // retains the guest holds
 }
 
 // closureTable maps env handles to the adapted functions.
@@ -59,14 +61,15 @@ func (t *closureTable) slot(env uintptr) *closureSlot {
 		return nil
 	}
 	s := &t.slots[index]
-	if s.handler == nil || s.gen != gen {
+	if !s.used || s.gen != gen {
 		return nil
 	}
 	return s
 }
 
-// lend adds h to the table for the duration of one call and returns its handle.
-func (t *closureTable) lend(h uncurry.Handler) uintptr {
+// lend adds cb, passed to the function called name, to the table for the duration of one call
+// and returns its handle.
+func (t *closureTable) lend(cb uncurry.Callback, name string) uintptr {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var index uint32
@@ -79,19 +82,19 @@ func (t *closureTable) lend(h uncurry.Handler) uintptr {
 	}
 	s := &t.slots[index]
 	s.gen++ // never wraps: a slot is retired at math.MaxUint32 (see update)
-	s.handler, s.lends, s.retains = h, 1, 0
+	s.callback, s.name, s.used, s.lends, s.retains = cb, name, true, 1, 0
 	t.live++
 	return handle(index, s.gen)
 }
 
-// lookup returns the function of a valid handle.
-func (t *closureTable) lookup(env uintptr) (uncurry.Handler, bool) {
+// lookup returns the function of a valid handle and the name of the function it was passed to.
+func (t *closureTable) lookup(env uintptr) (cb uncurry.Callback, name string, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if s := t.slot(env); s != nil {
-		return s.handler, true
+		return s.callback, s.name, true
 	}
-	return nil, false
+	return uncurry.Callback{}, "", false
 }
 
 // update applies change to a valid handle's counts and frees its slot when nothing holds it any
@@ -106,7 +109,7 @@ func (t *closureTable) update(env uintptr, change func(s *closureSlot)) {
 	}
 	change(s)
 	if s.lends <= 0 && s.retains <= 0 {
-		s.handler, s.lends, s.retains = nil, 0, 0
+		*s = closureSlot{gen: s.gen}
 		// A slot whose generation would wrap is retired rather than reused, so no stale handle
 		// can ever match again (one slot per 2^32 lends of it).
 		if s.gen != math.MaxUint32 {
@@ -184,11 +187,11 @@ func closureCall(env uintptr, in, out unsafe.Pointer) {
 	if in != nil {
 		args = bytebox.FromPointer(in).Bytes()
 	}
-	h, ok := closures.lookup(env)
+	cb, name, ok := closures.lookup(env)
 	if !ok {
-		h = uncurry.Fail(exceptions.Newf(uncurry.ReleasedClosure, "a Go function was called through a closure that is no longer valid (the call it was passed to has returned and it was not retained, or it was released)"))
+		cb = uncurry.FailingCallback(exceptions.Newf(uncurry.ReleasedClosure, "a Go function was called through a closure that is no longer valid (the call it was passed to has returned and it was not retained, or it was released)"))
 	}
-	uncurry.WriteReply(h, args, *outBox, libcAlloc, outBox, "in the Virgil closure trampoline", "")
+	cb.WriteReply(args, *outBox, libcAlloc, outBox, "in the Virgil closure trampoline", name)
 }
 
 // isClosureArg reports whether an argument is lowered as a closure: a Go function, a Handler or
@@ -213,37 +216,50 @@ func hasClosureArg(args []any) bool {
 	return false
 }
 
-// lendClosures returns args with every function argument replaced by a closure valid until
-// endLends is called with the returned handles (nil when there are none; args is then returned
-// as it is, not copied).
-func lendClosures(name string, args []any) ([]any, []uintptr, error) {
-	var envs []uintptr
-	var lowered []any
+// callLendingClosures makes a call some of whose arguments are functions: it lowers args, lending
+// each function as a closure (cabi/ABI.md section 15) until the call returns.
+func (f *Function) callLendingClosures(result any, args []any) error {
+	var envs [4]uintptr // the lends of a call, without an allocation for the usual few
+	st := f.lib.getState()
+	defer f.lib.putState(st)
+	lent, err := lowerLending(st.enc, f.name, args, envs[:0])
+	defer endLends(lent)
+	if err != nil {
+		return err
+	}
+	return f.cross(st, st.args.Bytes(), nil, result)
+}
+
+// lowerLending writes the argument array of a call of the function called name to enc, lending
+// every function argument as a closure. It returns envs with the handles of the closures lent,
+// to give to endLends once the call has returned (also when it fails: the closures lent before
+// the failure are in it).
+func lowerLending(enc *codec.Encoder, name string, args []any, envs []uintptr) ([]uintptr, error) {
+	if err := enc.EncodeArrayHeader(len(args)); err != nil {
+		return envs, err
+	}
 	for i, v := range args {
 		if !isClosureArg(v) {
+			if err := enc.Encode(v); err != nil {
+				return envs, exceptions.Newf(exceptions.ArgumentError, "%s: argument %d (%T) cannot be lowered: %v", name, i+1, v, err)
+			}
 			continue
 		}
 		words := closureWords()
 		if words.err != nil {
-			endLends(envs)
-			return nil, nil, exceptions.Newf(exceptions.ArgumentError, "%s: argument %d: %v", name, i+1, words.err)
+			return envs, exceptions.Newf(exceptions.ArgumentError, "%s: argument %d: %v", name, i+1, words.err)
 		}
-		h, err := uncurry.HandlerOf("callback of "+name, v)
+		cb, err := uncurry.NewCallback(name, v)
 		if err != nil {
-			endLends(envs)
-			return nil, nil, exceptions.Newf(exceptions.ArgumentError, "%s: argument %d (%T) cannot be lowered: %v", name, i+1, v, err)
+			return envs, exceptions.Newf(exceptions.ArgumentError, "%s: argument %d (%T) cannot be lowered: %v", name, i+1, v, err)
 		}
-		if lowered == nil {
-			lowered = append([]any(nil), args...)
-		}
-		env := closures.lend(h)
+		env := closures.lend(cb, name)
 		envs = append(envs, env)
-		lowered[i] = codec.Closure{Call: words.call, Env: env, Realloc: words.realloc, Retain: words.retain, Release: words.release}
+		if err := enc.EncodeClosure(codec.Closure{Call: words.call, Env: env, Realloc: words.realloc, Retain: words.retain, Release: words.release}); err != nil {
+			return envs, err
+		}
 	}
-	if lowered == nil {
-		return args, nil, nil
-	}
-	return lowered, envs, nil
+	return envs, nil
 }
 
 // endLends ends the lends of a call that has returned: closures the guest did not retain become

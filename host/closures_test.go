@@ -212,26 +212,3 @@ func TestMillionFreshClosures(t *testing.T) {
 		})
 	}
 }
-
-// benchApply calls apply(double, 21): a call into the guest that calls back into the host once,
-// with a fresh closure per call. Compare with BenchmarkCallAdd.
-func benchApply(b *testing.B, language string) {
-	lib := openGuest(b, language)
-	if !hasFunction(lib, "apply") {
-		b.Skip("the guest has no apply")
-	}
-	double := func(x int64) int64 { return 2 * x }
-	var r int64
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		if err := lib.Call("apply", &r, double, 21); err != nil {
-			b.Fatal(err)
-		}
-	}
-	if r != 42 {
-		b.Fatal(r)
-	}
-}
-
-func BenchmarkApplyDouble(b *testing.B) { eachGuest(b, benchApply) }

@@ -13,10 +13,12 @@ type call struct {
 	// user is the user's function being called; an error it returns
 	// without a stack of its own gets its frame (computed only then).
 	user any
-	name string
-	w    ReplyWriter
-	dec  *codec.Decoder
-	enc  *codec.Encoder
+	// prefix and name name the function in error messages: prefix + name, joined only then
+	// (prefix is "callback of " for a host's closure, else empty).
+	prefix, name string
+	w            ReplyWriter
+	dec          *codec.Decoder
+	enc          *codec.Encoder
 }
 
 var encoders = sync.Pool{New: func() any { return codec.NewEncoder(nil) }}
@@ -30,14 +32,41 @@ func (c *call) begin(name string, w ReplyWriter, args []byte, want int) bool {
 	c.dec = codec.GetDecoder(args)
 	n, err := c.dec.ArrayHeader()
 	if err != nil {
-		c.fail(exceptions.Newf(codec.ErrorName(err, exceptions.ArgumentError), "%s: malformed arguments: %v", name, err))
+		c.fail(exceptions.Newf(codec.ErrorName(err, exceptions.ArgumentError), "%s: malformed arguments: %v", c.label(), err))
 		return false
 	}
 	if n != want {
-		c.fail(exceptions.Newf(exceptions.ArgumentError, "%s: expected %d argument%s, got %d", name, want, plural(want), n))
+		c.fail(exceptions.Newf(exceptions.ArgumentError, "%s: expected %d argument%s, got %d", c.label(), want, plural(want), n))
 		return false
 	}
 	return true
+}
+
+// label names the function in error messages.
+func (c *call) label() string { return c.prefix + c.name }
+
+// argOf lifts argument number i (from 1) into *p as arg does. The common types (those
+// codec.Decoder.DecodeScalar reads) are decoded in place, so p, typically a handler's local
+// variable, stays on the stack; the others are decoded into a spare value of T, which costs the
+// one allocation decoding through an interface costs anyway.
+func argOf[T any](c *call, i int, p *T) bool {
+	done, err := c.dec.DecodeScalar(p)
+	if !done {
+		spare := new(T)
+		done = c.arg(i, spare)
+		*p = *spare
+		return done
+	}
+	if err != nil {
+		c.argError(i, err)
+		return false
+	}
+	return true
+}
+
+// argError replies the failure to lift argument number i.
+func (c *call) argError(i int, err error) {
+	c.fail(exceptions.Newf(codec.ErrorName(err, exceptions.ArgumentError), "%s: argument %d%s", c.label(), i, describeArgError(err)))
 }
 
 // arg lifts argument number i (from 1) into v. A value that is malformed or does not fit is
@@ -48,7 +77,7 @@ func (c *call) arg(i int, v any) bool {
 		return c.liftFuncArg(i, reflect.ValueOf(v))
 	}
 	if err := c.dec.Decode(v); err != nil {
-		c.fail(exceptions.Newf(codec.ErrorName(err, exceptions.ArgumentError), "%s: argument %d%s", c.name, i, describeArgError(err)))
+		c.argError(i, err)
 		return false
 	}
 	return true
@@ -57,7 +86,7 @@ func (c *call) arg(i int, v any) bool {
 // args ends argument lifting: nothing may follow the array's elements.
 func (c *call) args() bool {
 	if err := c.dec.End(); err != nil {
-		c.fail(exceptions.Newf(exceptions.ArgumentError, "%s: malformed arguments: %v", c.name, err))
+		c.fail(exceptions.Newf(exceptions.ArgumentError, "%s: malformed arguments: %v", c.label(), err))
 		return false
 	}
 	return true
@@ -71,7 +100,7 @@ func (c *call) reply(result any, err error) {
 	}
 	if err := c.enc.EncodeOK(result); err != nil {
 		c.w.Discard()
-		c.fail(exceptions.Newf(codec.ErrorName(err, exceptions.ResultError), "%s: the result could not be lowered: %v", c.name, err))
+		c.fail(exceptions.Newf(codec.ErrorName(err, exceptions.ResultError), "%s: the result could not be lowered: %v", c.label(), err))
 	}
 }
 
@@ -84,7 +113,7 @@ func (c *call) fail(x *exceptions.Exception) {
 	if err := c.enc.EncodeError(x.WithinLimits()); err != nil {
 		c.w.Discard()
 		// What is left (an attribute that cannot be encoded, say) gets a plain record.
-		fallback := exceptions.Newf(exceptions.InternalError, "%s: the exception %q could not be encoded: %v", c.name, x.Name, err)
+		fallback := exceptions.Newf(exceptions.InternalError, "%s: the exception %q could not be encoded: %v", c.label(), x.Name, err)
 		fallback.Traceback = nil
 		if err := c.enc.EncodeError(fallback); err != nil {
 			c.w.Discard()

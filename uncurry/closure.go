@@ -87,12 +87,12 @@ func CallClosure(rt ClosureRuntime, c codec.Closure, result any, args ...any) er
 func (c *call) liftFuncArg(i int, fp reflect.Value) bool {
 	var cl codec.Closure
 	if err := c.dec.Decode(&cl); err != nil {
-		c.fail(exceptions.Newf(codec.ErrorName(err, exceptions.ArgumentError), "%s: argument %d%s", c.name, i, describeArgError(err)))
+		c.argError(i, err)
 		return false
 	}
 	fn, err := LiftFunc(fp.Elem().Type(), cl)
 	if err != nil {
-		c.fail(exceptions.Newf(exceptions.ArgumentError, "%s: argument %d: %v", c.name, i, err))
+		c.fail(exceptions.Newf(exceptions.ArgumentError, "%s: argument %d: %v", c.label(), i, err))
 		return false
 	}
 	fp.Elem().Set(fn)

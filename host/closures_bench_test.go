@@ -1,0 +1,58 @@
+package host_test
+
+import (
+	"testing"
+
+	"github.com/virgilffi/virgil/host"
+)
+
+// The closure benchmarks: apply(f, 41) -> f(41) with a Go function f, the conformance function
+// that passes a closure and has the guest call it back once. Run them with BenchmarkCallAdd
+// (-bench 'CallAdd|Apply') to read the cost of a callback against a plain call in the same run.
+
+// benchApply passes a Go closure with lib.Call: the closure is lent for the call, the guest
+// lifts it and calls it back once.
+func benchApply(b *testing.B, language string) {
+	lib := openGuest(b, language)
+	if !hasFunction(lib, "apply") {
+		b.Skip("no apply")
+	}
+	inc := func(x int) int { return x + 1 }
+	var r int
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if err := lib.Call("apply", &r, inc, 41); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if r != 42 {
+		b.Fatal(r)
+	}
+	if n := host.LiveClosures(); n != 0 {
+		b.Fatalf("%d closures live after the calls", n)
+	}
+}
+
+// benchTypedApply is benchApply through a typed binding.
+func benchTypedApply(b *testing.B, language string) {
+	lib := openGuest(b, language)
+	if !hasFunction(lib, "apply") {
+		b.Skip("no apply")
+	}
+	apply, err := host.Func2[func(int64) int64, int64, int64](lib, "apply")
+	if err != nil {
+		b.Fatal(err)
+	}
+	inc := func(x int64) int64 { return x + 1 }
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if r, err := apply(inc, 41); err != nil || r != 42 {
+			b.Fatal(r, err)
+		}
+	}
+}
+
+func BenchmarkApply(b *testing.B)      { eachGuest(b, benchApply) }
+func BenchmarkTypedApply(b *testing.B) { eachGuest(b, benchTypedApply) }
