@@ -38,15 +38,23 @@ func init() { uncurry.SetClosureRuntime(cRuntime{}) }
 // closureScratch is the scratch buffer lent to each callback for its reply.
 const closureScratch = 4096
 
-// closureCall is the memory of one callback: the boxes, the scratch buffer and the argument
-// bytes. It is pinned during the call, since C sees pointers into it.
-type closureCall struct {
+// closureMem is the memory of one callback that C sees: the boxes and the scratch buffer. It is
+// pinned during the call, with the argument bytes in.Ptr points to, and holds no other Go
+// pointer (cgo's check of pointers passed to C would refuse one that is not pinned).
+type closureMem struct {
 	in, out bytebox.Box
 	scratch [closureScratch]byte
-	args    bytes.Buffer
 }
 
-var closureCalls = sync.Pool{New: func() any { return new(closureCall) }}
+// closureCall is the pooled state of one callback: its memory, the argument bytes and the Pinner
+// (kept across calls, so it sets itself up once, not on every call).
+type closureCall struct {
+	mem  *closureMem
+	args bytes.Buffer
+	pin  runtime.Pinner
+}
+
+var closureCalls = sync.Pool{New: func() any { return &closureCall{mem: new(closureMem)} }}
 
 // cRuntime calls closures through their C function pointers.
 type cRuntime struct{}
@@ -57,19 +65,19 @@ func (cRuntime) Call(c codec.Closure, args []byte, lift func(reply []byte) error
 	defer closureCalls.Put(st)
 	st.args.Reset()
 	st.args.Write(args)
-	var pin runtime.Pinner
-	pin.Pin(st)
+	m := st.mem
+	st.pin.Pin(m)
 	if st.args.Len() > 0 {
-		pin.Pin(unsafe.SliceData(st.args.Bytes()))
+		st.pin.Pin(unsafe.SliceData(st.args.Bytes()))
 	}
-	scratch := unsafe.Pointer(&st.scratch[0])
-	st.scratch[0] = bytebox.Unwritten // never valid MessagePack: an unwritten reply stays detectable
-	st.in = bytebox.Borrow(st.args.Bytes())
-	st.out = bytebox.Box{Ptr: scratch, Len: closureScratch}
-	C.virgil_guest_closure_call(C.uintptr_t(c.Call), C.uintptr_t(c.Env), unsafe.Pointer(&st.in), unsafe.Pointer(&st.out))
-	pin.Unpin()
-	reply, in := st.out, st.in
-	st.in, st.out = bytebox.Box{}, bytebox.Box{}
+	scratch := unsafe.Pointer(&m.scratch[0])
+	m.scratch[0] = bytebox.Unwritten // never valid MessagePack: an unwritten reply stays detectable
+	m.in = bytebox.Borrow(st.args.Bytes())
+	m.out = bytebox.Box{Ptr: scratch, Len: closureScratch}
+	C.virgil_guest_closure_call(C.uintptr_t(c.Call), C.uintptr_t(c.Env), unsafe.Pointer(&m.in), unsafe.Pointer(&m.out))
+	st.pin.Unpin()
+	reply, in := m.out, m.in
+	m.in, m.out = bytebox.Box{}, bytebox.Box{}
 	fault, free := checkReply(reply, in, scratch)
 	if free {
 		defer C.virgil_guest_closure_free(C.uintptr_t(c.Realloc), reply.Ptr)

@@ -2,6 +2,7 @@ package host_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/virgilffi/virgil/host"
 )
@@ -56,3 +57,42 @@ func benchTypedApply(b *testing.B, language string) {
 
 func BenchmarkApply(b *testing.B)      { eachGuest(b, benchApply) }
 func BenchmarkTypedApply(b *testing.B) { eachGuest(b, benchTypedApply) }
+
+// benchApplyVsAdd alternates blocks of apply(f, 41) and add(1, 2) calls, both with lib.Call,
+// and reports each one's time per call and their ratio (apply-x-add): on a busy machine the
+// two share the same noise, so the ratio holds where separate runs would not. ns/op counts one
+// call of each.
+func benchApplyVsAdd(b *testing.B, language string) {
+	lib := openGuest(b, language)
+	if !hasFunction(lib, "apply") {
+		b.Skip("no apply")
+	}
+	inc := func(x int) int { return x + 1 }
+	const block = 16
+	var r int
+	var applyTime, addTime time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for done := 0; done < b.N; done += block {
+		n := min(block, b.N-done)
+		start := time.Now()
+		for range n {
+			if err := lib.Call("apply", &r, inc, 41); err != nil || r != 42 {
+				b.Fatal(r, err)
+			}
+		}
+		mid := time.Now()
+		for range n {
+			if err := lib.Call("add", &r, 1, 2); err != nil || r != 3 {
+				b.Fatal(r, err)
+			}
+		}
+		applyTime += mid.Sub(start)
+		addTime += time.Since(mid)
+	}
+	b.ReportMetric(float64(applyTime.Nanoseconds())/float64(b.N), "ns/apply")
+	b.ReportMetric(float64(addTime.Nanoseconds())/float64(b.N), "ns/add")
+	b.ReportMetric(float64(applyTime)/float64(addTime), "apply-x-add")
+}
+
+func BenchmarkApplyVsAdd(b *testing.B) { eachGuest(b, benchApplyVsAdd) }

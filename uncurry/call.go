@@ -52,6 +52,13 @@ func (c *call) label() string { return c.prefix + c.name }
 func argOf[T any](c *call, i int, p *T) bool {
 	done, err := c.dec.DecodeScalar(p)
 	if !done {
+		if t := reflect.TypeFor[T](); t.Kind() == reflect.Func {
+			fn, ok := c.liftFuncArg(i, t)
+			if ok {
+				*p = fn.(T)
+			}
+			return ok
+		}
 		spare := new(T)
 		done = c.arg(i, spare)
 		*p = *spare
@@ -74,7 +81,11 @@ func (c *call) argError(i int, err error) {
 // virgil.LimitExceeded (cabi/ABI.md section 11).
 func (c *call) arg(i int, v any) bool {
 	if t := reflect.TypeOf(v); t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Func {
-		return c.liftFuncArg(i, reflect.ValueOf(v))
+		fn, ok := c.liftFuncArg(i, t.Elem())
+		if ok {
+			reflect.ValueOf(v).Elem().Set(reflect.ValueOf(fn))
+		}
+		return ok
 	}
 	if err := c.dec.Decode(v); err != nil {
 		c.argError(i, err)
