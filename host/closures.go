@@ -158,12 +158,8 @@ var closureWords = sync.OnceValue(func() trampolines {
 	if realloc == 0 {
 		return trampolines{err: fmt.Errorf("functions cannot be passed as closures: libc's realloc was not found")}
 	}
-	return trampolines{
-		call:    purego.NewCallback(closureCall),
-		realloc: realloc,
-		retain:  purego.NewCallback(func(env uintptr) { closures.retain(env) }),
-		release: purego.NewCallback(func(env uintptr) { closures.release(env) }),
-	}
+	call, retain, release := callbackWords()
+	return trampolines{call: call, realloc: realloc, retain: retain, release: release}
 })
 
 // libcAlloc is the bytebox.Allocator over libc's realloc, for replies that outgrow the guest's

@@ -1,0 +1,34 @@
+//go:build cgo
+
+package host
+
+/*
+#include <stdint.h>
+
+void virgilHostClosureCall(uintptr_t env, void *in, void *out);
+void virgilHostClosureRetain(uintptr_t env);
+void virgilHostClosureRelease(uintptr_t env);
+
+static inline uintptr_t virgil_host_closure_call(void) { return (uintptr_t)virgilHostClosureCall; }
+static inline uintptr_t virgil_host_closure_retain(void) { return (uintptr_t)virgilHostClosureRetain; }
+static inline uintptr_t virgil_host_closure_release(void) { return (uintptr_t)virgilHostClosureRelease; }
+*/
+import "C"
+
+import "unsafe"
+
+// callbackWords returns the call, retain and release words of every closure: cgo exports, which
+// C reaches without the reflection a purego callback makes on every call. Built without cgo,
+// closures_purego.go makes them with purego; the host itself never needs cgo.
+func callbackWords() (call, retain, release uintptr) {
+	return uintptr(C.virgil_host_closure_call()), uintptr(C.virgil_host_closure_retain()), uintptr(C.virgil_host_closure_release())
+}
+
+//export virgilHostClosureCall
+func virgilHostClosureCall(env C.uintptr_t, in, out unsafe.Pointer) { closureCall(uintptr(env), in, out) }
+
+//export virgilHostClosureRetain
+func virgilHostClosureRetain(env C.uintptr_t) { closures.retain(uintptr(env)) }
+
+//export virgilHostClosureRelease
+func virgilHostClosureRelease(env C.uintptr_t) { closures.release(uintptr(env)) }
