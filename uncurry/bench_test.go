@@ -1,7 +1,11 @@
 package uncurry_test
 
 import (
+	"bytes"
 	"testing"
+	"unsafe"
+
+	"github.com/virgilffi/virgil/bytebox"
 
 	"github.com/virgilffi/virgil/codec"
 	"github.com/virgilffi/virgil/uncurry"
@@ -100,5 +104,22 @@ func BenchmarkBindAdd(b *testing.B) {
 		if _, err := bound(1, 2); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkWriteReplyAdd is a Go guest's side of a call of add(1, 2): WriteReply with the
+// generic handler, the reply in a lent scratch buffer.
+func BenchmarkWriteReplyAdd(b *testing.B) {
+	f := uncurry.Func2("add", add)
+	args := encodeArgs(b, 1, 2)
+	scratch := make([]byte, 256)
+	lent := bytebox.Box{Ptr: unsafe.Pointer(&scratch[0]), Len: uint64(len(scratch))}
+	var out bytebox.Box
+	b.ReportAllocs()
+	for b.Loop() {
+		uncurry.WriteReply(f.Handler, args, lent, nil, &out, "in the benchmark", "")
+	}
+	if !bytes.Equal(out.Bytes(), []byte{0x81, 0xa2, 'o', 'k', 0x03}) {
+		b.Fatalf("reply %x", out.Bytes())
 	}
 }

@@ -19,6 +19,7 @@ type call struct {
 	w            ReplyWriter
 	dec          *codec.Decoder
 	enc          *codec.Encoder
+	shared       bool // dec and enc are the replyState's, not the pools'
 }
 
 var encoders = sync.Pool{New: func() any { return codec.NewEncoder(nil) }}
@@ -27,9 +28,14 @@ var encoders = sync.Pool{New: func() any { return codec.NewEncoder(nil) }}
 // header and checks the count. On failure it has already written the error reply and returns false.
 func (c *call) begin(name string, w ReplyWriter, args []byte, want int) bool {
 	c.name, c.w = name, w
-	c.enc = encoders.Get().(*codec.Encoder)
-	c.enc.Reset(w)
-	c.dec = codec.GetDecoder(args)
+	if s, ok := w.(*replyState); ok { // served by WriteReply: its state has them ready
+		c.enc, c.dec, c.shared = s.enc, s.dec, true
+		c.dec.Reset(args)
+	} else {
+		c.enc = encoders.Get().(*codec.Encoder)
+		c.enc.Reset(w)
+		c.dec = codec.GetDecoder(args)
+	}
 	n, err := c.dec.ArrayHeader()
 	if err != nil {
 		c.fail(exceptions.Newf(codec.ErrorName(err, exceptions.ArgumentError), "%s: malformed arguments: %v", c.label(), err))
@@ -152,6 +158,10 @@ func (c *call) recoverPanic() {
 
 // end releases the call's pooled state.
 func (c *call) end() {
+	if c.shared {
+		c.dec.Reset(nil)
+		return
+	}
 	if c.dec != nil {
 		codec.PutDecoder(c.dec)
 	}

@@ -55,10 +55,10 @@ func fastShape(fn any) bool {
 // WriteReply serves one call of the callback: it is WriteReply for cb, with name the function
 // the callback was passed to, for its errors.
 func (cb Callback) WriteReply(args []byte, lent bytebox.Box, alloc bytebox.Allocator, out *bytebox.Box, where, name string) {
-	w := replyWriters.Get().(*bytebox.Writer)
-	w.Reset(lent, alloc)
-	defer finishReply(w, lent, alloc, out, where, "")
-	cb.serve(w, args, callbackPrefix, name)
+	s := replyStates.Get().(*replyState)
+	s.Reset(lent, alloc)
+	defer finishReply(s, lent, alloc, out, where, "")
+	cb.serve(s, args, callbackPrefix, name)
 }
 
 // serve runs one call of the callback over args, writing its reply to w; prefix + name names it
