@@ -116,8 +116,42 @@ func (c *call) reply(result any, err error) {
 		return
 	}
 	if err := c.enc.EncodeOK(result); err != nil {
-		c.w.Discard()
-		c.fail(exceptions.Newf(codec.ErrorName(err, exceptions.ResultError), "%s: the result could not be lowered: %v", c.label(), err))
+		c.lowerFailed(err)
+	}
+}
+
+// lowerFailed replaces a success envelope that could not be written by the error reply.
+func (c *call) lowerFailed(err error) {
+	c.w.Discard()
+	c.fail(exceptions.Newf(codec.ErrorName(err, exceptions.ResultError), "%s: the result could not be lowered: %v", c.label(), err))
+}
+
+// replyOf writes the envelope for the function's outcome as reply does. Served by WriteReply, a
+// success of a common scalar type is written straight to the reply writer (the bytes the
+// Encoder writes), without boxing the result in an interface.
+func replyOf[R any](c *call, r R, err error) {
+	s, ok := c.w.(*replyState)
+	if err != nil || !ok {
+		c.reply(r, err)
+		return
+	}
+	var buf [16]byte
+	b := append(buf[:0], 0x81, 0xa2, 'o', 'k') // {"ok": ...}
+	switch v := any(r).(type) {
+	case int:
+		b = codec.AppendInt(b, int64(v))
+	case int64:
+		b = codec.AppendInt(b, v)
+	case float64:
+		b = codec.AppendFloat64(b, v)
+	case bool:
+		b = codec.AppendBool(b, v)
+	default:
+		c.reply(r, nil)
+		return
+	}
+	if _, err := s.Writer.Write(b); err != nil {
+		c.lowerFailed(err)
 	}
 }
 

@@ -32,7 +32,8 @@ func serve0[R any](prefix, name string, f func() (R, error), user any, w ReplyWr
 	defer c.recoverPanic()
 	c.w = w
 	if c.begin(name, w, args, 0) && c.args() {
-		c.reply(f())
+		r, err := f()
+		replyOf(&c, r, err)
 	}
 }
 
@@ -53,7 +54,8 @@ func serve1[A, R any](prefix, name string, f func(A) (R, error), user any, w Rep
 	c.w = w
 	var a A
 	if c.begin(name, w, args, 1) && argOf(&c, 1, &a) && c.args() {
-		c.reply(f(a))
+		r, err := f(a)
+		replyOf(&c, r, err)
 	}
 }
 
@@ -75,7 +77,8 @@ func serve2[A, B, R any](prefix, name string, f func(A, B) (R, error), user any,
 	var a A
 	var b B
 	if c.begin(name, w, args, 2) && argOf(&c, 1, &a) && argOf(&c, 2, &b) && c.args() {
-		c.reply(f(a, b))
+		r, err := f(a, b)
+		replyOf(&c, r, err)
 	}
 }
 
@@ -98,7 +101,8 @@ func serve3[A, B, C, R any](prefix, name string, f func(A, B, C) (R, error), use
 	var b B
 	var x C
 	if c.begin(name, w, args, 3) && argOf(&c, 1, &a) && argOf(&c, 2, &b) && argOf(&c, 3, &x) && c.args() {
-		c.reply(f(a, b, x))
+		r, err := f(a, b, x)
+		replyOf(&c, r, err)
 	}
 }
 
