@@ -58,6 +58,9 @@ func (c *call) label() string { return c.prefix + c.name }
 func argOf[T any](c *call, i int, p *T) bool {
 	done, err := c.dec.DecodeScalar(p)
 	if !done {
+		if handled, ok := liftTypedArg(c, i, p); handled {
+			return ok
+		}
 		if t := reflect.TypeFor[T](); t.Kind() == reflect.Func {
 			fn, ok := c.liftFuncArg(i, t)
 			if ok {

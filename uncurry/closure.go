@@ -68,12 +68,9 @@ func liftFunc(t reflect.Type, c codec.Closure) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.Call == 0 {
-		return nil, fmt.Errorf("the closure has no call pointer")
-	}
-	rt := CurrentClosureRuntime()
-	if rt == nil {
-		return nil, fmt.Errorf("this program cannot call closures (no closure runtime is installed)")
+	rt, err := runtimeFor(c)
+	if err != nil {
+		return nil, err
 	}
 	if fn, ok := liftFast(t, rt, c); ok {
 		return fn, nil
@@ -81,6 +78,18 @@ func liftFunc(t reflect.Type, c codec.Closure) (any, error) {
 	return makeFunc(t, result, hasErr, func(result any, args ...any) error {
 		return CallClosure(rt, c, result, args...)
 	}).Interface(), nil
+}
+
+// runtimeFor returns the runtime that calls closure c, or why c cannot be called.
+func runtimeFor(c codec.Closure) (ClosureRuntime, error) {
+	if c.Call == 0 {
+		return nil, fmt.Errorf("the closure has no call pointer")
+	}
+	rt := CurrentClosureRuntime()
+	if rt == nil {
+		return nil, fmt.Errorf("this program cannot call closures (no closure runtime is installed)")
+	}
+	return rt, nil
 }
 
 // CallClosure calls closure c through rt with args and lifts its result into result (a pointer,
@@ -105,6 +114,10 @@ type closureCall struct {
 	dec    *codec.Decoder
 	result any
 	lift   func(reply []byte) error
+	// The results of the common types are lifted here (sendFor).
+	i64 int64
+	int int
+	f64 float64
 }
 
 var closureCalls = sync.Pool{New: func() any {
@@ -171,9 +184,8 @@ func lowerArg[A any](st *closureCall, i int, a A) error {
 
 // liftFuncArg lifts argument number i, a closure, into a function of type t.
 func (c *call) liftFuncArg(i int, t reflect.Type) (any, bool) {
-	var cl codec.Closure
-	if _, err := c.dec.DecodeScalar(&cl); err != nil {
-		c.argError(i, err)
+	cl, ok := c.closureArg(i)
+	if !ok {
 		return nil, false
 	}
 	fn, err := liftFunc(t, cl)
@@ -182,6 +194,49 @@ func (c *call) liftFuncArg(i int, t reflect.Type) (any, bool) {
 		return nil, false
 	}
 	return fn, true
+}
+
+// closureArg reads argument number i, a closure.
+func (c *call) closureArg(i int) (codec.Closure, bool) {
+	var cl codec.Closure
+	if _, err := c.dec.DecodeScalar(&cl); err != nil {
+		c.argError(i, err)
+		return cl, false
+	}
+	return cl, true
+}
+
+// liftTypedArg lifts argument number i into *p without reflection when p points to one of the
+// function types liftFast builds (handled); it reads nothing for any other type.
+func liftTypedArg[T any](c *call, i int, p *T) (handled, ok bool) {
+	switch q := any(p).(type) {
+	case *func(int64) (int64, error):
+		return true, liftInto(c, i, q, lift1E[int64, int64])
+	case *func(int) (int, error):
+		return true, liftInto(c, i, q, lift1E[int, int])
+	case *func(int64, int64) (int64, error):
+		return true, liftInto(c, i, q, lift2E[int64, int64, int64])
+	case *func(int, int) (int, error):
+		return true, liftInto(c, i, q, lift2E[int, int, int])
+	case *func(any) (any, error):
+		return true, liftInto(c, i, q, lift1E[any, any])
+	}
+	return false, false
+}
+
+// liftInto lifts argument number i, a closure, into *p with lift.
+func liftInto[F any](c *call, i int, p *F, lift func(ClosureRuntime, codec.Closure) F) bool {
+	cl, ok := c.closureArg(i)
+	if !ok {
+		return false
+	}
+	rt, err := runtimeFor(cl)
+	if err != nil {
+		c.fail(exceptions.Newf(exceptions.ArgumentError, "%s: argument %d: %v", c.label(), i, err))
+		return false
+	}
+	*p = lift(rt, cl)
+	return true
 }
 
 // liftFast builds the common callback shapes without reflect.MakeFunc; ok is false for others.
@@ -209,8 +264,7 @@ func lift1E[A, R any](rt ClosureRuntime, c codec.Closure) func(A) (R, error) {
 		if err := lowerArg(st, 0, a); err != nil {
 			return r, err
 		}
-		err := st.send(rt, c, &r)
-		return r, err
+		return sendFor[R](st, rt, c)
 	}
 }
 
@@ -225,7 +279,30 @@ func lift2E[A, B, R any](rt ClosureRuntime, c codec.Closure) func(A, B) (R, erro
 		if err := lowerArg(st, 1, b); err != nil {
 			return r, err
 		}
-		err := st.send(rt, c, &r)
-		return r, err
+		return sendFor[R](st, rt, c)
 	}
+}
+
+// sendFor calls c with the argument array written and returns its result. A result of type
+// int64, int or float64 is lifted into st, not into a variable of its own that would be
+// allocated (the pointer to it is kept in st while the call is under way).
+func sendFor[R any](st *closureCall, rt ClosureRuntime, c codec.Closure) (R, error) {
+	var zero R
+	switch any(zero).(type) {
+	case int64:
+		st.i64 = 0
+		err := st.send(rt, c, &st.i64)
+		return any(st.i64).(R), err
+	case int:
+		st.int = 0
+		err := st.send(rt, c, &st.int)
+		return any(st.int).(R), err
+	case float64:
+		st.f64 = 0
+		err := st.send(rt, c, &st.f64)
+		return any(st.f64).(R), err
+	}
+	r := new(R)
+	err := st.send(rt, c, r)
+	return *r, err
 }
