@@ -25,7 +25,9 @@ func callbackWords() (call, retain, release uintptr) {
 }
 
 //export virgilHostClosureCall
-func virgilHostClosureCall(env C.uintptr_t, in, out unsafe.Pointer) { closureCall(uintptr(env), in, out) }
+func virgilHostClosureCall(env C.uintptr_t, in, out unsafe.Pointer) {
+	closureCall(uintptr(env), in, out)
+}
 
 //export virgilHostClosureRetain
 func virgilHostClosureRetain(env C.uintptr_t) { closures.retain(uintptr(env)) }
