@@ -5,9 +5,12 @@ package host
 /*
 #include <stdint.h>
 
-void virgilHostClosureCall(uintptr_t env, void *in, void *out);
-void virgilHostClosureRetain(uintptr_t env);
-void virgilHostClosureRelease(uintptr_t env);
+// Hidden: a program may hold more than one copy of this package (a Go host executable, and a
+// Go guest that is itself a host), and each must take the address of its own trampolines, never
+// another copy's that the dynamic linker would find first.
+__attribute__((visibility("hidden"))) void virgilHostClosureCall(uintptr_t env, void *in, void *out);
+__attribute__((visibility("hidden"))) void virgilHostClosureRetain(uintptr_t env);
+__attribute__((visibility("hidden"))) void virgilHostClosureRelease(uintptr_t env);
 
 static inline uintptr_t virgil_host_closure_call(void) { return (uintptr_t)virgilHostClosureCall; }
 static inline uintptr_t virgil_host_closure_retain(void) { return (uintptr_t)virgilHostClosureRetain; }
