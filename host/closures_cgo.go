@@ -7,7 +7,8 @@ package host
 
 // Hidden: a program may hold more than one copy of this package (a Go host executable, and a
 // Go guest that is itself a host), and each must take the address of its own trampolines, never
-// another copy's that the dynamic linker would find first.
+// another copy's. Go links c-shared libraries with -Bsymbolic, which binds their references
+// locally already; hidden symbols also stay out of the executable's dynamic symbol table.
 __attribute__((visibility("hidden"))) void virgilHostClosureCall(uintptr_t env, void *in, void *out);
 __attribute__((visibility("hidden"))) void virgilHostClosureRetain(uintptr_t env);
 __attribute__((visibility("hidden"))) void virgilHostClosureRelease(uintptr_t env);

@@ -212,3 +212,20 @@ func TestMillionFreshClosures(t *testing.T) {
 		})
 	}
 }
+
+// A Go guest that is itself a host (relay) passes closures of its own to the C guest: the
+// process then holds two copies of package host, this test's and the guest's, and the C guest's
+// calls of the guest's closures must reach the guest's copy, not this one.
+func TestClosuresOfAGuestThatIsAHost(t *testing.T) {
+	relay := open(t, testlibs.GoLibrary(t, "./internal/testguests/relay"))
+	if err := relay.Call("use_peer", nil, testlibs.CGuest(t)); err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range []int64{4, -7} {
+		var y int64
+		if err := relay.Call("relay", &y, x); err != nil || y != 10*x {
+			t.Fatalf("relay(%d) = %d, %v", x, y, err)
+		}
+	}
+	checkNoLiveClosures(t)
+}
