@@ -123,3 +123,19 @@ type TypeNamer interface {
 }
 
 var typeNamerType = reflect.TypeFor[TypeNamer]()
+
+// EncodeClosure writes the canonical encoding of c (AppendClosure) without boxing it in an
+// interface or allocating: the words go out through the Encoder's own buffer.
+func (e *Encoder) EncodeClosure(c Closure) error {
+	b := append(e.tmp[:0], closureHeader[:]...)
+	b = binary.LittleEndian.AppendUint64(b, uint64(c.Call))
+	b = binary.LittleEndian.AppendUint64(b, uint64(c.Env))
+	if _, err := e.w.Write(b); err != nil {
+		return err
+	}
+	b = binary.LittleEndian.AppendUint64(e.tmp[:0], uint64(c.Realloc))
+	b = binary.LittleEndian.AppendUint64(b, uint64(c.Retain))
+	b = binary.LittleEndian.AppendUint64(b, uint64(c.Release))
+	_, err := e.w.Write(b)
+	return err
+}

@@ -3,6 +3,7 @@ package guest
 /*
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 // Go cannot call a C function pointer: these call the words of a closure (cabi/ABI.md section 15).
 static inline void virgil_guest_closure_call(uintptr_t call, uintptr_t env, void *in, void *out) {
@@ -18,9 +19,7 @@ static inline void virgil_guest_closure_free(uintptr_t realloc, void *p) {
 import "C"
 
 import (
-	"bytes"
 	"reflect"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -38,38 +37,91 @@ func init() { uncurry.SetClosureRuntime(cRuntime{}) }
 // closureScratch is the scratch buffer lent to each callback for its reply.
 const closureScratch = 4096
 
-// closureCall is the memory of one callback: the boxes, the scratch buffer and the argument
-// bytes. It is pinned during the call, since C sees pointers into it.
-type closureCall struct {
+// closureMem is the memory of one callback that C sees: the boxes and the scratch buffer. It is C
+// memory (calloc), so nothing needs pinning for the call, and it is kept for reuse, never freed.
+type closureMem struct {
 	in, out bytebox.Box
 	scratch [closureScratch]byte
-	args    bytes.Buffer
 }
 
-var closureCalls = sync.Pool{New: func() any { return new(closureCall) }}
+// closureCall is the state of one callback: its C memory and a C buffer for the argument bytes
+// (argsCap bytes, grown with realloc).
+type closureCall struct {
+	mem     *closureMem
+	args    unsafe.Pointer
+	argsCap int
+}
+
+// maxKeptArgs is the largest argument buffer a closureCall keeps between callbacks.
+const maxKeptArgs = 1 << 20
+
+// closureCalls are the states not in use. They are C memory, which a sync.Pool would leak when it
+// dropped one, so they are kept in a list as long as the most callbacks under way at once.
+var closureCalls struct {
+	sync.Mutex
+	free []*closureCall
+}
+
+// getClosureCall returns a state with room for n argument bytes, or nil when C memory ran out.
+func getClosureCall(n int) *closureCall {
+	closureCalls.Lock()
+	var st *closureCall
+	if k := len(closureCalls.free); k > 0 {
+		st = closureCalls.free[k-1]
+		closureCalls.free = closureCalls.free[:k-1]
+	}
+	closureCalls.Unlock()
+	if st == nil {
+		mem := C.calloc(1, C.size_t(unsafe.Sizeof(closureMem{})))
+		if mem == nil {
+			return nil
+		}
+		st = &closureCall{mem: (*closureMem)(mem)}
+	}
+	if n > st.argsCap {
+		p := C.realloc(st.args, C.size_t(n))
+		if p == nil {
+			putClosureCall(st)
+			return nil
+		}
+		st.args, st.argsCap = p, n
+	}
+	return st
+}
+
+func putClosureCall(st *closureCall) {
+	if st.argsCap > maxKeptArgs {
+		C.free(st.args)
+		st.args, st.argsCap = nil, 0
+	}
+	closureCalls.Lock()
+	closureCalls.free = append(closureCalls.free, st)
+	closureCalls.Unlock()
+}
 
 // cRuntime calls closures through their C function pointers.
 type cRuntime struct{}
 
-// Call implements uncurry.ClosureRuntime.
+// Call implements uncurry.ClosureRuntime. The arguments are copied into C memory, so the callee
+// sees no Go memory at all.
 func (cRuntime) Call(c codec.Closure, args []byte, lift func(reply []byte) error) error {
-	st := closureCalls.Get().(*closureCall)
-	defer closureCalls.Put(st)
-	st.args.Reset()
-	st.args.Write(args)
-	var pin runtime.Pinner
-	pin.Pin(st)
-	if st.args.Len() > 0 {
-		pin.Pin(unsafe.SliceData(st.args.Bytes()))
+	st := getClosureCall(len(args))
+	if st == nil {
+		return exceptions.Newf(exceptions.OutOfMemory, "callback: no memory for the call's %d argument bytes", len(args))
 	}
-	scratch := unsafe.Pointer(&st.scratch[0])
-	st.scratch[0] = bytebox.Unwritten // never valid MessagePack: an unwritten reply stays detectable
-	st.in = bytebox.Borrow(st.args.Bytes())
-	st.out = bytebox.Box{Ptr: scratch, Len: closureScratch}
-	C.virgil_guest_closure_call(C.uintptr_t(c.Call), C.uintptr_t(c.Env), unsafe.Pointer(&st.in), unsafe.Pointer(&st.out))
-	pin.Unpin()
-	reply, in := st.out, st.in
-	st.in, st.out = bytebox.Box{}, bytebox.Box{}
+	defer putClosureCall(st)
+	m := st.mem
+	m.in = bytebox.Box{}
+	if len(args) > 0 {
+		copy(unsafe.Slice((*byte)(st.args), len(args)), args)
+		m.in = bytebox.Box{Ptr: st.args, Len: uint64(len(args))}
+	}
+	scratch := unsafe.Pointer(&m.scratch[0])
+	m.scratch[0] = bytebox.Unwritten // never valid MessagePack: an unwritten reply stays detectable
+	m.out = bytebox.Box{Ptr: scratch, Len: closureScratch}
+	C.virgil_guest_closure_call(C.uintptr_t(c.Call), C.uintptr_t(c.Env), unsafe.Pointer(&m.in), unsafe.Pointer(&m.out))
+	reply, in := m.out, m.in
+	m.in, m.out = bytebox.Box{}, bytebox.Box{}
 	fault, free := checkReply(reply, in, scratch)
 	if free {
 		defer C.virgil_guest_closure_free(C.uintptr_t(c.Realloc), reply.Ptr)

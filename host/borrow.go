@@ -62,9 +62,12 @@ func (s *lending) end(dec *codec.Decoder) {
 
 // owns reports whether p points into a value lent to this call: memory the caller owns, which a
 // reply box must never point at (check 4 of cabi/ABI.md section 2).
-func (s *lending) owns(p unsafe.Pointer) bool {
+func (s *lending) owns(p unsafe.Pointer) bool { return s.ownsAddr(uint64(uintptr(p))) }
+
+// ownsAddr is owns for an address.
+func (s *lending) ownsAddr(addr uint64) bool {
 	for _, sp := range s.lent {
-		if sp.Contains(uint64(uintptr(p)), 1) {
+		if sp.Contains(addr, 1) {
 			return true
 		}
 	}

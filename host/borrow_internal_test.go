@@ -175,7 +175,7 @@ func TestLentMemoryIsTheCallers(t *testing.T) {
 	}
 	defer st.lends.end(st.dec)
 	for i, want := range map[int]bool{0: true, 7: true, 8: false} {
-		if got := st.lends.owns(unsafe.Add(unsafe.Pointer(unsafe.SliceData(arg)), i)); got != want {
+		if got := st.lends.ownsAddr(bytebox.SpanOf(arg).Addr + uint64(i)); got != want {
 			t.Errorf("byte %d: owns %v, want %v", i, got, want)
 		}
 	}

@@ -32,10 +32,12 @@ import (
 
 // closureSlot is one entry of the handle table.
 type closureSlot struct {
-	handler uncurry.Handler // nil when the slot is free
-	gen     uint32          // the generation handles to this slot must carry
-	lends   int32           // calls under way that this closure was passed to
-	retains int32           // retains the guest holds
+	callback uncurry.Callback // the function
+	name     string           // the function it was passed to, for its errors; "" when the slot is free
+	used     bool             // false when the slot is free
+	gen      uint32           // the generation handles to this slot must carry
+	lends    int32            // calls under way that this closure was passed to
+	retains  int32            // retains the guest holds
 }
 
 // closureTable maps env handles to the adapted functions.
@@ -59,14 +61,15 @@ func (t *closureTable) slot(env uintptr) *closureSlot {
 		return nil
 	}
 	s := &t.slots[index]
-	if s.handler == nil || s.gen != gen {
+	if !s.used || s.gen != gen {
 		return nil
 	}
 	return s
 }
 
-// lend adds h to the table for the duration of one call and returns its handle.
-func (t *closureTable) lend(h uncurry.Handler) uintptr {
+// lend adds cb, passed to the function called name, to the table for the duration of one call
+// and returns its handle.
+func (t *closureTable) lend(cb uncurry.Callback, name string) uintptr {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var index uint32
@@ -79,19 +82,19 @@ func (t *closureTable) lend(h uncurry.Handler) uintptr {
 	}
 	s := &t.slots[index]
 	s.gen++ // never wraps: a slot is retired at math.MaxUint32 (see update)
-	s.handler, s.lends, s.retains = h, 1, 0
+	s.callback, s.name, s.used, s.lends, s.retains = cb, name, true, 1, 0
 	t.live++
 	return handle(index, s.gen)
 }
 
-// lookup returns the function of a valid handle.
-func (t *closureTable) lookup(env uintptr) (uncurry.Handler, bool) {
+// lookup returns the function of a valid handle and the name of the function it was passed to.
+func (t *closureTable) lookup(env uintptr) (cb uncurry.Callback, name string, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if s := t.slot(env); s != nil {
-		return s.handler, true
+		return s.callback, s.name, true
 	}
-	return nil, false
+	return uncurry.Callback{}, "", false
 }
 
 // update applies change to a valid handle's counts and frees its slot when nothing holds it any
@@ -106,7 +109,7 @@ func (t *closureTable) update(env uintptr, change func(s *closureSlot)) {
 	}
 	change(s)
 	if s.lends <= 0 && s.retains <= 0 {
-		s.handler, s.lends, s.retains = nil, 0, 0
+		*s = closureSlot{gen: s.gen}
 		// A slot whose generation would wrap is retired rather than reused, so no stale handle
 		// can ever match again (one slot per 2^32 lends of it).
 		if s.gen != math.MaxUint32 {
@@ -155,12 +158,8 @@ var closureWords = sync.OnceValue(func() trampolines {
 	if realloc == 0 {
 		return trampolines{err: fmt.Errorf("functions cannot be passed as closures: libc's realloc was not found")}
 	}
-	return trampolines{
-		call:    purego.NewCallback(closureCall),
-		realloc: realloc,
-		retain:  purego.NewCallback(func(env uintptr) { closures.retain(env) }),
-		release: purego.NewCallback(func(env uintptr) { closures.release(env) }),
-	}
+	call, retain, release := callbackWords()
+	return trampolines{call: call, realloc: realloc, retain: retain, release: release}
 })
 
 // libcAlloc is the bytebox.Allocator over libc's realloc, for replies that outgrow the guest's
@@ -184,11 +183,11 @@ func closureCall(env uintptr, in, out unsafe.Pointer) {
 	if in != nil {
 		args = bytebox.FromPointer(in).Bytes()
 	}
-	h, ok := closures.lookup(env)
+	cb, name, ok := closures.lookup(env)
 	if !ok {
-		h = uncurry.Fail(exceptions.Newf(uncurry.ReleasedClosure, "a Go function was called through a closure that is no longer valid (the call it was passed to has returned and it was not retained, or it was released)"))
+		cb = uncurry.FailingCallback(exceptions.Newf(uncurry.ReleasedClosure, "a Go function was called through a closure that is no longer valid (the call it was passed to has returned and it was not retained, or it was released)"))
 	}
-	uncurry.WriteReply(h, args, *outBox, libcAlloc, outBox, "in the Virgil closure trampoline", "")
+	cb.WriteReply(args, *outBox, libcAlloc, outBox, "in the Virgil closure trampoline", name)
 }
 
 // isClosureArg reports whether an argument is lowered as a closure: a Go function, a Handler or
@@ -213,37 +212,48 @@ func hasClosureArg(args []any) bool {
 	return false
 }
 
-// lendClosures returns args with every function argument replaced by a closure valid until
-// endLends is called with the returned handles (nil when there are none; args is then returned
-// as it is, not copied).
-func lendClosures(name string, args []any) ([]any, []uintptr, error) {
-	var envs []uintptr
-	var lowered []any
+// callLendingClosures makes a call some of whose arguments are functions: it lowers args, lending
+// each function as a closure (cabi/ABI.md section 15) until the call returns, and large byte
+// strings as borrowed values where the library takes them (section 16).
+func (f *Function) callLendingClosures(result any, args []any) error {
+	var envs [4]uintptr // the lends of a call, without an allocation for the usual few
+	st := f.lib.getState()
+	b, lent, err := appendLending(st.args[:0], f.name, args, envs[:0], st.lends.lendsFor(f.lib))
+	if err == nil {
+		err = f.cross(st, b, nil, result)
+	}
+	endLends(lent)
+	f.lib.putState(st, b)
+	return err
+}
+
+// appendLending appends the argument array of a call of the function called name to b, lending
+// every function argument as a closure and, through l, the values l lends (codec.AppendLending).
+// It returns envs with the handles of the closures lent, to give to endLends once the call has
+// returned (also when it fails: the closures lent before the failure are in it).
+func appendLending(b []byte, name string, args []any, envs []uintptr, l codec.Lending) ([]byte, []uintptr, error) {
+	b = codec.AppendArrayHeader(b, len(args))
 	for i, v := range args {
 		if !isClosureArg(v) {
+			var err error
+			if b, err = codec.AppendLending(b, v, l); err != nil {
+				return b, envs, exceptions.Newf(exceptions.ArgumentError, "%s: argument %d (%T) cannot be lowered: %v", name, i+1, v, err)
+			}
 			continue
 		}
 		words := closureWords()
 		if words.err != nil {
-			endLends(envs)
-			return nil, nil, exceptions.Newf(exceptions.ArgumentError, "%s: argument %d: %v", name, i+1, words.err)
+			return b, envs, exceptions.Newf(exceptions.ArgumentError, "%s: argument %d: %v", name, i+1, words.err)
 		}
-		h, err := uncurry.HandlerOf("callback of "+name, v)
+		cb, err := uncurry.NewCallback(name, v)
 		if err != nil {
-			endLends(envs)
-			return nil, nil, exceptions.Newf(exceptions.ArgumentError, "%s: argument %d (%T) cannot be lowered: %v", name, i+1, v, err)
+			return b, envs, exceptions.Newf(exceptions.ArgumentError, "%s: argument %d (%T) cannot be lowered: %v", name, i+1, v, err)
 		}
-		if lowered == nil {
-			lowered = append([]any(nil), args...)
-		}
-		env := closures.lend(h)
+		env := closures.lend(cb, name)
 		envs = append(envs, env)
-		lowered[i] = codec.Closure{Call: words.call, Env: env, Realloc: words.realloc, Retain: words.retain, Release: words.release}
+		b = codec.AppendClosure(b, codec.Closure{Call: words.call, Env: env, Realloc: words.realloc, Retain: words.retain, Release: words.release})
 	}
-	if lowered == nil {
-		return args, nil, nil
-	}
-	return lowered, envs, nil
+	return b, envs, nil
 }
 
 // endLends ends the lends of a call that has returned: closures the guest did not retain become

@@ -38,13 +38,22 @@ type bytes16 struct{ b []byte }
 func (w *bytes16) Write(p []byte) (int, error) { w.b = append(w.b, p...); return len(p), nil }
 func (w *bytes16) WriteByte(c byte) error      { w.b = append(w.b, c); return nil }
 
+// lowered lends fn as a closure, as a call of a function called test does, and returns it.
 func lowered(t *testing.T, fn any) (codec.Closure, []uintptr) {
 	t.Helper()
-	args, envs, err := lendClosures("test", []any{fn})
+	args, envs, err := appendLending(nil, "test", []any{fn}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return args[0].(codec.Closure), envs
+	d := codec.NewDecoder(args)
+	var c codec.Closure
+	if n, err := d.ArrayHeader(); err != nil || n != 1 {
+		t.Fatalf("%x: %d, %v", args, n, err)
+	}
+	if err := d.Decode(&c); err != nil || len(envs) != 1 || c.Env != envs[0] {
+		t.Fatalf("%x: %v, lent %v", args, err, envs)
+	}
+	return c, envs
 }
 
 func wantReleased(t *testing.T, err error) {
@@ -119,20 +128,20 @@ func TestClosureLargeReply(t *testing.T) {
 // retired: a handle of its last generation stays invalid however many closures follow.
 func TestClosureGenerationNeverWraps(t *testing.T) {
 	var table closureTable
-	h := table.lend(func(uncurry.ReplyWriter, []byte) {})
+	h := table.lend(uncurry.FailingCallback(exceptions.Newf("Test", "unused")), "test")
 	table.endLend(h)
 	table.slots[0].gen = math.MaxUint32 - 1
-	last := table.lend(func(uncurry.ReplyWriter, []byte) {})
+	last := table.lend(uncurry.FailingCallback(exceptions.Newf("Test", "unused")), "test")
 	if got := uint32(uint64(last) >> 32); got != math.MaxUint32 {
 		t.Fatalf("generation %d, want %d", got, uint32(math.MaxUint32))
 	}
 	table.endLend(last)
 	for range 3 {
-		next := table.lend(func(uncurry.ReplyWriter, []byte) {})
+		next := table.lend(uncurry.FailingCallback(exceptions.Newf("Test", "unused")), "test")
 		if uint32(next)-1 == 0 {
 			t.Fatalf("slot 0 was reused after its generation reached the maximum (handle %#x)", next)
 		}
-		if _, ok := table.lookup(last); ok {
+		if _, _, ok := table.lookup(last); ok {
 			t.Fatal("a handle of the retired slot is valid again")
 		}
 		table.endLend(next)

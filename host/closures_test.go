@@ -213,25 +213,19 @@ func TestMillionFreshClosures(t *testing.T) {
 	}
 }
 
-// benchApply calls apply(double, 21): a call into the guest that calls back into the host once,
-// with a fresh closure per call. Compare with BenchmarkCallAdd.
-func benchApply(b *testing.B, language string) {
-	lib := openGuest(b, language)
-	if !hasFunction(lib, "apply") {
-		b.Skip("the guest has no apply")
+// A Go guest that is itself a host (relay) passes closures of its own to the C guest: the
+// process then holds two copies of package host, this test's and the guest's, and the C guest's
+// calls of the guest's closures must reach the guest's copy, not this one.
+func TestClosuresOfAGuestThatIsAHost(t *testing.T) {
+	relay := open(t, testlibs.GoLibrary(t, "./internal/testguests/relay"))
+	if err := relay.Call("use_peer", nil, testlibs.CGuest(t)); err != nil {
+		t.Fatal(err)
 	}
-	double := func(x int64) int64 { return 2 * x }
-	var r int64
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		if err := lib.Call("apply", &r, double, 21); err != nil {
-			b.Fatal(err)
+	for _, x := range []int64{4, -7} {
+		var y int64
+		if err := relay.Call("relay", &y, x); err != nil || y != 10*x {
+			t.Fatalf("relay(%d) = %d, %v", x, y, err)
 		}
 	}
-	if r != 42 {
-		b.Fatal(r)
-	}
+	checkNoLiveClosures(t)
 }
-
-func BenchmarkApplyDouble(b *testing.B) { eachGuest(b, benchApply) }

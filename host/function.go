@@ -72,16 +72,6 @@ func (f *Function) Call(result any, args ...any) error {
 	return f.callValues(result, args)
 }
 
-// callLendingClosures lends the function arguments as closures for the length of the call.
-func (f *Function) callLendingClosures(result any, args []any) error {
-	args, lent, err := lendClosures(f.name, args)
-	if err != nil {
-		return err
-	}
-	defer endLends(lent)
-	return f.callValues(result, args)
-}
-
 // callValues lowers args, none of them a function, and makes the call.
 func (f *Function) callValues(result any, args []any) error {
 	st := f.lib.getState()

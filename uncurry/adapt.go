@@ -69,30 +69,10 @@ func HandlerOf(name string, fn any) (Handler, error) {
 		return f, nil
 	case func(ReplyWriter, []byte):
 		return f, nil
-	case func(int) int:
-		return handler1(name, func(a int) (int, error) { return f(a), nil }, f), nil
-	case func(int) (int, error):
-		return handler1(name, f, f), nil
-	case func(int, int) int:
-		return handler2(name, func(a, b int) (int, error) { return f(a, b), nil }, f), nil
-	case func(int, int) (int, error):
-		return handler2(name, f, f), nil
-	case func(int64) int64:
-		return handler1(name, func(a int64) (int64, error) { return f(a), nil }, f), nil
-	case func(int64) (int64, error):
-		return handler1(name, f, f), nil
-	case func(int64, int64) int64:
-		return handler2(name, func(a, b int64) (int64, error) { return f(a, b), nil }, f), nil
-	case func(int64, int64) (int64, error):
-		return handler2(name, f, f), nil
-	case func(float64) float64:
-		return handler1(name, func(a float64) (float64, error) { return f(a), nil }, f), nil
-	case func(string) string:
-		return handler1(name, func(a string) (string, error) { return f(a), nil }, f), nil
-	case func(any) any:
-		return handler1(name, func(a any) (any, error) { return f(a), nil }, f), nil
-	case func(any) (any, error):
-		return handler1(name, f, f), nil
+	}
+	if fastShape(fn) {
+		cb := Callback{fn: fn}
+		return func(w ReplyWriter, args []byte) { cb.serve(w, args, "", name) }, nil
 	}
 	shape, err := inspect(name, fn)
 	if err != nil {

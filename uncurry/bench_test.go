@@ -1,7 +1,11 @@
 package uncurry_test
 
 import (
+	"bytes"
 	"testing"
+	"unsafe"
+
+	"github.com/virgilffi/virgil/bytebox"
 
 	"github.com/virgilffi/virgil/codec"
 	"github.com/virgilffi/virgil/uncurry"
@@ -101,4 +105,46 @@ func BenchmarkBindAdd(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// benchWriteReply serves f over args with WriteReply, the reply in a lent scratch buffer, as a
+// Go guest serves a call, and checks the last reply.
+func benchWriteReply(b *testing.B, f *uncurry.Function, args, want []byte) {
+	scratch := make([]byte, 256)
+	lent := bytebox.Box{Ptr: unsafe.Pointer(&scratch[0]), Len: uint64(len(scratch))}
+	var out bytebox.Box
+	b.ReportAllocs()
+	for b.Loop() {
+		uncurry.WriteReply(f.Handler, args, lent, nil, &out, "in the benchmark", "")
+	}
+	if !bytes.Equal(out.Bytes(), want) {
+		b.Fatalf("reply %x", out.Bytes())
+	}
+}
+
+// BenchmarkWriteReplyAdd is a Go guest's side of a call of add(1, 2).
+func BenchmarkWriteReplyAdd(b *testing.B) {
+	benchWriteReply(b, uncurry.Func2("add", add), encodeArgs(b, 1, 2), []byte{0x81, 0xa2, 'o', 'k', 0x03})
+}
+
+// cannedRuntime answers every closure call with the same reply, so a benchmark measures only the
+// side that lifted the closure and calls it.
+type cannedRuntime struct{ reply []byte }
+
+func (r cannedRuntime) Call(_ codec.Closure, _ []byte, lift func([]byte) error) error {
+	return lift(r.reply)
+}
+func (cannedRuntime) Retain(codec.Closure)  {}
+func (cannedRuntime) Release(codec.Closure) {}
+
+// BenchmarkWriteReplyApply is a Go guest's side of apply(f, 41): lifting the closure argument
+// into a func(int64) (int64, error), calling it once (the call itself answered at once by a
+// canned runtime) and replying its result.
+func BenchmarkWriteReplyApply(b *testing.B) {
+	if previous := uncurry.CurrentClosureRuntime(); previous != nil {
+		defer uncurry.SetClosureRuntime(previous)
+	}
+	uncurry.SetClosureRuntime(cannedRuntime{reply: []byte{0x81, 0xa2, 'o', 'k', 42}})
+	f := uncurry.Func2E("apply", func(f func(int64) (int64, error), x int64) (int64, error) { return f(x) })
+	benchWriteReply(b, f, encodeArgs(b, codec.Closure{Call: 1, Env: 1}, 41), []byte{0x81, 0xa2, 'o', 'k', 42})
 }

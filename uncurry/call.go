@@ -13,10 +13,13 @@ type call struct {
 	// user is the user's function being called; an error it returns
 	// without a stack of its own gets its frame (computed only then).
 	user any
-	name string
-	w    ReplyWriter
-	dec  *codec.Decoder
-	enc  *codec.Encoder
+	// prefix and name name the function in error messages: prefix + name, joined only then
+	// (prefix is "callback of " for a host's closure, else empty).
+	prefix, name string
+	w            ReplyWriter
+	dec          *codec.Decoder
+	enc          *codec.Encoder
+	shared       bool // dec and enc are the replyState's, not the pools'
 }
 
 var encoders = sync.Pool{New: func() any { return codec.NewEncoder(nil) }}
@@ -25,20 +28,62 @@ var encoders = sync.Pool{New: func() any { return codec.NewEncoder(nil) }}
 // header and checks the count. On failure it has already written the error reply and returns false.
 func (c *call) begin(name string, w ReplyWriter, args []byte, want int) bool {
 	c.name, c.w = name, w
-	c.enc = encoders.Get().(*codec.Encoder)
-	c.enc.Reset(w)
-	c.dec = codec.GetDecoder(args)
-	c.borrowing()
+	if s, ok := w.(*replyState); ok { // served by WriteReply: its state has them ready
+		c.enc, c.dec, c.shared = s.enc, s.dec, true
+		c.dec.Reset(args)
+		s.borrowing()
+	} else {
+		c.enc = encoders.Get().(*codec.Encoder)
+		c.enc.Reset(w)
+		c.dec = codec.GetDecoder(args)
+	}
 	n, err := c.dec.ArrayHeader()
 	if err != nil {
-		c.fail(exceptions.Newf(codec.ErrorName(err, exceptions.ArgumentError), "%s: malformed arguments: %v", name, err))
+		c.fail(exceptions.Newf(codec.ErrorName(err, exceptions.ArgumentError), "%s: malformed arguments: %v", c.label(), err))
 		return false
 	}
 	if n != want {
-		c.fail(exceptions.Newf(exceptions.ArgumentError, "%s: expected %d argument%s, got %d", name, want, plural(want), n))
+		c.fail(exceptions.Newf(exceptions.ArgumentError, "%s: expected %d argument%s, got %d", c.label(), want, plural(want), n))
 		return false
 	}
 	return true
+}
+
+// label names the function in error messages.
+func (c *call) label() string { return c.prefix + c.name }
+
+// argOf lifts argument number i (from 1) into *p as arg does. The common types (those
+// codec.Decoder.DecodeScalar reads) are decoded in place, so p, typically a handler's local
+// variable, stays on the stack; the others are decoded into a spare value of T, which costs the
+// one allocation decoding through an interface costs anyway.
+func argOf[T any](c *call, i int, p *T) bool {
+	done, err := c.dec.DecodeScalar(p)
+	if !done {
+		if handled, ok := liftTypedArg(c, i, p); handled {
+			return ok
+		}
+		if t := reflect.TypeFor[T](); t.Kind() == reflect.Func {
+			fn, ok := c.liftFuncArg(i, t)
+			if ok {
+				*p = fn.(T)
+			}
+			return ok
+		}
+		spare := new(T)
+		done = c.arg(i, spare)
+		*p = *spare
+		return done
+	}
+	if err != nil {
+		c.argError(i, err)
+		return false
+	}
+	return true
+}
+
+// argError replies the failure to lift argument number i.
+func (c *call) argError(i int, err error) {
+	c.fail(exceptions.Newf(codec.ErrorName(err, exceptions.ArgumentError), "%s: argument %d%s", c.label(), i, describeArgError(err)))
 }
 
 // arg lifts argument number i (from 1) into v. A value that is malformed or does not fit is
@@ -46,10 +91,14 @@ func (c *call) begin(name string, w ReplyWriter, args []byte, want int) bool {
 // virgil.LimitExceeded (cabi/ABI.md section 11).
 func (c *call) arg(i int, v any) bool {
 	if t := reflect.TypeOf(v); t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Func {
-		return c.liftFuncArg(i, reflect.ValueOf(v))
+		fn, ok := c.liftFuncArg(i, t.Elem())
+		if ok {
+			reflect.ValueOf(v).Elem().Set(reflect.ValueOf(fn))
+		}
+		return ok
 	}
 	if err := c.dec.Decode(v); err != nil {
-		c.fail(exceptions.Newf(codec.ErrorName(err, exceptions.ArgumentError), "%s: argument %d%s", c.name, i, describeArgError(err)))
+		c.argError(i, err)
 		return false
 	}
 	return true
@@ -58,7 +107,7 @@ func (c *call) arg(i int, v any) bool {
 // args ends argument lifting: nothing may follow the array's elements.
 func (c *call) args() bool {
 	if err := c.dec.End(); err != nil {
-		c.fail(exceptions.Newf(exceptions.ArgumentError, "%s: malformed arguments: %v", c.name, err))
+		c.fail(exceptions.Newf(exceptions.ArgumentError, "%s: malformed arguments: %v", c.label(), err))
 		return false
 	}
 	return true
@@ -71,8 +120,42 @@ func (c *call) reply(result any, err error) {
 		return
 	}
 	if err := c.enc.EncodeOK(result); err != nil {
-		c.w.Discard()
-		c.fail(exceptions.Newf(codec.ErrorName(err, exceptions.ResultError), "%s: the result could not be lowered: %v", c.name, err))
+		c.lowerFailed(err)
+	}
+}
+
+// lowerFailed replaces a success envelope that could not be written by the error reply.
+func (c *call) lowerFailed(err error) {
+	c.w.Discard()
+	c.fail(exceptions.Newf(codec.ErrorName(err, exceptions.ResultError), "%s: the result could not be lowered: %v", c.label(), err))
+}
+
+// replyOf writes the envelope for the function's outcome as reply does. Served by WriteReply, a
+// success of a common scalar type is written straight to the reply writer (the bytes the
+// Encoder writes), without boxing the result in an interface.
+func replyOf[R any](c *call, r R, err error) {
+	s, ok := c.w.(*replyState)
+	if err != nil || !ok {
+		c.reply(r, err)
+		return
+	}
+	var buf [16]byte
+	b := append(buf[:0], 0x81, 0xa2, 'o', 'k') // {"ok": ...}
+	switch v := any(r).(type) {
+	case int:
+		b = codec.AppendInt(b, int64(v))
+	case int64:
+		b = codec.AppendInt(b, v)
+	case float64:
+		b = codec.AppendFloat64(b, v)
+	case bool:
+		b = codec.AppendBool(b, v)
+	default:
+		c.reply(r, nil)
+		return
+	}
+	if _, err := s.Writer.Write(b); err != nil {
+		c.lowerFailed(err)
 	}
 }
 
@@ -85,7 +168,7 @@ func (c *call) fail(x *exceptions.Exception) {
 	if err := c.enc.EncodeError(x.WithinLimits()); err != nil {
 		c.w.Discard()
 		// What is left (an attribute that cannot be encoded, say) gets a plain record.
-		fallback := exceptions.Newf(exceptions.InternalError, "%s: the exception %q could not be encoded: %v", c.name, x.Name, err)
+		fallback := exceptions.Newf(exceptions.InternalError, "%s: the exception %q could not be encoded: %v", c.label(), x.Name, err)
 		fallback.Traceback = nil
 		if err := c.enc.EncodeError(fallback); err != nil {
 			c.w.Discard()
@@ -113,7 +196,10 @@ func (c *call) recoverPanic() {
 
 // end releases the call's pooled state.
 func (c *call) end() {
-	c.endBorrowing()
+	if c.shared {
+		c.dec.Reset(nil)
+		return
+	}
 	if c.dec != nil {
 		codec.PutDecoder(c.dec)
 	}

@@ -1,8 +1,10 @@
 package uncurry
 
 import (
+	"bytes"
 	"fmt"
 	"reflect"
+	"sync"
 	"sync/atomic"
 
 	"github.com/virgilffi/virgil/codec"
@@ -49,53 +51,191 @@ type closurePanic struct{ err error }
 // an error result panics with it instead, and the exported function that received the closure
 // then fails with that exception.
 func LiftFunc(t reflect.Type, c codec.Closure) (reflect.Value, error) {
-	if t.Kind() != reflect.Func {
-		return reflect.Value{}, fmt.Errorf("uncurry: %s is not a function type", t)
-	}
-	result, hasErr, err := resultShape(t)
+	fn, err := liftFunc(t, c)
 	if err != nil {
 		return reflect.Value{}, err
 	}
-	if c.Call == 0 {
-		return reflect.Value{}, fmt.Errorf("the closure has no call pointer")
+	return reflect.ValueOf(fn), nil
+}
+
+// liftFunc is LiftFunc returning the function as an interface value, which a typed caller
+// asserts to its type without reflection.
+func liftFunc(t reflect.Type, c codec.Closure) (any, error) {
+	if t.Kind() != reflect.Func {
+		return nil, fmt.Errorf("uncurry: %s is not a function type", t)
 	}
-	rt := CurrentClosureRuntime()
-	if rt == nil {
-		return reflect.Value{}, fmt.Errorf("this program cannot call closures (no closure runtime is installed)")
+	result, hasErr, err := resultShape(t)
+	if err != nil {
+		return nil, err
+	}
+	rt, err := runtimeFor(c)
+	if err != nil {
+		return nil, err
 	}
 	if fn, ok := liftFast(t, rt, c); ok {
-		return reflect.ValueOf(fn), nil
+		return fn, nil
 	}
 	return makeFunc(t, result, hasErr, func(result any, args ...any) error {
 		return CallClosure(rt, c, result, args...)
-	}), nil
+	}).Interface(), nil
+}
+
+// runtimeFor returns the runtime that calls closure c, or why c cannot be called.
+func runtimeFor(c codec.Closure) (ClosureRuntime, error) {
+	if c.Call == 0 {
+		return nil, fmt.Errorf("the closure has no call pointer")
+	}
+	rt := CurrentClosureRuntime()
+	if rt == nil {
+		return nil, fmt.Errorf("this program cannot call closures (no closure runtime is installed)")
+	}
+	return rt, nil
 }
 
 // CallClosure calls closure c through rt with args and lifts its result into result (a pointer,
 // or nil to ignore it). Failures are *exceptions.Exception values.
 func CallClosure(rt ClosureRuntime, c codec.Closure, result any, args ...any) error {
-	return Invoke(func(encoded []byte, result any) error {
-		return rt.Call(c, encoded, func(reply []byte) error {
-			d := codec.GetDecoder(nil)
-			defer codec.PutDecoder(d)
-			return codec.DecodeReplyOf(d, "callback", reply, result)
-		})
-	}, "callback", result, args...)
+	st := getClosureCall(len(args))
+	defer putClosureCall(st)
+	for i, v := range args {
+		if err := st.enc.Encode(v); err != nil {
+			return st.lowerError(i, v, err)
+		}
+	}
+	return st.send(rt, c, result)
 }
 
-// liftFuncArg lifts argument number i, a closure, into the function variable fp points to.
-func (c *call) liftFuncArg(i int, fp reflect.Value) bool {
-	var cl codec.Closure
-	if err := c.dec.Decode(&cl); err != nil {
-		c.fail(exceptions.Newf(codec.ErrorName(err, exceptions.ArgumentError), "%s: argument %d%s", c.name, i, describeArgError(err)))
-		return false
+// closureCall is the pooled memory of one call of a closure: the argument array and its encoder,
+// the reply decoder, and the result the reply is lifted into, through lift, a method value bound
+// once so that a call makes no closure for it.
+type closureCall struct {
+	args   bytes.Buffer
+	enc    *codec.Encoder
+	dec    *codec.Decoder
+	result any
+	lift   func(reply []byte) error
+	// The results of the common types are lifted here (sendFor).
+	i64 int64
+	int int
+	f64 float64
+}
+
+var closureCalls = sync.Pool{New: func() any {
+	st := &closureCall{dec: codec.NewDecoder(nil)}
+	st.enc = codec.NewEncoder(&st.args)
+	st.lift = st.liftReply
+	return st
+}}
+
+// getClosureCall returns a pooled closureCall whose argument array of n elements is begun.
+func getClosureCall(n int) *closureCall {
+	st := closureCalls.Get().(*closureCall)
+	st.args.Reset()
+	st.args.Write(codec.AppendArrayHeader(st.args.AvailableBuffer(), n))
+	return st
+}
+
+func putClosureCall(st *closureCall) {
+	if st.args.Cap() > codec.MaxPooledArgs {
+		st.args = bytes.Buffer{}
 	}
-	fn, err := LiftFunc(fp.Elem().Type(), cl)
+	st.dec.Reset(nil)
+	closureCalls.Put(st)
+}
+
+// send calls c through rt with the argument array written and lifts the reply into result.
+func (st *closureCall) send(rt ClosureRuntime, c codec.Closure, result any) error {
+	st.result = result
+	defer func() { st.result = nil }()
+	return rt.Call(c, st.args.Bytes(), st.lift)
+}
+
+func (st *closureCall) liftReply(reply []byte) error {
+	return codec.DecodeReplyOf(st.dec, "callback", reply, st.result)
+}
+
+// lowerError is the failure to lower argument number i (from 0) of a callback.
+func (st *closureCall) lowerError(i int, v any, err error) error {
+	return exceptions.Newf(exceptions.ArgumentError, "callback: argument %d (%T) cannot be lowered: %v", i+1, v, err)
+}
+
+// lowerArg appends argument number i (from 0), a, to the argument array: the common scalars
+// directly, without boxing them, anything else with the Encoder.
+func lowerArg[A any](st *closureCall, i int, a A) error {
+	b := st.args.AvailableBuffer()
+	switch v := any(a).(type) {
+	case int64:
+		b = codec.AppendInt(b, v)
+	case int:
+		b = codec.AppendInt(b, int64(v))
+	case float64:
+		b = codec.AppendFloat64(b, v)
+	case bool:
+		b = codec.AppendBool(b, v)
+	default:
+		if err := st.enc.Encode(a); err != nil {
+			return st.lowerError(i, a, err)
+		}
+		return nil
+	}
+	st.args.Write(b)
+	return nil
+}
+
+// liftFuncArg lifts argument number i, a closure, into a function of type t.
+func (c *call) liftFuncArg(i int, t reflect.Type) (any, bool) {
+	cl, ok := c.closureArg(i)
+	if !ok {
+		return nil, false
+	}
+	fn, err := liftFunc(t, cl)
 	if err != nil {
-		c.fail(exceptions.Newf(exceptions.ArgumentError, "%s: argument %d: %v", c.name, i, err))
+		c.fail(exceptions.Newf(exceptions.ArgumentError, "%s: argument %d: %v", c.label(), i, err))
+		return nil, false
+	}
+	return fn, true
+}
+
+// closureArg reads argument number i, a closure.
+func (c *call) closureArg(i int) (codec.Closure, bool) {
+	var cl codec.Closure
+	if _, err := c.dec.DecodeScalar(&cl); err != nil {
+		c.argError(i, err)
+		return cl, false
+	}
+	return cl, true
+}
+
+// liftTypedArg lifts argument number i into *p without reflection when p points to one of the
+// function types liftFast builds (handled); it reads nothing for any other type.
+func liftTypedArg[T any](c *call, i int, p *T) (handled, ok bool) {
+	switch q := any(p).(type) {
+	case *func(int64) (int64, error):
+		return true, liftInto(c, i, q, lift1E[int64, int64])
+	case *func(int) (int, error):
+		return true, liftInto(c, i, q, lift1E[int, int])
+	case *func(int64, int64) (int64, error):
+		return true, liftInto(c, i, q, lift2E[int64, int64, int64])
+	case *func(int, int) (int, error):
+		return true, liftInto(c, i, q, lift2E[int, int, int])
+	case *func(any) (any, error):
+		return true, liftInto(c, i, q, lift1E[any, any])
+	}
+	return false, false
+}
+
+// liftInto lifts argument number i, a closure, into *p with lift.
+func liftInto[F any](c *call, i int, p *F, lift func(ClosureRuntime, codec.Closure) F) bool {
+	cl, ok := c.closureArg(i)
+	if !ok {
 		return false
 	}
-	fp.Elem().Set(fn)
+	rt, err := runtimeFor(cl)
+	if err != nil {
+		c.fail(exceptions.Newf(exceptions.ArgumentError, "%s: argument %d: %v", c.label(), i, err))
+		return false
+	}
+	*p = lift(rt, cl)
 	return true
 }
 
@@ -118,16 +258,51 @@ func liftFast(t reflect.Type, rt ClosureRuntime, c codec.Closure) (fn any, ok bo
 
 func lift1E[A, R any](rt ClosureRuntime, c codec.Closure) func(A) (R, error) {
 	return func(a A) (R, error) {
+		st := getClosureCall(1)
+		defer putClosureCall(st)
 		var r R
-		err := CallClosure(rt, c, &r, a)
-		return r, err
+		if err := lowerArg(st, 0, a); err != nil {
+			return r, err
+		}
+		return sendFor[R](st, rt, c)
 	}
 }
 
 func lift2E[A, B, R any](rt ClosureRuntime, c codec.Closure) func(A, B) (R, error) {
 	return func(a A, b B) (R, error) {
+		st := getClosureCall(2)
+		defer putClosureCall(st)
 		var r R
-		err := CallClosure(rt, c, &r, a, b)
-		return r, err
+		if err := lowerArg(st, 0, a); err != nil {
+			return r, err
+		}
+		if err := lowerArg(st, 1, b); err != nil {
+			return r, err
+		}
+		return sendFor[R](st, rt, c)
 	}
+}
+
+// sendFor calls c with the argument array written and returns its result. A result of type
+// int64, int or float64 is lifted into st, not into a variable of its own that would be
+// allocated (the pointer to it is kept in st while the call is under way).
+func sendFor[R any](st *closureCall, rt ClosureRuntime, c codec.Closure) (R, error) {
+	var zero R
+	switch any(zero).(type) {
+	case int64:
+		st.i64 = 0
+		err := st.send(rt, c, &st.i64)
+		return any(st.i64).(R), err
+	case int:
+		st.int = 0
+		err := st.send(rt, c, &st.int)
+		return any(st.int).(R), err
+	case float64:
+		st.f64 = 0
+		err := st.send(rt, c, &st.f64)
+		return any(st.f64).(R), err
+	}
+	r := new(R)
+	err := st.send(rt, c, r)
+	return *r, err
 }

@@ -85,4 +85,26 @@ func TestLiftFuncParameters(t *testing.T) {
 	if !errors.As(err, &x) || x.Name != exceptions.ArgumentError || x.Message != "apply: argument 1: expected fn, got int" {
 		t.Errorf("apply(1, 1): %v", err)
 	}
+	// A closure without a call pointer is refused alike on the typed path (apply) and the
+	// reflection path (fold).
+	noCall := codec.Closure{Env: 1}
+	for _, tc := range []struct {
+		fn   *uncurry.Function
+		args []any
+	}{{apply, []any{noCall, 1}}, {fold, []any{noCall, 1, 2}}} {
+		err := call(tc.fn, &r, tc.args...)
+		want := tc.fn.Name + ": argument 1: the closure has no call pointer"
+		if !errors.As(err, &x) || x.Name != exceptions.ArgumentError || x.Message != want {
+			t.Errorf("%s without a call pointer: %v", tc.fn.Name, err)
+		}
+	}
+	// The other typed shapes: two parameters, and any.
+	fold64 := uncurry.Func3E("fold64", func(f func(int64, int64) (int64, error), a, b int64) (int64, error) { return f(a, b) })
+	if err := call(fold64, &r, closure(3), 20, 22); err != nil || r != 42 {
+		t.Errorf("fold64(add, 20, 22) = %d, %v", r, err)
+	}
+	applyAny := uncurry.Func2E("apply_any", func(f func(any) (any, error), x any) (any, error) { return f(x) })
+	if err := call(applyAny, &r, closure(1), 4); err != nil || r != 8 {
+		t.Errorf("apply_any(double, 4) = %d, %v", r, err)
+	}
 }

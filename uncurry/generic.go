@@ -19,14 +19,21 @@ func core0[R any](name string, f func() (R, error), user any) *Function {
 }
 
 func handler0[R any](name string, f func() (R, error), user any) Handler {
-	return func(w ReplyWriter, args []byte) {
-		c := call{user: user}
-		defer c.end()
-		defer c.recoverPanic()
-		c.w = w
-		if c.begin(name, w, args, 0) && c.args() {
-			c.reply(f())
-		}
+	return func(w ReplyWriter, args []byte) { serve0("", name, f, user, w, args) }
+}
+
+// serve0 to serve3 are the bodies of the handlers: they run one call of f (the adapted form of
+// user) over args and write its reply to w. Called directly, with an f that does not escape,
+// they serve a function without adapting it first (see Callback). The parameters are lifted
+// with argOf, into variables that stay on the stack for the common types.
+func serve0[R any](prefix, name string, f func() (R, error), user any, w ReplyWriter, args []byte) {
+	c := call{user: user, prefix: prefix}
+	defer c.end()
+	defer c.recoverPanic()
+	c.w = w
+	if c.begin(name, w, args, 0) && c.args() {
+		r, err := f()
+		replyOf(&c, r, err)
 	}
 }
 
@@ -37,15 +44,18 @@ func core1[A, R any](name string, f func(A) (R, error), user any) *Function {
 }
 
 func handler1[A, R any](name string, f func(A) (R, error), user any) Handler {
-	return func(w ReplyWriter, args []byte) {
-		c := call{user: user}
-		defer c.end()
-		defer c.recoverPanic()
-		c.w = w
-		var a A
-		if c.begin(name, w, args, 1) && c.arg(1, &a) && c.args() {
-			c.reply(f(a))
-		}
+	return func(w ReplyWriter, args []byte) { serve1("", name, f, user, w, args) }
+}
+
+func serve1[A, R any](prefix, name string, f func(A) (R, error), user any, w ReplyWriter, args []byte) {
+	c := call{user: user, prefix: prefix}
+	defer c.end()
+	defer c.recoverPanic()
+	c.w = w
+	var a A
+	if c.begin(name, w, args, 1) && argOf(&c, 1, &a) && c.args() {
+		r, err := f(a)
+		replyOf(&c, r, err)
 	}
 }
 
@@ -56,16 +66,19 @@ func core2[A, B, R any](name string, f func(A, B) (R, error), user any) *Functio
 }
 
 func handler2[A, B, R any](name string, f func(A, B) (R, error), user any) Handler {
-	return func(w ReplyWriter, args []byte) {
-		c := call{user: user}
-		defer c.end()
-		defer c.recoverPanic()
-		c.w = w
-		var a A
-		var b B
-		if c.begin(name, w, args, 2) && c.arg(1, &a) && c.arg(2, &b) && c.args() {
-			c.reply(f(a, b))
-		}
+	return func(w ReplyWriter, args []byte) { serve2("", name, f, user, w, args) }
+}
+
+func serve2[A, B, R any](prefix, name string, f func(A, B) (R, error), user any, w ReplyWriter, args []byte) {
+	c := call{user: user, prefix: prefix}
+	defer c.end()
+	defer c.recoverPanic()
+	c.w = w
+	var a A
+	var b B
+	if c.begin(name, w, args, 2) && argOf(&c, 1, &a) && argOf(&c, 2, &b) && c.args() {
+		r, err := f(a, b)
+		replyOf(&c, r, err)
 	}
 }
 
@@ -76,17 +89,20 @@ func core3[A, B, C, R any](name string, f func(A, B, C) (R, error), user any) *F
 }
 
 func handler3[A, B, C, R any](name string, f func(A, B, C) (R, error), user any) Handler {
-	return func(w ReplyWriter, args []byte) {
-		c := call{user: user}
-		defer c.end()
-		defer c.recoverPanic()
-		c.w = w
-		var a A
-		var b B
-		var x C
-		if c.begin(name, w, args, 3) && c.arg(1, &a) && c.arg(2, &b) && c.arg(3, &x) && c.args() {
-			c.reply(f(a, b, x))
-		}
+	return func(w ReplyWriter, args []byte) { serve3("", name, f, user, w, args) }
+}
+
+func serve3[A, B, C, R any](prefix, name string, f func(A, B, C) (R, error), user any, w ReplyWriter, args []byte) {
+	c := call{user: user, prefix: prefix}
+	defer c.end()
+	defer c.recoverPanic()
+	c.w = w
+	var a A
+	var b B
+	var x C
+	if c.begin(name, w, args, 3) && argOf(&c, 1, &a) && argOf(&c, 2, &b) && argOf(&c, 3, &x) && c.args() {
+		r, err := f(a, b, x)
+		replyOf(&c, r, err)
 	}
 }
 
