@@ -130,7 +130,7 @@ func (d *Decoder) borrowed(b []byte, want string) ([]byte, int, error) {
 	}
 	view, err := d.lender.View(ptr, n)
 	if err != nil {
-		return nil, 0, borrowErrorf("a borrowed value (ext %d) at %#x of %d bytes: %v", ext, ptr, n, err)
+		return nil, 0, borrowErrorf("a borrowed value (ext %d) of %d bytes: %v", ext, n, err)
 	}
 	if ext == BorrowedStrExt && !utf8.Valid(view) {
 		return nil, 0, liftErrorf("a borrowed str that is not valid UTF-8")
