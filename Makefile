@@ -140,6 +140,7 @@ fuzz: deps python-env
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) ./codec
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeReply$$' -fuzztime $(FUZZTIME) ./codec
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeBorrowed$$' -fuzztime $(FUZZTIME) ./codec
+	$(GO) test -run '^$$' -fuzz '^FuzzOnePass$$' -fuzztime $(FUZZTIME) ./codec
 	$(GO) test -run '^$$' -fuzz '^FuzzUnmarshal$$' -fuzztime $(FUZZTIME) ./exceptions
 	$(GO) test -run '^$$' -fuzz '^FuzzHandler$$' -fuzztime $(FUZZTIME) ./uncurry
 	$(GO) test -run '^$$' -fuzz '^FuzzReply$$' -fuzztime $(FUZZTIME) ./host
