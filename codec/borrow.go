@@ -210,35 +210,45 @@ func borrowErrorf(format string, args ...any) error {
 // SetLending(l) lends: a []byte or string argument, and the []byte and string elements of []any
 // and maps. A nil l lends nothing (AppendAny).
 func AppendLending(b []byte, v any, l Lending) ([]byte, error) {
-	if l == nil {
-		return AppendAny(b, v)
-	}
-	switch x := v.(type) {
-	case string:
-		if len(x) < 1<<32 {
-			if ptr, ok := l.LendString(x); ok {
-				return AppendBorrowed(b, BorrowedStrExt, ptr, uint64(len(x))), nil
-			}
-		}
-		return appendString(b, x)
-	case []byte:
-		if len(x) < 1<<32 {
-			if ptr, ok := l.LendBytes(x); ok {
-				return AppendBorrowed(b, BorrowedBytesExt, ptr, uint64(len(x))), nil
-			}
-		}
-		return appendBytes(b, x)
-	}
 	if b, ok := appendScalar(b, v); ok {
 		return b, nil
 	}
-	a := appendEncoders.Get().(*appendEncoder)
-	a.w.b = b
-	a.enc.SetLending(l)
-	err := a.enc.Encode(v)
-	a.enc.SetLending(nil)
-	b = a.w.b
-	a.w.b = nil
-	appendEncoders.Put(a)
-	return b, err
+	switch x := v.(type) {
+	case string:
+		if lent, ok := AppendLentString(b, x, l); ok {
+			return lent, nil
+		}
+		return appendString(b, x)
+	case []byte:
+		if lent, ok := AppendLentBytes(b, x, l); ok {
+			return lent, nil
+		}
+		return appendBytes(b, x)
+	}
+	return appendValue(b, v, l)
+}
+
+// AppendLentBytes appends v as a borrowed value (ext 65) when l lends it, and reports whether
+// it did; a nil l, or a value MessagePack could not hold (2^32 bytes or more), is never lent.
+func AppendLentBytes(b, v []byte, l Lending) ([]byte, bool) {
+	if l == nil || len(v) >= 1<<32 {
+		return b, false
+	}
+	ptr, ok := l.LendBytes(v)
+	if !ok {
+		return b, false
+	}
+	return AppendBorrowed(b, BorrowedBytesExt, ptr, uint64(len(v))), true
+}
+
+// AppendLentString is AppendLentBytes for a string (ext 66).
+func AppendLentString(b []byte, v string, l Lending) ([]byte, bool) {
+	if l == nil || len(v) >= 1<<32 {
+		return b, false
+	}
+	ptr, ok := l.LendString(v)
+	if !ok {
+		return b, false
+	}
+	return AppendBorrowed(b, BorrowedStrExt, ptr, uint64(len(v))), true
 }

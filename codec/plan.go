@@ -79,24 +79,18 @@ var appendEncoders = sync.Pool{New: func() any {
 
 // AppendAny appends the canonical encoding of v to b, as Encoder.Encode writes it: the common
 // scalars, strings and byte slices directly, anything else through a pooled Encoder.
-func AppendAny(b []byte, v any) ([]byte, error) {
-	if b, ok := appendScalar(b, v); ok {
-		return b, nil
-	}
-	switch v := v.(type) {
-	case string:
-		return appendString(b, v)
-	case []byte:
-		return appendBytes(b, v)
-	}
-	return AppendValue(b, v)
-}
+func AppendAny(b []byte, v any) ([]byte, error) { return AppendLending(b, v, nil) }
 
 // AppendValue appends the canonical encoding of v to b, as Encoder.Encode writes it.
-func AppendValue(b []byte, v any) ([]byte, error) {
+func AppendValue(b []byte, v any) ([]byte, error) { return appendValue(b, v, nil) }
+
+// appendValue appends v with a pooled Encoder lending through l (nil: lending nothing).
+func appendValue(b []byte, v any, l Lending) ([]byte, error) {
 	a := appendEncoders.Get().(*appendEncoder)
 	a.w.b = b
+	a.enc.SetLending(l)
 	err := a.enc.Encode(v)
+	a.enc.SetLending(nil)
 	b = a.w.b
 	a.w.b = nil
 	appendEncoders.Put(a)

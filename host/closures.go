@@ -236,8 +236,8 @@ func appendLending(b []byte, name string, args []any, envs []uintptr, l codec.Le
 	for i, v := range args {
 		if !isClosureArg(v) {
 			var err error
-			if b, err = codec.AppendLending(b, v, l); err != nil {
-				return b, envs, exceptions.Newf(exceptions.ArgumentError, "%s: argument %d (%T) cannot be lowered: %v", name, i+1, v, err)
+			if b, err = uncurry.AppendArg(b, name, i+1, v, l); err != nil {
+				return b, envs, err
 			}
 			continue
 		}
@@ -247,7 +247,7 @@ func appendLending(b []byte, name string, args []any, envs []uintptr, l codec.Le
 		}
 		cb, err := uncurry.NewCallback(name, v)
 		if err != nil {
-			return b, envs, exceptions.Newf(exceptions.ArgumentError, "%s: argument %d (%T) cannot be lowered: %v", name, i+1, v, err)
+			return b, envs, uncurry.LowerError(name, i+1, v, err)
 		}
 		env := closures.lend(cb, name)
 		envs = append(envs, env)

@@ -4,7 +4,6 @@ import (
 	"reflect"
 
 	"github.com/virgilffi/virgil/codec"
-	"github.com/virgilffi/virgil/exceptions"
 	"github.com/virgilffi/virgil/uncurry"
 )
 
@@ -46,20 +45,16 @@ func appenderFor[T any]() argAppender[T] {
 	case string:
 		ls := any(la).(codec.AppendFunc[string])
 		f = argAppender[string](func(s *lending, b []byte, v string) ([]byte, error) {
-			if len(v) < 1<<32 {
-				if ptr, ok := s.LendString(v); ok {
-					return codec.AppendBorrowed(b, codec.BorrowedStrExt, ptr, uint64(len(v))), nil
-				}
+			if lent, ok := codec.AppendLentString(b, v, s); ok {
+				return lent, nil
 			}
 			return ls(b, v)
 		})
 	case []byte:
 		lb := any(la).(codec.AppendFunc[[]byte])
 		f = argAppender[[]byte](func(s *lending, b []byte, v []byte) ([]byte, error) {
-			if len(v) < 1<<32 {
-				if ptr, ok := s.LendBytes(v); ok {
-					return codec.AppendBorrowed(b, codec.BorrowedBytesExt, ptr, uint64(len(v))), nil
-				}
+			if lent, ok := codec.AppendLentBytes(b, v, s); ok {
+				return lent, nil
 			}
 			return lb(b, v)
 		})
@@ -88,7 +83,7 @@ func (t *typedCall[R]) finish(st *callState, args []byte) (R, error) {
 func (t *typedCall[R]) refuse(st *callState, args []byte, i int, v any, err error) (R, error) {
 	t.f.lib.putState(st, args)
 	var r R
-	return r, exceptions.Newf(exceptions.ArgumentError, "%s: argument %d (%T) cannot be lowered: %v", t.f.name, i, v, err)
+	return r, uncurry.LowerError(t.f.name, i, v, err)
 }
 
 var uncurryFunctionType = reflect.TypeFor[*uncurry.Function]()

@@ -51,7 +51,7 @@ func LowerArgs(enc *codec.Encoder, name string, args []any) error {
 	}
 	for i, v := range args {
 		if err := enc.Encode(v); err != nil {
-			return exceptions.Newf(exceptions.ArgumentError, "%s: argument %d (%T) cannot be lowered: %v", name, i+1, v, err)
+			return LowerError(name, i+1, v, err)
 		}
 	}
 	return nil
@@ -69,11 +69,27 @@ func AppendArgsLending(b []byte, name string, args []any, l codec.Lending) ([]by
 	b = codec.AppendArrayHeader(b, len(args))
 	for i, v := range args {
 		var err error
-		if b, err = codec.AppendLending(b, v, l); err != nil {
-			return b, exceptions.Newf(exceptions.ArgumentError, "%s: argument %d (%T) cannot be lowered: %v", name, i+1, v, err)
+		if b, err = AppendArg(b, name, i+1, v, l); err != nil {
+			return b, err
 		}
 	}
 	return b, nil
+}
+
+// AppendArg appends argument number i (from 1) of a call of function name to b, lending through
+// l what l lends; a value that cannot be lowered gives virgil.ArgumentError naming it.
+func AppendArg(b []byte, name string, i int, v any, l codec.Lending) ([]byte, error) {
+	b, err := codec.AppendLending(b, v, l)
+	if err != nil {
+		return b, LowerError(name, i, v, err)
+	}
+	return b, nil
+}
+
+// LowerError is the virgil.ArgumentError of argument number i (from 1), v, of a call of function
+// name that could not be lowered because of err.
+func LowerError(name string, i int, v any, err error) error {
+	return exceptions.Newf(exceptions.ArgumentError, "%s: argument %d (%T) cannot be lowered: %v", name, i, v, err)
 }
 
 // Typed0 returns a typed function of no parameters that calls through call.
